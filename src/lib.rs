@@ -1,0 +1,8 @@
+//! # twolevel
+//!
+//! Structural estimation of two-level games of international treaty ratification, after
+//! Iida (1996), "Involuntary defection in two-level games". See `MODEL.md` in the repository
+//! for the model this crate implements.
+#![warn(missing_docs)]
+
+pub mod model;

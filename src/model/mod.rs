@@ -1,0 +1,11 @@
+//! The game of MODEL.md: threshold distributions, the primitives of one observation and its
+//! equilibrium. Pure functions of parameters and one observation; no I/O.
+
+pub mod distribution;
+pub mod equilibrium;
+pub mod game;
+pub mod numeric;
+
+pub use distribution::{Family, Threshold};
+pub use equilibrium::{solve, solve_with_proposer, Equilibrium, Solution, StagePath};
+pub use game::{Game, Protocol, Proposer, Scalars, Side, StageKind};
