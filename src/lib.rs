@@ -6,3 +6,9 @@
 #![warn(missing_docs)]
 
 pub mod model;
+pub mod data;
+pub mod error;
+pub mod estimate;
+pub mod likelihood;
+pub mod params;
+pub mod spec;

@@ -490,7 +490,7 @@ impl<'a> StageSolver<'a> {
         let mut best: Option<(f64, f64, Reply)> = self
             .stage_value(k, c, c)
             .map(|(v, offer, next)| (c, v, reply_of(offer, c, v, t.lambda * next.marginal)));
-        let mut consider = |cand: f64, value: f64, offer: f64, next: Reply, best: &mut Option<(f64, f64, Reply)>| {
+        let consider = |cand: f64, value: f64, offer: f64, next: Reply, best: &mut Option<(f64, f64, Reply)>| {
             let better = match best {
                 None => true,
                 Some((_, v, _)) => value > *v + TIE * v.abs().max(1e-300),

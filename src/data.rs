@@ -1,0 +1,345 @@
+//! Loading and checking episode data (CSV, read with polars).
+//!
+//! A dataset has one row per ratification episode: the outcome (`ratified | renegotiated |
+//! failed`), the protocol flags (0/1 columns or constants from the spec), covariates, and
+//! optional id, cluster and weight columns. Loading is strict: a missing column, a
+//! non-numeric or missing covariate, an unknown outcome label, a protocol column with values
+//! other than 0/1, or an outcome that the row's protocol cannot produce is an error naming the
+//! file, row and column. Curated files with a `route` or `continues` column are checked
+//! against the coding rules of `data/README.md` as well.
+
+use crate::error::{Error, Result};
+use crate::spec::{ColumnOrFlag, SpecFile};
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashSet};
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+/// An episode's observed outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Accepted at a poll or the vote.
+    Ratified = 0,
+    /// Rejected, then ratified in revised form.
+    Renegotiated = 1,
+    /// Rejected for good.
+    Failed = 2,
+}
+
+impl Outcome {
+    /// All outcomes in index order.
+    pub const ALL: [Outcome; 3] = [Outcome::Ratified, Outcome::Renegotiated, Outcome::Failed];
+
+    /// The label used in data files.
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Ratified => "ratified",
+            Outcome::Renegotiated => "renegotiated",
+            Outcome::Failed => "failed",
+        }
+    }
+
+    /// Parses a data label.
+    pub fn parse(label: &str) -> Option<Outcome> {
+        match label.trim() {
+            "ratified" => Some(Outcome::Ratified),
+            "renegotiated" => Some(Outcome::Renegotiated),
+            "failed" => Some(Outcome::Failed),
+            _ => None,
+        }
+    }
+
+    /// The index into `[ratified, renegotiated, failed]` arrays.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// The ratification routes of the curated datasets.
+pub const ROUTES: [&str; 4] = [
+    "parliament",
+    "mandatory_referendum",
+    "optional_referendum",
+    "consultative_referendum",
+];
+
+/// A loaded, checked dataset.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    /// Where it came from.
+    pub path: PathBuf,
+    /// The file's bytes (for hashing and for writing rows back out).
+    pub bytes: Vec<u8>,
+    /// Observed outcomes, one per row.
+    pub outcome: Vec<Outcome>,
+    /// Row weights (1 without a weight column).
+    pub weight: Vec<f64>,
+    /// Row ids, if the spec names an id column.
+    pub id: Option<Vec<String>>,
+    /// Cluster labels, if the spec names a cluster column.
+    pub cluster: Option<Vec<String>>,
+    /// Numeric covariates named anywhere in the spec (`const` excluded).
+    pub covariates: BTreeMap<String, Vec<f64>>,
+    /// Was a poll taken (per row)?
+    pub poll: Vec<bool>,
+    /// Could the package be renegotiated (per row)?
+    pub renegotiation: Vec<bool>,
+    /// Did the counterpart face ratification (per row)?
+    pub foreign_constraint: Vec<bool>,
+    /// Every column as text (for grouping and for scenario filters).
+    pub text_columns: BTreeMap<String, Vec<String>>,
+}
+
+impl Dataset {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.outcome.len()
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.outcome.is_empty()
+    }
+
+    /// SHA-256 of the file's bytes (recorded in reports).
+    pub fn hash(&self) -> String {
+        hex(&Sha256::digest(&self.bytes))
+    }
+
+    /// Loads the data a spec names, reading the file from disk.
+    pub fn load(spec: &SpecFile) -> Result<Dataset> {
+        let path = spec.data_path();
+        let bytes = std::fs::read(&path).map_err(|e| Error::io("read", &path, e))?;
+        Dataset::from_bytes(spec, &path, bytes)
+    }
+
+    /// Loads the data a spec names from bytes already in memory (`path` names it in messages).
+    pub fn from_bytes(spec: &SpecFile, path: &Path, bytes: Vec<u8>) -> Result<Dataset> {
+        let err = |row: Option<usize>, column: Option<&str>, message: String| {
+            Error::data(path, row, column, message)
+        };
+        if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            return Err(err(None, None, "the file is empty; it needs a header row and at least one data row".into()));
+        }
+        if std::str::from_utf8(&bytes).is_err() {
+            return Err(err(None, None, "the file is not UTF-8 text; save it as UTF-8 CSV".into()));
+        }
+        let frame = CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(Some(0))
+            .into_reader_with_file_handle(Cursor::new(bytes.as_slice()))
+            .finish()
+            .map_err(|e| err(None, None, format!("not a readable CSV file ({e}); check the delimiter (comma), quoting and that every row has as many fields as the header")))?;
+        if frame.height() == 0 {
+            return Err(err(None, None, "the file has a header but no data rows".into()));
+        }
+        let names: Vec<String> = frame
+            .get_column_names()
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let mut text_columns = BTreeMap::new();
+        for name in &names {
+            let column = frame
+                .column(name)
+                .and_then(|c| c.cast(&DataType::String))
+                .map_err(|e| err(None, Some(name), format!("cannot read the column ({e})")))?;
+            let values: Vec<String> = column
+                .str()
+                .map_err(|e| err(None, Some(name), format!("cannot read the column ({e})")))?
+                .iter()
+                .map(|v| v.unwrap_or("").to_string())
+                .collect();
+            text_columns.insert(name.clone(), values);
+        }
+        let n = frame.height();
+        let s = &spec.spec;
+        let column = |name: &str, role: &str| -> Result<&Vec<String>> {
+            text_columns.get(name).ok_or_else(|| {
+                err(
+                    None,
+                    Some(name),
+                    format!(
+                        "the spec names `{name}` as {role}, but the file has no such column (it has: {}); fix the spec or the file",
+                        names.join(", ")
+                    ),
+                )
+            })
+        };
+
+        // Outcome.
+        let mut outcome = Vec::with_capacity(n);
+        for (i, label) in column(&s.data.outcome, "the outcome")?.iter().enumerate() {
+            outcome.push(Outcome::parse(label).ok_or_else(|| {
+                err(
+                    Some(i + 1),
+                    Some(&s.data.outcome),
+                    format!(
+                        "unknown outcome `{label}`; use one of ratified, renegotiated, failed"
+                    ),
+                )
+            })?);
+        }
+
+        // Weights.
+        let weight = match &s.data.weight {
+            None => vec![1.0; n],
+            Some(name) => {
+                let w = numeric(column(name, "the weight")?, name, path)?;
+                if let Some(i) = w.iter().position(|&v| v <= 0.0) {
+                    return Err(err(Some(i + 1), Some(name), format!("weight {} is not positive; weights must be > 0 (drop the row instead)", w[i])));
+                }
+                w
+            }
+        };
+        let id = match &s.data.id {
+            None => None,
+            Some(name) => Some(column(name, "the id")?.clone()),
+        };
+        let cluster = match &s.data.cluster {
+            None => None,
+            Some(name) => {
+                let c = column(name, "the cluster")?.clone();
+                if let Some(i) = c.iter().position(|v| v.trim().is_empty()) {
+                    return Err(err(Some(i + 1), Some(name), "empty cluster label; every row needs a cluster".into()));
+                }
+                Some(c)
+            }
+        };
+
+        // Protocol flags.
+        let flag = |element: &ColumnOrFlag, key: &str| -> Result<Vec<bool>> {
+            match element {
+                ColumnOrFlag::Flag(b) => Ok(vec![*b; n]),
+                ColumnOrFlag::Column(name) => {
+                    let values = column(name, &format!("`[protocol] {key}`"))?;
+                    values
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| match v.trim() {
+                            "1" | "1.0" | "true" | "TRUE" | "True" => Ok(true),
+                            "0" | "0.0" | "false" | "FALSE" | "False" => Ok(false),
+                            other => Err(err(
+                                Some(i + 1),
+                                Some(name),
+                                format!("protocol value `{other}` is not 0 or 1; code `{key}` as 0/1"),
+                            )),
+                        })
+                        .collect()
+                }
+            }
+        };
+        let poll = flag(&s.protocol.poll, "poll")?;
+        let renegotiation = flag(&s.protocol.renegotiation, "renegotiation")?;
+        let foreign_constraint = flag(&s.protocol.foreign_constraint, "foreign_constraint")?;
+
+        // Covariates named anywhere in the spec.
+        let mut wanted: Vec<&String> = s.home.location.iter().collect();
+        if let Some(f) = &s.foreign {
+            wanted.extend(f.location.iter());
+        }
+        if let Some(p) = &s.proposer {
+            wanted.extend(p.index.iter());
+        }
+        let mut covariates = BTreeMap::new();
+        for name in wanted {
+            if name == "const" || covariates.contains_key(name) {
+                continue;
+            }
+            let values = column(name, "a covariate")?;
+            covariates.insert(name.clone(), numeric(values, name, path)?);
+        }
+
+        // Outcomes the protocol cannot produce.
+        for i in 0..n {
+            if outcome[i] == Outcome::Renegotiated && !renegotiation[i] {
+                let where_ = match &s.protocol.renegotiation {
+                    ColumnOrFlag::Column(c) => format!("its `{c}` is 0"),
+                    ColumnOrFlag::Flag(_) => "`[protocol] renegotiation = false`".to_string(),
+                };
+                return Err(err(Some(i + 1), Some(&s.data.outcome), format!(
+                    "the outcome is `renegotiated` but {where_}, so the row's protocol has no renegotiation stage; recode the row or the protocol"
+                )));
+            }
+        }
+
+        let data = Dataset {
+            path: path.to_path_buf(),
+            bytes,
+            outcome,
+            weight,
+            id,
+            cluster,
+            covariates,
+            poll,
+            renegotiation,
+            foreign_constraint,
+            text_columns,
+        };
+        data.check_curated_rules(spec)?;
+        Ok(data)
+    }
+
+    /// The coding rules of the curated datasets (`data/README.md`), where their columns exist.
+    fn check_curated_rules(&self, spec: &SpecFile) -> Result<()> {
+        let err = |row: usize, column: &str, message: String| {
+            Error::data(&self.path, Some(row + 1), Some(column), message)
+        };
+        if let Some(route) = self.text_columns.get("route") {
+            for (i, r) in route.iter().enumerate() {
+                if !ROUTES.contains(&r.as_str()) {
+                    return Err(err(i, "route", format!("unknown route `{r}`; use one of {}", ROUTES.join(", "))));
+                }
+                if let Some(referendum) = self.text_columns.get("referendum") {
+                    let expected = if r == "parliament" { "0" } else { "1" };
+                    if referendum[i].trim() != expected {
+                        return Err(err(i, "referendum", format!("`referendum` is `{}` but the route is `{r}`; referendum must be {expected}", referendum[i])));
+                    }
+                }
+            }
+        }
+        if let Some(continues) = self.text_columns.get("continues") {
+            let id_column = spec.spec.data.id.clone().unwrap_or_else(|| "episode".to_string());
+            if let Some(ids) = self.text_columns.get(&id_column) {
+                let known: HashSet<&str> = ids.iter().map(String::as_str).collect();
+                for (i, c) in continues.iter().enumerate() {
+                    let c = c.trim();
+                    if !c.is_empty() && !known.contains(c) {
+                        return Err(err(i, "continues", format!("the chain points to episode `{c}`, which is not in the file; fix the id or add the episode")));
+                    }
+                    if c == ids[i] {
+                        return Err(err(i, "continues", format!("episode `{c}` continues itself")));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses a text column as finite numbers, naming the first bad row.
+fn numeric(values: &[String], name: &str, path: &Path) -> Result<Vec<f64>> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let t = v.trim();
+            if t.is_empty() {
+                return Err(Error::data(path, Some(i + 1), Some(name), "missing value; covariates must be present in every row (drop or impute the row)"));
+            }
+            match t.parse::<f64>() {
+                Ok(x) if x.is_finite() => Ok(x),
+                Ok(_) => Err(Error::data(path, Some(i + 1), Some(name), format!("`{t}` is not a finite number (NaN or infinite); fix or drop the row"))),
+                Err(_) => Err(Error::data(path, Some(i + 1), Some(name), format!("`{t}` is not a number; covariates must be numeric (code categories as 0/1 columns)"))),
+            }
+        })
+        .collect()
+}
+
+/// Lower-case hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,521 @@
+//! The log-likelihood (MODEL.md §6) as an argmin problem.
+//!
+//! ```text
+//! ℓ(θ) = Σ_i w_i log P_i(y_i | θ),   μ_i = z_iᵀβ,  s = home:scale,  μ_F,i = z_F,iᵀβ_F,
+//!                                     logit p_home,i = v_iᵀα,  ρ, δ_R, δ_P, w_poll
+//! ```
+//!
+//! Episodes that share all covariates and protocol share one equilibrium solve: rows are
+//! grouped once into *designs*, and `ℓ = Σ_g Σ_y n_{g,y} log P_g(y)` with `n_{g,y}` the
+//! weighted count of outcome `y` in design `g`. Designs are solved in parallel with rayon and
+//! their contributions are summed in design order, so the result is bit-identical for any
+//! number of threads.
+//!
+//! **Gradient.** Each design's probabilities depend on θ only through a few *primitives*
+//! (`μ, log s, μ_F, log s_F, logit p_home, logit ρ, logit δ_R, logit δ_P, logit w_poll`),
+//! which are linear in the internal parameters. `∂ log P/∂primitive` is computed by central
+//! differences of the equilibrium (step 1e-5; the solver is accurate to ~1e-14, so the
+//! derivative is accurate to ~1e-9) for the primitives that a free parameter moves and the
+//! design's protocol uses, and analytically for `p_home` (the outcome probabilities are
+//! linear in it). The chain rule to θ is exact.
+//!
+//! The optimizer minimizes `−ℓ(θ)/Σw` on the internal scale. Probabilities are floored at
+//! 1e-300 inside the logarithm, so the cost is finite for every parameter value an optimizer
+//! can try.
+
+use crate::data::{Dataset, Outcome};
+use crate::error::{Error, Result};
+use crate::model::{solve, Family, Game, Protocol, Scalars, Side, Threshold};
+use crate::params::{logistic, ParameterSpace, Role};
+use crate::spec::{ProposerSpec, SpecFile};
+use argmin::core::{CostFunction, Error as ArgminError, Gradient};
+use nalgebra::DVector;
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+/// Floor of a probability inside the logarithm.
+pub const PROBABILITY_FLOOR: f64 = 1e-300;
+/// Step of the central differences in the primitives.
+const FD_STEP: f64 = 1e-5;
+
+/// The primitives of MODEL.md §6 that a design's game depends on, on their internal scale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Primitive {
+    /// `μ`.
+    HomeLocation = 0,
+    /// `log s`.
+    HomeLogScale = 1,
+    /// `μ_F`.
+    ForeignLocation = 2,
+    /// `log s_F`.
+    ForeignLogScale = 3,
+    /// `logit p_home`.
+    ProposerLogit = 4,
+    /// `logit ρ`.
+    Rho = 5,
+    /// `logit δ_R`.
+    DeltaRatifier = 6,
+    /// `logit δ_P`.
+    DeltaProposer = 7,
+    /// `logit w_poll`.
+    PollWeight = 8,
+}
+
+const N_PRIMITIVES: usize = 9;
+
+/// One design: a combination of covariates and protocol shared by one or more rows.
+#[derive(Debug, Clone)]
+pub struct Design {
+    /// Values of `[home] location` covariates (1 for `const`).
+    pub home: Vec<f64>,
+    /// Values of `[foreign] location` covariates.
+    pub foreign: Vec<f64>,
+    /// Values of `[proposer] index` covariates.
+    pub proposer: Vec<f64>,
+    /// The protocol.
+    pub protocol: Protocol,
+    /// Whether the counterpart faces ratification.
+    pub foreign_constraint: bool,
+}
+
+/// Which proposer the spec's games have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ProposerMode {
+    Fixed(Side),
+    Mixed,
+}
+
+/// The structural model for a dataset: designs, the parameter space and how parameters map to
+/// each design's primitives.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// The parameters.
+    pub space: ParameterSpace,
+    /// The distribution family.
+    pub family: Family,
+    /// The distinct designs.
+    pub designs: Vec<Design>,
+    /// `row_design[i]`: the design of data row `i`.
+    pub row_design: Vec<usize>,
+    proposer: ProposerMode,
+    /// `loadings[m]`: `(parameter index, design → d primitive m / d parameter)` for each
+    /// parameter that moves primitive `m`.
+    loadings: Vec<Vec<(usize, Loading)>>,
+}
+
+/// How a parameter enters a primitive: through a covariate of one of the three indices, or
+/// directly.
+#[derive(Debug, Clone, Copy)]
+enum Loading {
+    Home(usize),
+    Foreign(usize),
+    Proposer(usize),
+    Direct,
+}
+
+impl Model {
+    /// Builds the model for a spec and its (already checked) data.
+    pub fn new(file: &SpecFile, data: &Dataset) -> Result<Model> {
+        Model::with_designs(file, data, None)
+    }
+
+    /// Builds the model, optionally with per-row overrides of covariates and protocol (used
+    /// by counterfactual scenarios).
+    pub fn with_designs(
+        file: &SpecFile,
+        data: &Dataset,
+        rows: Option<Vec<Design>>,
+    ) -> Result<Model> {
+        let spec = &file.spec;
+        let space = ParameterSpace::from_spec(file);
+        let value = |c: &str, i: usize| -> f64 {
+            if c == "const" {
+                1.0
+            } else {
+                data.covariates[c][i]
+            }
+        };
+        let rows: Vec<Design> = match rows {
+            Some(rows) => rows,
+            None => (0..data.len())
+                .map(|i| Design {
+                    home: spec.home.location.iter().map(|c| value(c, i)).collect(),
+                    foreign: spec
+                        .foreign
+                        .as_ref()
+                        .map(|f| f.location.iter().map(|c| value(c, i)).collect())
+                        .unwrap_or_default(),
+                    proposer: spec
+                        .proposer
+                        .as_ref()
+                        .map(|p| p.index.iter().map(|c| value(c, i)).collect())
+                        .unwrap_or_default(),
+                    protocol: Protocol {
+                        poll: data.poll[i],
+                        renegotiation: data.renegotiation[i],
+                    },
+                    foreign_constraint: data.foreign_constraint[i],
+                })
+                .collect(),
+        };
+        if rows.iter().any(|d| d.foreign_constraint) && spec.foreign.is_none() {
+            return Err(Error::Estimation(
+                "some rows have a foreign constraint but the spec has no `[foreign]` table; add one".into(),
+            ));
+        }
+        // Group rows into designs (bitwise-equal covariates and protocol).
+        let mut index: HashMap<Vec<u64>, usize> = HashMap::new();
+        let mut designs = Vec::new();
+        let mut row_design = Vec::with_capacity(rows.len());
+        for d in rows {
+            let mut key: Vec<u64> = d.home.iter().chain(&d.foreign).chain(&d.proposer).map(|v| v.to_bits()).collect();
+            key.push(d.protocol.poll as u64 | (d.protocol.renegotiation as u64) << 1 | (d.foreign_constraint as u64) << 2);
+            let g = *index.entry(key).or_insert_with(|| {
+                designs.push(d);
+                designs.len() - 1
+            });
+            row_design.push(g);
+        }
+        let proposer = match spec.protocol.proposer {
+            ProposerSpec::Foreign => ProposerMode::Fixed(Side::Foreign),
+            ProposerSpec::Home => ProposerMode::Fixed(Side::Home),
+            ProposerSpec::Mixed => ProposerMode::Mixed,
+        };
+        let mut loadings: Vec<Vec<(usize, Loading)>> = vec![Vec::new(); N_PRIMITIVES];
+        let (mut h, mut f, mut p) = (0, 0, 0);
+        for (j, par) in space.parameters.iter().enumerate() {
+            let (m, loading) = match &par.role {
+                Role::HomeLocation(_) => {
+                    h += 1;
+                    (Primitive::HomeLocation, Loading::Home(h - 1))
+                }
+                Role::HomeScale => (Primitive::HomeLogScale, Loading::Direct),
+                Role::ForeignLocation(_) => {
+                    f += 1;
+                    (Primitive::ForeignLocation, Loading::Foreign(f - 1))
+                }
+                Role::ForeignScale => (Primitive::ForeignLogScale, Loading::Direct),
+                Role::ProposerIndex(_) => {
+                    p += 1;
+                    (Primitive::ProposerLogit, Loading::Proposer(p - 1))
+                }
+                Role::Rho => (Primitive::Rho, Loading::Direct),
+                Role::DeltaRatifier => (Primitive::DeltaRatifier, Loading::Direct),
+                Role::DeltaProposer => (Primitive::DeltaProposer, Loading::Direct),
+                Role::PollWeight => (Primitive::PollWeight, Loading::Direct),
+            };
+            loadings[m as usize].push((j, loading));
+        }
+        Ok(Model {
+            space,
+            family: spec.model.family,
+            designs,
+            row_design,
+            proposer,
+            loadings,
+        })
+    }
+
+    /// Number of data rows.
+    pub fn n_rows(&self) -> usize {
+        self.row_design.len()
+    }
+
+    /// The primitives of design `g` at natural-scale parameters `theta` (all parameters):
+    /// natural values `[μ, s, μ_F, s_F, p_home, ρ, δ_R, δ_P, w_poll]`.
+    pub fn primitives(&self, g: usize, theta: &[f64]) -> [f64; N_PRIMITIVES] {
+        let d = &self.designs[g];
+        let mut q = [0.0; N_PRIMITIVES];
+        let mut proposer_index = 0.0;
+        for (m, list) in self.loadings.iter().enumerate() {
+            for &(j, loading) in list {
+                let v = theta[j];
+                match loading {
+                    Loading::Home(k) => q[m] += v * d.home[k],
+                    Loading::Foreign(k) => q[m] += v * d.foreign[k],
+                    Loading::Proposer(k) => proposer_index += v * d.proposer[k],
+                    Loading::Direct => q[m] = v,
+                }
+            }
+        }
+        q[Primitive::ProposerLogit as usize] = match self.proposer {
+            ProposerMode::Mixed => logistic(proposer_index),
+            ProposerMode::Fixed(Side::Home) => 1.0,
+            ProposerMode::Fixed(Side::Foreign) => 0.0,
+        };
+        q
+    }
+
+    /// The game of design `g` with the given proposer side, from natural primitives.
+    pub fn game(&self, g: usize, q: &[f64; N_PRIMITIVES], side: Side) -> Game {
+        let d = &self.designs[g];
+        Game {
+            home: Threshold::new(self.family, q[0], q[1]),
+            foreign: d
+                .foreign_constraint
+                .then(|| Threshold::new(self.family, q[2], q[3])),
+            proposer: side,
+            protocol: d.protocol,
+            scalars: Scalars {
+                rho: q[5],
+                delta_ratifier: q[6],
+                delta_proposer: q[7],
+                poll_weight: q[8],
+            },
+        }
+    }
+
+    /// Outcome probabilities `[ratified, renegotiated, failed]` of design `g` for each proposer
+    /// side: `(foreign proposes, home proposes)`, each `None` when it has zero weight.
+    fn side_probabilities(&self, g: usize, q: &[f64; N_PRIMITIVES]) -> [Option<[f64; 3]>; 2] {
+        let p_home = q[4];
+        let side = |s: Side| solve(&self.game(g, q, s)).probabilities();
+        [
+            (p_home < 1.0).then(|| side(Side::Foreign)),
+            (p_home > 0.0).then(|| side(Side::Home)),
+        ]
+    }
+
+    /// Mixed outcome probabilities of design `g`.
+    pub fn probabilities(&self, g: usize, theta: &[f64]) -> [f64; 3] {
+        let q = self.primitives(g, theta);
+        mix(self.side_probabilities(g, &q), q[4])
+    }
+
+    /// Outcome probabilities of every design (parallel, deterministic).
+    pub fn design_probabilities(&self, theta: &[f64]) -> Vec<[f64; 3]> {
+        (0..self.designs.len())
+            .into_par_iter()
+            .map(|g| self.probabilities(g, theta))
+            .collect()
+    }
+
+    /// Is primitive `m` used by design `g` and moved by a free parameter?
+    fn active(&self, g: usize, m: usize, free: &[bool]) -> bool {
+        let d = &self.designs[g];
+        let used = match m {
+            0 | 1 => true,
+            2 | 3 => d.foreign_constraint,
+            4 => self.proposer == ProposerMode::Mixed,
+            5..=7 => d.protocol.renegotiation,
+            8 => d.protocol.poll,
+            _ => false,
+        };
+        used && self.loadings[m].iter().any(|&(j, _)| free[j])
+    }
+
+    /// `(Σ_y n_y log P_y, ∂/∂θ_internal)` for design `g` (gradient over free parameters).
+    fn design_contribution(
+        &self,
+        g: usize,
+        theta: &[f64],
+        internal: &[f64],
+        counts: &[f64; 3],
+        free_index: &[Option<usize>],
+        with_gradient: bool,
+    ) -> (f64, Vec<(usize, f64)>) {
+        let q = self.primitives(g, theta);
+        let log_lik = |p: &[f64; 3]| -> f64 {
+            (0..3)
+                .filter(|&y| counts[y] > 0.0)
+                .map(|y| counts[y] * p[y].max(PROBABILITY_FLOOR).ln())
+                .sum()
+        };
+        let sides = self.side_probabilities(g, &q);
+        let p = mix(sides, q[4]);
+        let value = log_lik(&p);
+        if !with_gradient {
+            return (value, Vec::new());
+        }
+        let free: Vec<bool> = free_index.iter().map(|f| f.is_some()).collect();
+        let mut grad: Vec<(usize, f64)> = Vec::new();
+        for m in 0..N_PRIMITIVES {
+            if !self.active(g, m, &free) {
+                continue;
+            }
+            // d ℓ_g / d (internal primitive m).
+            let dm = if m == Primitive::ProposerLogit as usize {
+                let p_home = q[4];
+                let dp = p_home * (1.0 - p_home);
+                let (pf, ph) = (sides[0].unwrap_or([0.0; 3]), sides[1].unwrap_or([0.0; 3]));
+                (0..3)
+                    .filter(|&y| counts[y] > 0.0)
+                    .map(|y| counts[y] * dp * (ph[y] - pf[y]) / p[y].max(PROBABILITY_FLOOR))
+                    .sum()
+            } else {
+                let shifted = |h: f64| {
+                    let mut r = q;
+                    r[m] = match m {
+                        0 | 2 => q[m] + h,
+                        1 | 3 => q[m] * h.exp(),
+                        _ => logistic(logit(q[m]) + h),
+                    };
+                    log_lik(&mix(self.side_probabilities(g, &r), r[4]))
+                };
+                (shifted(FD_STEP) - shifted(-FD_STEP)) / (2.0 * FD_STEP)
+            };
+            let d = &self.designs[g];
+            for &(j, loading) in &self.loadings[m] {
+                let Some(k) = free_index[j] else { continue };
+                let weight = match loading {
+                    Loading::Home(c) => d.home[c],
+                    Loading::Foreign(c) => d.foreign[c],
+                    Loading::Proposer(c) => d.proposer[c],
+                    Loading::Direct => 1.0,
+                };
+                let _ = internal;
+                grad.push((k, dm * weight));
+            }
+        }
+        (value, grad)
+    }
+}
+
+fn logit(p: f64) -> f64 {
+    (p / (1.0 - p)).ln()
+}
+
+fn mix(sides: [Option<[f64; 3]>; 2], p_home: f64) -> [f64; 3] {
+    let mut out = [0.0; 3];
+    for (side, w) in sides.iter().zip([1.0 - p_home, p_home]) {
+        if let Some(p) = side {
+            for y in 0..3 {
+                out[y] += w * p[y];
+            }
+        }
+    }
+    out
+}
+
+/// The likelihood of a model for given per-row weights: the argmin problem. It borrows the
+/// model and exists to be handed to argmin.
+#[derive(Debug, Clone)]
+pub struct Likelihood<'a> {
+    model: &'a Model,
+    /// Weighted outcome counts per design.
+    counts: Vec<[f64; 3]>,
+    /// `Σ_i w_i`.
+    total_weight: f64,
+    /// For each parameter, its position among the free ones.
+    free_index: Vec<Option<usize>>,
+}
+
+impl<'a> Likelihood<'a> {
+    /// The likelihood of the data's outcomes with row weights `weights` (the data's weight
+    /// column, times bootstrap multiplicities where resampled).
+    pub fn new(model: &'a Model, outcomes: &[Outcome], weights: &[f64]) -> Likelihood<'a> {
+        let mut counts = vec![[0.0; 3]; model.designs.len()];
+        for ((&g, y), &w) in model.row_design.iter().zip(outcomes).zip(weights) {
+            counts[g][y.index()] += w;
+        }
+        let mut k = 0;
+        let free_index = model
+            .space
+            .parameters
+            .iter()
+            .map(|p| {
+                p.fixed.is_none().then(|| {
+                    k += 1;
+                    k - 1
+                })
+            })
+            .collect();
+        Likelihood {
+            model,
+            counts,
+            total_weight: weights.iter().sum(),
+            free_index,
+        }
+    }
+
+    /// The model.
+    pub fn model(&self) -> &Model {
+        self.model
+    }
+
+    /// `Σ_i w_i`.
+    pub fn total_weight(&self) -> f64 {
+        self.total_weight
+    }
+
+    /// Number of free parameters.
+    pub fn n_free(&self) -> usize {
+        self.free_index.iter().flatten().count()
+    }
+
+    /// `ℓ(θ)` and, if asked, `∇ℓ` over the free parameters (internal scale).
+    pub fn evaluate(&self, internal: &[f64], with_gradient: bool) -> (f64, Vec<f64>) {
+        let theta = self.model.space.to_natural(internal);
+        let parts: Vec<(f64, Vec<(usize, f64)>)> = (0..self.model.designs.len())
+            .into_par_iter()
+            .map(|g| {
+                if self.counts[g].iter().all(|&c| c == 0.0) {
+                    return (0.0, Vec::new());
+                }
+                self.model.design_contribution(g, &theta, internal, &self.counts[g], &self.free_index, with_gradient)
+            })
+            .collect();
+        let mut value = 0.0;
+        let mut grad = vec![0.0; self.n_free()];
+        for (v, gs) in parts {
+            value += v;
+            for (k, d) in gs {
+                grad[k] += d;
+            }
+        }
+        (value, grad)
+    }
+
+    /// `ℓ(θ)` at internal parameters.
+    pub fn log_likelihood(&self, internal: &[f64]) -> f64 {
+        self.evaluate(internal, false).0
+    }
+
+    /// Per-row scores `∂ log P_i(y_i)/∂θ` (internal scale, free parameters), unweighted: one
+    /// vector per data row (rows of a design share their design's score per outcome).
+    pub fn row_scores(&self, internal: &[f64], outcomes: &[Outcome]) -> Vec<Vec<f64>> {
+        let theta = self.model.space.to_natural(internal);
+        let n_free = self.n_free();
+        // Score of one observation of each outcome in each design.
+        let per_design: Vec<[Vec<f64>; 3]> = (0..self.model.designs.len())
+            .into_par_iter()
+            .map(|g| {
+                let mut out: [Vec<f64>; 3] = [vec![0.0; n_free], vec![0.0; n_free], vec![0.0; n_free]];
+                for (y, slot) in out.iter_mut().enumerate() {
+                    let mut unit = [0.0; 3];
+                    unit[y] = 1.0;
+                    let (_, g_) = self.model.design_contribution(g, &theta, internal, &unit, &self.free_index, true);
+                    for (k, d) in g_ {
+                        slot[k] += d;
+                    }
+                }
+                out
+            })
+            .collect();
+        self.model
+            .row_design
+            .iter()
+            .zip(outcomes)
+            .map(|(&g, y)| per_design[g][y.index()].clone())
+            .collect()
+    }
+}
+
+impl CostFunction for Likelihood<'_> {
+    type Param = DVector<f64>;
+    type Output = f64;
+
+    fn cost(&self, p: &Self::Param) -> std::result::Result<f64, ArgminError> {
+        Ok(-self.evaluate(p.as_slice(), false).0 / self.total_weight)
+    }
+}
+
+impl Gradient for Likelihood<'_> {
+    type Param = DVector<f64>;
+    type Gradient = DVector<f64>;
+
+    fn gradient(&self, p: &Self::Param) -> std::result::Result<DVector<f64>, ArgminError> {
+        let (_, g) = self.evaluate(p.as_slice(), true);
+        Ok(DVector::from_iterator(g.len(), g.into_iter().map(|d| -d / self.total_weight)))
+    }
+}

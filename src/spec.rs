@@ -1,0 +1,547 @@
+//! The estimation spec (TOML): what the user asks for, parsed and validated.
+//!
+//! The schema is a contract: extend it, don't break it. Paths are relative to the spec file.
+//!
+//! ```toml
+//! [data]
+//! path = "../data/example.csv"
+//! outcome = "outcome"          # values: ratified | renegotiated | failed
+//! id = "episode"               # optional
+//! cluster = "treaty"           # optional (robust SEs, bootstrap)
+//! weight = "w"                 # optional
+//!
+//! [protocol]                   # each: a 0/1 column name, or true/false for every row
+//! poll = "poll"
+//! renegotiation = "renegotiable"
+//! foreign_constraint = false
+//! proposer = "foreign"         # foreign | home | mixed
+//!
+//! [model]
+//! family = "logistic"          # logistic | normal | uniform
+//!
+//! [home]
+//! location = ["const", "referendum", "supermajority"]   # "const" = intercept
+//! scale = 0.1                  # a number fixes it; "free" estimates it
+//!
+//! [foreign]                    # required when any row has a foreign constraint
+//! location = ["const"]
+//! scale = 0.1
+//!
+//! [proposer]                   # required when proposer = "mixed": logit(p_home) = index
+//! index = ["const"]
+//!
+//! [parameters]                 # each: a number (fixed) or "free"
+//! rho = "free"
+//! delta_ratifier = "free"
+//! delta_proposer = 0.9
+//! poll_weight = "free"
+//!
+//! [estimation]
+//! optimizer = "lbfgs"          # lbfgs | nelder-mead
+//! starts = 4
+//! seed = 1
+//! max_iters = 500
+//! start = { "home:const" = 0.5 }   # optional starting values (natural scale)
+//!
+//! [bootstrap]                  # optional defaults for `fit --bootstrap`
+//! replicates = 0
+//! kind = "nonparametric"       # nonparametric | parametric
+//! seed = 1
+//! ```
+
+use crate::error::{Error, Result};
+use crate::model::Family;
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A value that is either fixed at a number or estimated (`"free"`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub enum FixedOrFree {
+    /// Held at this value (natural scale).
+    Fixed(f64),
+    /// Estimated.
+    Free,
+}
+
+impl<'de> Deserialize<'de> for FixedOrFree {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = FixedOrFree;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number (to fix the value) or the string \"free\" (to estimate it)")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Self::Value, E> {
+                if v.is_finite() {
+                    Ok(FixedOrFree::Fixed(v))
+                } else {
+                    Err(E::custom("a fixed value must be a finite number"))
+                }
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Self::Value, E> {
+                Ok(FixedOrFree::Fixed(v as f64))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Self::Value, E> {
+                if v == "free" {
+                    Ok(FixedOrFree::Free)
+                } else {
+                    Err(E::custom(format!(
+                        "`{v}` is neither a number nor \"free\"; write a number to fix the value or \"free\" to estimate it"
+                    )))
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A protocol element: taken from a 0/1 column, or the same for every row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum ColumnOrFlag {
+    /// A 0/1 column of the data.
+    Column(String),
+    /// The same value for every row.
+    Flag(bool),
+}
+
+impl<'de> Deserialize<'de> for ColumnOrFlag {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = ColumnOrFlag;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a 0/1 column name (string) or true/false for every row")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<Self::Value, E> {
+                Ok(ColumnOrFlag::Flag(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Self::Value, E> {
+                Ok(ColumnOrFlag::Column(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Default for ColumnOrFlag {
+    fn default() -> Self {
+        ColumnOrFlag::Flag(false)
+    }
+}
+
+/// Who proposes, as written in the spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProposerSpec {
+    /// The foreign negotiator (default).
+    #[default]
+    Foreign,
+    /// The home negotiator.
+    Home,
+    /// The home negotiator with probability `p_home`, `logit p_home = index`.
+    Mixed,
+}
+
+/// `[data]`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataSpec {
+    /// CSV file (relative to the spec file).
+    pub path: PathBuf,
+    /// Outcome column: ratified | renegotiated | failed.
+    pub outcome: String,
+    /// Optional id column (carried into predictions).
+    pub id: Option<String>,
+    /// Optional cluster column (cluster-robust SEs, cluster bootstrap).
+    pub cluster: Option<String>,
+    /// Optional weight column (positive numbers).
+    pub weight: Option<String>,
+}
+
+/// `[protocol]`.
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ProtocolSpec {
+    /// Was a pre-negotiation poll taken?
+    #[serde(default)]
+    pub poll: ColumnOrFlag,
+    /// Could a rejected package be renegotiated?
+    #[serde(default)]
+    pub renegotiation: ColumnOrFlag,
+    /// Did the counterpart face ratification too?
+    #[serde(default)]
+    pub foreign_constraint: ColumnOrFlag,
+    /// Who proposes.
+    #[serde(default)]
+    pub proposer: ProposerSpec,
+}
+
+/// `[model]`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    /// logistic | normal | uniform.
+    #[serde(default = "default_family")]
+    pub family: Family,
+}
+
+fn default_family() -> Family {
+    Family::Logistic
+}
+
+impl Default for ModelSpec {
+    fn default() -> Self {
+        ModelSpec {
+            family: Family::Logistic,
+        }
+    }
+}
+
+/// `[home]` and `[foreign]`: a threshold distribution's location index and scale.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThresholdSpec {
+    /// Covariates of the location (`"const"` = intercept).
+    pub location: Vec<String>,
+    /// The scale: fixed or free.
+    pub scale: FixedOrFree,
+}
+
+/// `[proposer]`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProposerIndexSpec {
+    /// Covariates of `logit p_home`.
+    pub index: Vec<String>,
+}
+
+/// `[parameters]`: the structural scalars.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScalarSpec {
+    /// `ρ`.
+    #[serde(default = "default_rho")]
+    pub rho: FixedOrFree,
+    /// `δ_R`.
+    #[serde(default = "default_delta")]
+    pub delta_ratifier: FixedOrFree,
+    /// `δ_P`.
+    #[serde(default = "default_delta")]
+    pub delta_proposer: FixedOrFree,
+    /// `w_poll`.
+    #[serde(default = "default_poll_weight")]
+    pub poll_weight: FixedOrFree,
+}
+
+fn default_rho() -> FixedOrFree {
+    FixedOrFree::Fixed(0.5)
+}
+fn default_delta() -> FixedOrFree {
+    FixedOrFree::Fixed(0.9)
+}
+fn default_poll_weight() -> FixedOrFree {
+    FixedOrFree::Fixed(0.5)
+}
+
+impl Default for ScalarSpec {
+    fn default() -> Self {
+        ScalarSpec {
+            rho: default_rho(),
+            delta_ratifier: default_delta(),
+            delta_proposer: default_delta(),
+            poll_weight: default_poll_weight(),
+        }
+    }
+}
+
+/// The optimizer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Optimizer {
+    /// argmin's L-BFGS with a More–Thuente line search (default).
+    #[default]
+    Lbfgs,
+    /// argmin's BFGS (dense inverse-Hessian update).
+    Bfgs,
+    /// argmin's Nelder–Mead simplex (derivative-free).
+    NelderMead,
+}
+
+/// `[estimation]`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EstimationSpec {
+    /// lbfgs | bfgs | nelder-mead.
+    #[serde(default)]
+    pub optimizer: Optimizer,
+    /// Number of starting points (the first is the default start).
+    #[serde(default = "default_starts")]
+    pub starts: usize,
+    /// Seed of the random starting points.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Iteration limit per start.
+    #[serde(default = "default_max_iters")]
+    pub max_iters: u64,
+    /// Starting values on the natural scale, by parameter name.
+    #[serde(default)]
+    pub start: BTreeMap<String, f64>,
+}
+
+fn default_starts() -> usize {
+    4
+}
+fn default_seed() -> u64 {
+    1
+}
+fn default_max_iters() -> u64 {
+    500
+}
+
+impl Default for EstimationSpec {
+    fn default() -> Self {
+        EstimationSpec {
+            optimizer: Optimizer::Lbfgs,
+            starts: default_starts(),
+            seed: default_seed(),
+            max_iters: default_max_iters(),
+            start: BTreeMap::new(),
+        }
+    }
+}
+
+/// Nonparametric (resample episodes or clusters) or parametric (simulate outcomes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum BootstrapKind {
+    /// Resample episodes (or whole clusters when `[data] cluster` is set).
+    #[default]
+    Nonparametric,
+    /// Draw outcomes from the fitted model.
+    Parametric,
+}
+
+/// `[bootstrap]`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BootstrapSpec {
+    /// Number of replicates (0: no bootstrap unless `--bootstrap B`).
+    #[serde(default)]
+    pub replicates: usize,
+    /// nonparametric | parametric.
+    #[serde(default)]
+    pub kind: BootstrapKind,
+    /// The run's seed; replicate `b` uses a seed derived from it and `b`.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+}
+
+impl Default for BootstrapSpec {
+    fn default() -> Self {
+        BootstrapSpec {
+            replicates: 0,
+            kind: BootstrapKind::Nonparametric,
+            seed: 1,
+        }
+    }
+}
+
+/// The whole spec file, as written.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    /// `[data]`.
+    pub data: DataSpec,
+    /// `[protocol]`.
+    #[serde(default)]
+    pub protocol: ProtocolSpec,
+    /// `[model]`.
+    #[serde(default)]
+    pub model: ModelSpec,
+    /// `[home]`.
+    pub home: ThresholdSpec,
+    /// `[foreign]`.
+    pub foreign: Option<ThresholdSpec>,
+    /// `[proposer]`.
+    pub proposer: Option<ProposerIndexSpec>,
+    /// `[parameters]`.
+    #[serde(default)]
+    pub parameters: ScalarSpec,
+    /// `[estimation]`.
+    #[serde(default)]
+    pub estimation: EstimationSpec,
+    /// `[bootstrap]`.
+    #[serde(default)]
+    pub bootstrap: BootstrapSpec,
+}
+
+/// A parsed spec with where it came from.
+#[derive(Debug, Clone)]
+pub struct SpecFile {
+    /// The spec.
+    pub spec: Spec,
+    /// The spec file (or a label for an embedded spec).
+    pub path: PathBuf,
+    /// The spec's text (hashed into reports).
+    pub text: String,
+}
+
+impl SpecFile {
+    /// Reads and validates a spec file.
+    pub fn read(path: &Path) -> Result<SpecFile> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
+        SpecFile::parse(&text, path)
+    }
+
+    /// Parses and validates spec text; `path` locates relative data paths and names the spec
+    /// in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<SpecFile> {
+        let spec: Spec = toml::from_str(text).map_err(|e| Error::Spec {
+            path: path.to_path_buf(),
+            message: format!(
+                "{}\n  hint: see the spec reference in README.md (section \"Spec file\")",
+                e.to_string().trim_end()
+            ),
+        })?;
+        let file = SpecFile {
+            spec,
+            path: path.to_path_buf(),
+            text: text.to_string(),
+        };
+        file.validate()?;
+        Ok(file)
+    }
+
+    fn error(&self, message: impl Into<String>) -> Error {
+        Error::Spec {
+            path: self.path.clone(),
+            message: message.into(),
+        }
+    }
+
+    fn validate(&self) -> Result<()> {
+        let s = &self.spec;
+        if s.home.location.is_empty() {
+            return Err(self.error(
+                "`[home] location` is empty; list at least \"const\" (the intercept)",
+            ));
+        }
+        for (table, spec) in [("home", Some(&s.home)), ("foreign", s.foreign.as_ref())] {
+            let Some(spec) = spec else { continue };
+            if let FixedOrFree::Fixed(v) = spec.scale {
+                if v <= 0.0 {
+                    return Err(self.error(format!(
+                        "`[{table}] scale = {v}`: a scale must be positive (or \"free\")"
+                    )));
+                }
+            }
+            check_duplicates(&spec.location, &format!("[{table}] location"), self)?;
+        }
+        let scalars = [
+            ("rho", s.parameters.rho),
+            ("delta_ratifier", s.parameters.delta_ratifier),
+            ("delta_proposer", s.parameters.delta_proposer),
+            ("poll_weight", s.parameters.poll_weight),
+        ];
+        for (name, value) in scalars {
+            if let FixedOrFree::Fixed(v) = value {
+                if !(0.0..=1.0).contains(&v) {
+                    return Err(self.error(format!(
+                        "`[parameters] {name} = {v}`: must lie in [0, 1] (or be \"free\")"
+                    )));
+                }
+            }
+        }
+        if s.protocol.proposer == ProposerSpec::Mixed {
+            match &s.proposer {
+                None => {
+                    return Err(self.error(
+                        "`[protocol] proposer = \"mixed\"` needs a `[proposer]` table with `index = [\"const\", ...]` (logit of P(home proposes))",
+                    ))
+                }
+                Some(p) if p.index.is_empty() => {
+                    return Err(self.error("`[proposer] index` is empty; list at least \"const\""))
+                }
+                Some(p) => check_duplicates(&p.index, "[proposer] index", self)?,
+            }
+        } else if s.proposer.is_some() {
+            return Err(self.error(
+                "a `[proposer]` table is given but `[protocol] proposer` is not \"mixed\"; remove the table or set proposer = \"mixed\"",
+            ));
+        }
+        if s.foreign.is_none() && s.protocol.foreign_constraint != ColumnOrFlag::Flag(false) {
+            return Err(self.error(
+                "`[protocol] foreign_constraint` is set but there is no `[foreign]` table; add `[foreign]` with `location = [\"const\"]` and `scale`",
+            ));
+        }
+        if s.estimation.starts == 0 {
+            return Err(self.error("`[estimation] starts = 0`: use at least 1"));
+        }
+        if s.estimation.max_iters == 0 {
+            return Err(self.error("`[estimation] max_iters = 0`: use at least 1"));
+        }
+        Ok(())
+    }
+
+    /// The data file's path, resolved relative to the spec file.
+    pub fn data_path(&self) -> PathBuf {
+        let base = self.path.parent().unwrap_or(Path::new("."));
+        base.join(&self.spec.data.path)
+    }
+
+    /// The spec file's stem (names its report folder).
+    pub fn stem(&self) -> String {
+        self.path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "spec".to_string())
+    }
+}
+
+fn check_duplicates(list: &[String], key: &str, file: &SpecFile) -> Result<()> {
+    for (i, a) in list.iter().enumerate() {
+        if list[..i].contains(a) {
+            return Err(file.error(format!("`{key}` lists `{a}` twice; list each covariate once")));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+[data]
+path = "x.csv"
+outcome = "outcome"
+[home]
+location = ["const"]
+scale = 0.1
+"#;
+
+    #[test]
+    fn minimal_spec_gets_defaults() {
+        let f = SpecFile::parse(MINIMAL, Path::new("/tmp/s.toml")).unwrap();
+        assert_eq!(f.spec.model.family, Family::Logistic);
+        assert_eq!(f.spec.protocol.proposer, ProposerSpec::Foreign);
+        assert_eq!(f.data_path(), PathBuf::from("/tmp/x.csv"));
+        assert_eq!(f.spec.parameters.rho, FixedOrFree::Fixed(0.5));
+    }
+
+    #[test]
+    fn unknown_key_and_wrong_type_are_named() {
+        let bad = format!("{MINIMAL}\n[parameters]\nrho = \"fre\"\n");
+        let e = SpecFile::parse(&bad, Path::new("s.toml")).unwrap_err().to_string();
+        assert!(e.contains("rho") && e.contains("free"), "{e}");
+        let bad = MINIMAL.replace("scale = 0.1", "scale = 0.1\nscael = 2");
+        let e = SpecFile::parse(&bad, Path::new("s.toml")).unwrap_err().to_string();
+        assert!(e.contains("scael"), "{e}");
+        let bad = format!("{MINIMAL}\n[parameters]\nrho = 1.5\n");
+        let e = SpecFile::parse(&bad, Path::new("s.toml")).unwrap_err().to_string();
+        assert!(e.contains("[0, 1]"), "{e}");
+    }
+}

@@ -1,0 +1,596 @@
+//! An independent brute-force solver of MODEL.md §3 (exhaustive grid search with local grid
+//! refinement), compared with `twolevel::model::solve` on random parameter draws.
+//!
+//! Only the public API is used: `solve` for the solver's path, nothing else of the crate
+//! (the threshold CDFs are written out again below).
+//!
+//! For each protocol × family × proposer × with/without a foreign constraint, on seeded random
+//! draws, the test checks:
+//!
+//! (a) global optimality: the proposer's value computed from the solver's path,
+//!     `Σ_k Λ_k π(x_k) [G(c_k) − G(c_{k−1})]` (`Λ_1 = 1`, `Λ_{k+1} = Λ_k λ_{k+1}`, `c_K = x_K`),
+//!     is at least the brute-force value minus a small tolerance (and not above it by more
+//!     than the grid error: the path must be a feasible strategy);
+//! (b) the outcome probabilities match the brute-force ones within `PROB_TOL`, except where
+//!     the brute force finds a near-tie between distant maxima of a stage objective along its
+//!     path (counted and printed);
+//! (c) the path is consistent: every cutoff type is indifferent, `x_k = c_k + κ_{k+1}
+//!     max(x_{k+1} − c_k, 0)` whenever somebody accepts at stage `k`, the cutoffs are
+//!     nondecreasing and `c_K = x_K` when somebody accepts in the last stage.
+//!
+//! Draws whose optimal value is (numerically) zero are degenerate (every package gives the
+//! proposer nothing, so the path is not determined) and are skipped.
+
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rayon::prelude::*;
+use std::time::Instant;
+use twolevel::model::{solve, Equilibrium, Family, Game, Protocol, Scalars, Side, Threshold};
+
+/// Tolerance on each outcome probability (the brute force's cutoffs are accurate to ~1e-6).
+const PROB_TOL: f64 = 1e-3;
+/// Two distant maxima whose values are this close (relatively) are a near-tie.
+const NEAR_TIE: f64 = 1e-6;
+/// Maxima whose cutoffs differ by more than this in `G` are "distant".
+const DISTANT: f64 = 1e-3;
+
+// ---------------------------------------------------------------------------------------------
+// Distributions, written out independently of the crate.
+
+#[derive(Clone, Copy, Debug)]
+struct Dist {
+    family: Family,
+    mu: f64,
+    s: f64,
+}
+
+impl Dist {
+    fn cdf(&self, t: f64) -> f64 {
+        if t == f64::NEG_INFINITY {
+            return 0.0;
+        }
+        if t == f64::INFINITY {
+            return 1.0;
+        }
+        let z = (t - self.mu) / self.s;
+        match self.family {
+            Family::Logistic => {
+                if z >= 0.0 {
+                    1.0 / (1.0 + (-z).exp())
+                } else {
+                    let e = z.exp();
+                    e / (1.0 + e)
+                }
+            }
+            Family::Normal => 0.5 * statrs::function::erf::erfc(-z / std::f64::consts::SQRT_2),
+            Family::Uniform => (0.5 * (z + 1.0)).clamp(0.0, 1.0),
+        }
+    }
+
+    fn quantile(&self, p: f64) -> f64 {
+        let z = match self.family {
+            Family::Logistic => (p / (1.0 - p)).ln(),
+            Family::Normal => {
+                use statrs::distribution::ContinuousCDF;
+                statrs::distribution::Normal::new(0.0, 1.0).unwrap().inverse_cdf(p)
+            }
+            Family::Uniform => 2.0 * p - 1.0,
+        };
+        self.mu + self.s * z
+    }
+
+    fn threshold(&self) -> Threshold {
+        Threshold::new(self.family, self.mu, self.s)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Grid search with local refinement.
+
+/// Grid settings of one stage's search.
+#[derive(Clone, Copy)]
+struct GridSpec {
+    /// Coarse points uniform in the variable.
+    uniform: usize,
+    /// Coarse points uniform in `G` of the variable (0 for none).
+    quantile: usize,
+    /// How many local maxima of the coarse grid are refined.
+    peaks: usize,
+    /// Refinement rounds.
+    rounds: usize,
+    /// Points per refinement grid (odd; each round shrinks the bracket by `(pts − 1)/2`).
+    pts: usize,
+}
+
+const LAST: GridSpec = GridSpec { uniform: 61, quantile: 0, peaks: 1, rounds: 11, pts: 9 };
+const EARLIER: GridSpec = GridSpec { uniform: 32, quantile: 32, peaks: 3, rounds: 7, pts: 9 };
+
+/// A maximum found by [`search`].
+#[derive(Clone, Copy, Debug)]
+struct Found<T: Copy> {
+    arg: f64,
+    value: f64,
+    data: T,
+    /// The best value of a refined local maximum distant from `arg` (−∞ if none).
+    runner_up: f64,
+}
+
+/// Maximizes `f` (None: infeasible) over the sorted coarse grid `coarse` inside `[lo, hi]`,
+/// plus the isolated `extra` candidates, by refining the best `spec.peaks` local maxima of the
+/// coarse grid. `distance(a, b)` measures how far apart two arguments are (for near-ties).
+fn search<T: Copy>(
+    f: &dyn Fn(f64) -> Option<(f64, T)>,
+    coarse: &[f64],
+    lo: f64,
+    hi: f64,
+    extra: &[f64],
+    spec: GridSpec,
+    distance: &dyn Fn(f64, f64) -> f64,
+) -> Option<Found<T>> {
+    let vals: Vec<Option<(f64, T)>> = coarse.iter().map(|&t| f(t)).collect();
+    let v = |i: usize| vals[i].map_or(f64::NEG_INFINITY, |p| p.0);
+    let mut peaks: Vec<usize> = (0..coarse.len())
+        .filter(|&i| {
+            v(i) > f64::NEG_INFINITY
+                && (i == 0 || v(i) >= v(i - 1))
+                && (i + 1 == coarse.len() || v(i) >= v(i + 1))
+        })
+        .collect();
+    peaks.sort_by(|&a, &b| v(b).total_cmp(&v(a)));
+    // Plateaus produce runs of equal "peaks": keep one per run.
+    peaks.dedup_by(|a, b| (*a as isize - *b as isize).abs() == 1 && v(*a) == v(*b));
+    peaks.truncate(spec.peaks);
+
+    let mut maxima: Vec<(f64, f64, T)> = Vec::new();
+    for &t in extra {
+        if let Some((val, d)) = f(t) {
+            maxima.push((t, val, d));
+        }
+    }
+    for &i in &peaks {
+        let (mut best_t, (mut best_v, mut best_d)) = (coarse[i], vals[i].unwrap());
+        let mut a = if i > 0 { coarse[i - 1] } else { coarse[i] };
+        let mut b = if i + 1 < coarse.len() { coarse[i + 1] } else { coarse[i] };
+        for _ in 0..spec.rounds {
+            if !(b > a) {
+                break;
+            }
+            let h = (b - a) / (spec.pts - 1) as f64;
+            let mut best_j = None;
+            for j in 0..spec.pts {
+                let t = (a + h * j as f64).clamp(lo, hi);
+                if let Some((val, d)) = f(t) {
+                    if val > best_v {
+                        best_v = val;
+                        best_t = t;
+                        best_d = d;
+                        best_j = Some(t);
+                    }
+                }
+            }
+            let centre = best_j.unwrap_or(best_t);
+            a = (centre - h).max(lo);
+            b = (centre + h).min(hi);
+        }
+        maxima.push((best_t, best_v, best_d));
+    }
+    // Ties go to the first candidate (the `extra` ones, e.g. "nobody accepts", come first).
+    let mut best: Option<(f64, f64, T)> = None;
+    for &m in &maxima {
+        if best.map_or(true, |b| m.1 > b.1) {
+            best = Some(m);
+        }
+    }
+    let (arg, value, data) = best?;
+    let runner_up = maxima
+        .iter()
+        .filter(|m| distance(m.0, arg) > DISTANT)
+        .map(|m| m.1)
+        .fold(f64::NEG_INFINITY, f64::max);
+    Some(Found { arg, value, data, runner_up })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The brute-force solver.
+
+#[derive(Clone, Copy, Debug)]
+struct Transition {
+    kappa: f64,
+    lambda: f64,
+    reach: f64,
+}
+
+struct Brute {
+    home: Dist,
+    foreign: Option<Dist>,
+    side: Side,
+    /// `transitions[k]`: into stage `k` (entry 0 unused).
+    transitions: Vec<Transition>,
+    /// Below this, `G` has mass < 1e-12.
+    tail: f64,
+}
+
+/// Stage `k`'s solution given the cutoff `c`: value `W_k(c)`, offer `x_k(c)`, cutoff `c_k(c)`.
+#[derive(Clone, Copy, Debug)]
+struct Reply {
+    value: f64,
+    offer: f64,
+    cutoff: f64,
+    /// Relative gap to the best distant alternative maximum (∞ if none).
+    gap: f64,
+}
+
+fn transitions(protocol: Protocol, sc: Scalars) -> Vec<Transition> {
+    let mut t = vec![Transition { kappa: f64::NAN, lambda: f64::NAN, reach: 1.0 }];
+    if protocol.poll {
+        t.push(Transition { kappa: sc.poll_weight, lambda: 1.0, reach: 1.0 });
+    }
+    if protocol.renegotiation {
+        t.push(Transition {
+            kappa: sc.rho * sc.delta_ratifier,
+            lambda: sc.rho * sc.delta_proposer,
+            reach: sc.rho,
+        });
+    }
+    t
+}
+
+impl Brute {
+    fn new(home: Dist, foreign: Option<Dist>, side: Side, protocol: Protocol, sc: Scalars) -> Self {
+        Brute { home, foreign, side, transitions: transitions(protocol, sc), tail: home.quantile(1e-12) }
+    }
+
+    fn k_last(&self) -> usize {
+        self.transitions.len() - 1
+    }
+
+    fn g(&self, t: f64) -> f64 {
+        self.home.cdf(t)
+    }
+
+    fn pi(&self, x: f64) -> f64 {
+        let u = match self.side {
+            Side::Foreign => 1.0 - x,
+            Side::Home => x,
+        };
+        u.max(0.0) * self.foreign.map_or(1.0, |f| f.cdf(1.0 - x))
+    }
+
+    fn stage(&self, k: usize, c: f64) -> Reply {
+        if k == self.k_last() {
+            self.last_stage(c)
+        } else {
+            self.earlier_stage(k, c)
+        }
+    }
+
+    /// `W_K(c) = max_x π(x) max(G(x) − G(c), 0)` over a grid of `[0, 1]`, refined.
+    fn last_stage(&self, c: f64) -> Reply {
+        let gc = self.g(c);
+        let f = |x: f64| Some((self.pi(x) * (self.g(x) - gc).max(0.0), ()));
+        let coarse: Vec<f64> = (0..LAST.uniform).map(|i| i as f64 / (LAST.uniform - 1) as f64).collect();
+        let found = search(&f, &coarse, 0.0, 1.0, &[], LAST, &|a, b| (a - b).abs()).unwrap();
+        if found.value > 0.0 {
+            Reply { value: found.value, offer: found.arg, cutoff: found.arg, gap: f64::INFINITY }
+        } else {
+            // Nobody accepts: the offer is irrelevant; report one nobody would take.
+            Reply { value: 0.0, offer: c.clamp(0.0, 1.0), cutoff: c, gap: f64::INFINITY }
+        }
+    }
+
+    /// The stage-`k` objective at candidate cutoff `t ≥ c`: `(value, offer, next reply)`.
+    fn objective(&self, k: usize, c: f64, t: f64) -> Option<(f64, (f64, Reply))> {
+        let tr = self.transitions[k + 1];
+        let next = self.stage(k + 1, t);
+        let x = if t == f64::NEG_INFINITY {
+            if tr.kappa == 1.0 {
+                next.offer
+            } else {
+                return None;
+            }
+        } else {
+            t + tr.kappa * (next.offer - t).max(0.0)
+        };
+        if !(0.0..=1.0).contains(&x) || !next.value.is_finite() {
+            return None;
+        }
+        let accept = if t > c { self.pi(x) * (self.g(t) - self.g(c)) } else { 0.0 };
+        Some((accept + tr.lambda * next.value, (x, next)))
+    }
+
+    fn earlier_stage(&self, k: usize, c: f64) -> Reply {
+        let tr = self.transitions[k + 1];
+        let feasible_low = if tr.kappa < 1.0 { -tr.kappa / (1.0 - tr.kappa) } else { f64::NEG_INFINITY };
+        let lo = c.max(feasible_low).max(self.tail).min(1.0);
+        let hi = 1.0;
+        let mut coarse: Vec<f64> = (0..EARLIER.uniform)
+            .map(|i| lo + (hi - lo) * i as f64 / (EARLIER.uniform - 1) as f64)
+            .collect();
+        let (plo, phi) = (self.g(lo), self.g(hi));
+        for i in 1..=EARLIER.quantile {
+            let p = plo + (phi - plo) * i as f64 / (EARLIER.quantile + 1) as f64;
+            if p > 0.0 && p < 1.0 {
+                let q = self.home.quantile(p);
+                if q > lo && q < hi {
+                    coarse.push(q);
+                }
+            }
+        }
+        coarse.sort_by(f64::total_cmp);
+        coarse.dedup();
+        let f = |t: f64| self.objective(k, c, t);
+        let distance = |a: f64, b: f64| (self.g(a) - self.g(b)).abs();
+        // "Nobody accepts" (c_k = c) is an extra candidate, and wins ties.
+        let found = search(&f, &coarse, lo, hi, &[c], EARLIER, &distance);
+        match found {
+            Some(fd) => {
+                let gap = if fd.runner_up > f64::NEG_INFINITY {
+                    (fd.value - fd.runner_up) / fd.value.abs().max(1e-300)
+                } else {
+                    f64::INFINITY
+                };
+                Reply { value: fd.value, offer: fd.data.0, cutoff: fd.arg.max(c), gap }
+            }
+            None => Reply { value: f64::NEG_INFINITY, offer: f64::NAN, cutoff: f64::NAN, gap: f64::INFINITY },
+        }
+    }
+
+    /// The brute-force path from `c_0 = −∞`: per stage `(offer, cutoff, gap)`, and the value.
+    fn path(&self) -> (Vec<Reply>, f64) {
+        let mut c = f64::NEG_INFINITY;
+        let mut out = Vec::new();
+        let mut value = f64::NAN;
+        for k in 0..=self.k_last() {
+            let r = self.stage(k, c);
+            if k == 0 {
+                value = r.value;
+            }
+            out.push(r);
+            c = r.cutoff;
+        }
+        (out, value)
+    }
+
+    /// Outcome probabilities `(ratified, renegotiated, failed)` of a path of cutoffs
+    /// (`kinds[k]` true for a renegotiation stage).
+    fn probabilities(&self, cutoffs: &[f64], reneg: &[bool]) -> [f64; 3] {
+        let mut p = [0.0; 3];
+        let mut reach = 1.0;
+        let mut prev = f64::NEG_INFINITY;
+        for (k, &c) in cutoffs.iter().enumerate() {
+            reach *= self.transitions[k].reach;
+            let acc = reach * (self.g(c) - self.g(prev)).max(0.0);
+            p[if reneg[k] { 1 } else { 0 }] += acc;
+            prev = c.max(prev);
+        }
+        p[2] = 1.0 - p[0] - p[1];
+        p
+    }
+
+    /// The proposer's value of a path of `(offer, cutoff)`.
+    fn path_value(&self, stages: &[(f64, f64)]) -> f64 {
+        let mut v = 0.0;
+        let mut disc = 1.0;
+        let mut prev = f64::NEG_INFINITY;
+        for (k, &(x, c)) in stages.iter().enumerate() {
+            if k > 0 {
+                disc *= self.transitions[k].lambda;
+            }
+            if c > prev {
+                v += disc * self.pi(x) * (self.g(c) - self.g(prev));
+            }
+            prev = c.max(prev);
+        }
+        v
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The comparison.
+
+const PROTOCOLS: [Protocol; 4] = [
+    Protocol { poll: false, renegotiation: false },
+    Protocol { poll: false, renegotiation: true },
+    Protocol { poll: true, renegotiation: false },
+    Protocol { poll: true, renegotiation: true },
+];
+const FAMILIES: [Family; 3] = [Family::Logistic, Family::Normal, Family::Uniform];
+
+#[derive(Clone, Debug)]
+struct Case {
+    protocol: Protocol,
+    home: Dist,
+    foreign: Option<Dist>,
+    side: Side,
+    scalars: Scalars,
+}
+
+#[derive(Default, Debug)]
+struct Tally {
+    checked: usize,
+    near_ties: usize,
+    degenerate: usize,
+    failures: Vec<String>,
+}
+
+fn draw_dist(rng: &mut Xoshiro256PlusPlus, family: Family) -> Dist {
+    let mu = rng.random_range(-0.3..1.2);
+    let s = (rng.random_range((0.03f64).ln()..(1.0f64).ln())).exp();
+    Dist { family, mu, s }
+}
+
+fn draw_unit(rng: &mut Xoshiro256PlusPlus) -> f64 {
+    // Mostly interior, sometimes exactly 0 or 1.
+    match rng.random_range(0..10) {
+        0 => 0.0,
+        1 => 1.0,
+        _ => rng.random_range(0.0..1.0),
+    }
+}
+
+fn cases(draws_for: impl Fn(Protocol) -> usize) -> Vec<Case> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(0x7700_1996);
+    let mut out = Vec::new();
+    for protocol in PROTOCOLS {
+        for family in FAMILIES {
+            for side in [Side::Foreign, Side::Home] {
+                for two_sided in [false, true] {
+                    for _ in 0..draws_for(protocol) {
+                        let home = draw_dist(&mut rng, family);
+                        let foreign = two_sided.then(|| draw_dist(&mut rng, family));
+                        let scalars = Scalars {
+                            rho: draw_unit(&mut rng),
+                            delta_ratifier: draw_unit(&mut rng),
+                            delta_proposer: draw_unit(&mut rng),
+                            poll_weight: draw_unit(&mut rng),
+                        };
+                        out.push(Case { protocol, home, foreign, side, scalars });
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn describe(case: &Case, eq: &Equilibrium, bf: &[Reply], v_solver: f64, v_brute: f64) -> String {
+    let solver_path: Vec<String> = eq
+        .stages
+        .iter()
+        .map(|s| format!("{}: x={:.9} c={:.9} P={:.6}", s.kind.name(), s.offer, s.cutoff, s.p_accept))
+        .collect();
+    let brute_path: Vec<String> = bf
+        .iter()
+        .map(|r| format!("x={:.9} c={:.9} W={:.9e} gap={:.2e}", r.offer, r.cutoff, r.value, r.gap))
+        .collect();
+    format!(
+        "{} home={:?} foreign={:?} proposer={:?} scalars={:?}\n    solver: {:?} P={:?} value={:.12e}\n    brute:  {:?} value={:.12e}",
+        case.protocol.label(),
+        case.home,
+        case.foreign,
+        case.side,
+        case.scalars,
+        solver_path,
+        eq.probabilities(),
+        v_solver,
+        brute_path,
+        v_brute
+    )
+}
+
+fn check(case: &Case) -> (bool, bool, Option<String>) {
+    let game = Game {
+        home: case.home.threshold(),
+        foreign: case.foreign.map(|f| f.threshold()),
+        proposer: case.side,
+        protocol: case.protocol,
+        scalars: case.scalars,
+    };
+    let eq = solve(&game);
+    let brute = Brute::new(case.home, case.foreign, case.side, case.protocol, case.scalars);
+    let (bf, v_brute) = brute.path();
+    let reneg: Vec<bool> = case.protocol.stages().iter().map(|k| k.name() == "renegotiation").collect();
+    let solver_stages: Vec<(f64, f64)> = eq.stages.iter().map(|s| (s.offer, s.cutoff)).collect();
+    let v_solver = brute.path_value(&solver_stages);
+    let mut problems = Vec::new();
+
+    if !(v_brute > 1e-9) {
+        return (false, true, None);
+    }
+
+    // (c) Consistency of the solver's path.
+    let mut prev = f64::NEG_INFINITY;
+    for (k, s) in eq.stages.iter().enumerate() {
+        if s.cutoff < prev {
+            problems.push(format!("cutoff decreases at stage {k}"));
+        }
+        let someone = s.cutoff > prev && brute.g(s.cutoff) - brute.g(prev) > 0.0;
+        if someone && k + 1 < eq.stages.len() {
+            let kappa = brute.transitions[k + 1].kappa;
+            let next = eq.stages[k + 1].offer;
+            let implied = s.cutoff + kappa * (next - s.cutoff).max(0.0);
+            if (implied - s.offer).abs() > 1e-9 {
+                problems.push(format!("stage {k}: offer {} but the cutoff type's indifference implies {implied}", s.offer));
+            }
+        }
+        if someone && k + 1 == eq.stages.len() && (s.cutoff - s.offer).abs() > 1e-12 {
+            problems.push(format!("last stage: cutoff {} != offer {}", s.cutoff, s.offer));
+        }
+        prev = s.cutoff.max(prev);
+    }
+
+    // (a) Global optimality (and no value above the optimum beyond the grid error).
+    let tol = 1e-7 + 1e-6 * v_brute;
+    if v_solver < v_brute - tol {
+        problems.push(format!("(a) solver value {v_solver:.12e} < brute force {v_brute:.12e} (diff {:.3e})", v_brute - v_solver));
+    }
+    if v_solver > v_brute + 10.0 * tol {
+        problems.push(format!("(a') solver value {v_solver:.12e} > brute force {v_brute:.12e}: infeasible path?"));
+    }
+
+    // (b) Outcome probabilities, unless the brute force sees a near-tie along its path.
+    let near_tie = bf.iter().any(|r| r.gap < NEAR_TIE);
+    let brute_cutoffs: Vec<f64> = bf.iter().map(|r| r.cutoff).collect();
+    let p_brute = brute.probabilities(&brute_cutoffs, &reneg);
+    let p_solver = eq.probabilities();
+    let dp = (0..3).map(|i| (p_brute[i] - p_solver[i]).abs()).fold(0.0, f64::max);
+    if dp > PROB_TOL && !near_tie {
+        problems.push(format!("(b) probabilities differ by {dp:.3e}: solver {p_solver:?}, brute {p_brute:?}"));
+    }
+    let msg = (!problems.is_empty())
+        .then(|| format!("{}\n    {}", problems.join("; "), describe(case, &eq, &bf, v_solver, v_brute)));
+    (near_tie && dp > PROB_TOL, false, msg)
+}
+
+fn run(protocol: Protocol, draws: usize) {
+    let start = Instant::now();
+    let all = cases(|p| if p == protocol { draws } else { 0 });
+    let results: Vec<(bool, bool, Option<String>)> = all.par_iter().map(check).collect();
+    let mut tally = Tally::default();
+    for (tie, degenerate, msg) in results {
+        if degenerate {
+            tally.degenerate += 1;
+            continue;
+        }
+        tally.checked += 1;
+        if tie {
+            tally.near_ties += 1;
+        }
+        if let Some(m) = msg {
+            tally.failures.push(m);
+        }
+    }
+    println!(
+        "{}: {} cases checked, {} degenerate skipped, {} near-ties with differing probabilities, {} failures, {:.2?}",
+        protocol.label(),
+        tally.checked,
+        tally.degenerate,
+        tally.near_ties,
+        tally.failures.len(),
+        start.elapsed()
+    );
+    for f in tally.failures.iter().take(10) {
+        println!("FAIL {f}");
+    }
+    assert!(tally.failures.is_empty(), "{} of {} cases failed (see above)", tally.failures.len(), tally.checked);
+}
+
+#[test]
+fn brute_force_one_shot() {
+    run(PROTOCOLS[0], 40);
+}
+
+#[test]
+fn brute_force_vote_renegotiation() {
+    run(PROTOCOLS[1], 40);
+}
+
+#[test]
+fn brute_force_poll_vote() {
+    run(PROTOCOLS[2], 40);
+}
+
+#[test]
+fn brute_force_poll_vote_renegotiation() {
+    run(PROTOCOLS[3], 20);
+}
