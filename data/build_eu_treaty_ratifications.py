@@ -210,6 +210,9 @@ def main():
     rows.sort(key=sortkey)
     for d in rows:
         d["threshold"] = f"{d['threshold']:g}"
+        d["decade"] = f"{(int(d['year']) - 2000) / 10:g}"  # (year - 2000) / 10, a covariate on a readable scale
+        # The first attempt's result: a renegotiated episode was rejected at its first vote.
+        d["first_outcome"] = "ratified" if d["outcome"] == "ratified" else "failed"
         for k, v in d.items():
             assert "," not in str(v) and '"' not in str(v), (d["episode"], k)
     assert len({d["episode"] for d in rows}) == len(rows), "duplicate episode id"

@@ -28,9 +28,9 @@ REPO = os.path.dirname(HERE)
 RAW = os.path.normpath(os.path.join(REPO, "..", "shared", "data"))
 OUT = os.path.join(HERE, "treaty_referendums.csv")
 
-COLUMNS = ["episode", "treaty", "country", "year", "route", "referendum", "binding",
+COLUMNS = ["episode", "treaty", "country", "year", "decade", "route", "referendum", "binding",
            "requirement", "threshold", "supermajority", "yes_share", "turnout", "poll",
-           "renegotiable", "foreign_constraint", "outcome", "continues", "source"]
+           "renegotiable", "foreign_constraint", "outcome", "first_outcome", "continues", "source"]
 
 SM = ("simple_majority", 0.5)
 DM = ("double_majority", 0.5)
@@ -282,6 +282,9 @@ def main():
     rows.sort(key=lambda d: (d["year"], d["country"], d["episode"]))
     for d in rows:
         d["threshold"] = f"{d['threshold']:g}"
+        d["decade"] = f"{(int(d['year']) - 2000) / 10:g}"  # (year - 2000) / 10, a covariate on a readable scale
+        # The first attempt's result: a renegotiated episode was rejected at its first vote.
+        d["first_outcome"] = "ratified" if d["outcome"] == "ratified" else "failed"
         for k, v in d.items():
             assert "," not in str(v) and '"' not in str(v), (d["episode"], k)
     assert len({d["episode"] for d in rows}) == len(rows), "duplicate episode id"

@@ -8,9 +8,9 @@ import sys
 from collections import Counter
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-COLUMNS = ["episode", "treaty", "country", "year", "route", "referendum", "binding", "requirement",
+COLUMNS = ["episode", "treaty", "country", "year", "decade", "route", "referendum", "binding", "requirement",
            "threshold", "supermajority", "yes_share", "turnout", "poll", "renegotiable",
-           "foreign_constraint", "outcome", "continues", "source"]
+           "foreign_constraint", "outcome", "first_outcome", "continues", "source"]
 FILES = ["eu_treaty_ratifications.csv", "treaty_referendums.csv"]
 errors = []
 

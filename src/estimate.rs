@@ -14,7 +14,7 @@
 use crate::data::{Dataset, Outcome};
 use crate::error::{Error, Result};
 use crate::likelihood::{Likelihood, Model};
-use crate::params::ParameterSpace;
+use crate::params::{ParameterSpace, Transform};
 use crate::spec::{EstimationSpec, Optimizer};
 use argmin::core::{CostFunction, Executor, Gradient, State, TerminationReason, TerminationStatus};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
@@ -68,6 +68,20 @@ pub struct ParameterEstimate {
     pub cluster_std_error: Option<f64>,
     /// Held fixed by the spec.
     pub fixed: bool,
+    /// The internal scale (intervals are formed there and mapped back, so that they respect
+    /// the parameter's domain).
+    pub transform: Transform,
+}
+
+impl ParameterEstimate {
+    /// The 95% Wald interval for a natural-scale SE, formed on the internal scale:
+    /// `T(t ± 1.96·se/|T'(t)|)`.
+    pub fn wald_interval(&self, se: f64) -> (f64, f64) {
+        let t = self.transform.to_internal(self.estimate);
+        let slope = self.transform.derivative(t).abs();
+        let half = 1.959_963_984_540_054 * se / slope;
+        (self.transform.to_natural(t - half), self.transform.to_natural(t + half))
+    }
 }
 
 /// The result of one start.
@@ -474,6 +488,7 @@ pub fn fit(
                 robust_std_error: k.and_then(|k| se(&robust, k, j)),
                 cluster_std_error: k.and_then(|k| se(&cluster, k, j)),
                 fixed: p.fixed.is_some(),
+                transform: p.transform,
             }
         })
         .collect();

@@ -12,3 +12,8 @@ pub mod estimate;
 pub mod likelihood;
 pub mod params;
 pub mod spec;
+pub mod bench;
+pub mod io;
+pub mod report;
+pub mod synthetic;
+pub mod workflow;

@@ -92,18 +92,20 @@ impl Dist {
 struct GridSpec {
     /// Coarse points uniform in the variable.
     uniform: usize,
-    /// Coarse points uniform in `G` of the variable (0 for none).
+    /// Coarse points uniform in `G` of the variable, and (two-sided) in `G_F(1 − ·)`.
     quantile: usize,
     /// How many local maxima of the coarse grid are refined.
     peaks: usize,
-    /// Refinement rounds.
+    /// Grid refinement rounds (each shrinks the bracket by `(pts − 1)/2`).
     rounds: usize,
-    /// Points per refinement grid (odd; each round shrinks the bracket by `(pts − 1)/2`).
+    /// Points per refinement grid (odd).
     pts: usize,
+    /// Golden-section steps that polish the final bracket of the grid refinement.
+    golden: usize,
 }
 
-const LAST: GridSpec = GridSpec { uniform: 61, quantile: 0, peaks: 1, rounds: 11, pts: 9 };
-const EARLIER: GridSpec = GridSpec { uniform: 32, quantile: 32, peaks: 3, rounds: 7, pts: 9 };
+const LAST: GridSpec = GridSpec { uniform: 41, quantile: 16, peaks: 2, rounds: 3, pts: 9, golden: 45 };
+const EARLIER: GridSpec = GridSpec { uniform: 32, quantile: 24, peaks: 3, rounds: 3, pts: 9, golden: 45 };
 
 /// A maximum found by [`search`].
 #[derive(Clone, Copy, Debug)]
@@ -148,31 +150,55 @@ fn search<T: Copy>(
         }
     }
     for &i in &peaks {
-        let (mut best_t, (mut best_v, mut best_d)) = (coarse[i], vals[i].unwrap());
+        let (v0, d0) = vals[i].unwrap();
+        let mut best = (coarse[i], v0, d0);
         let mut a = if i > 0 { coarse[i - 1] } else { coarse[i] };
         let mut b = if i + 1 < coarse.len() { coarse[i + 1] } else { coarse[i] };
+        let consider = |t: f64, best: &mut (f64, f64, T)| -> f64 {
+            match f(t) {
+                Some((val, d)) => {
+                    if val > best.1 {
+                        *best = (t, val, d);
+                    }
+                    val
+                }
+                None => f64::NEG_INFINITY,
+            }
+        };
         for _ in 0..spec.rounds {
             if !(b > a) {
                 break;
             }
             let h = (b - a) / (spec.pts - 1) as f64;
-            let mut best_j = None;
             for j in 0..spec.pts {
-                let t = (a + h * j as f64).clamp(lo, hi);
-                if let Some((val, d)) = f(t) {
-                    if val > best_v {
-                        best_v = val;
-                        best_t = t;
-                        best_d = d;
-                        best_j = Some(t);
-                    }
-                }
+                consider((a + h * j as f64).clamp(lo, hi), &mut best);
             }
-            let centre = best_j.unwrap_or(best_t);
-            a = (centre - h).max(lo);
-            b = (centre + h).min(hi);
+            a = (best.0 - h).max(lo);
+            b = (best.0 + h).min(hi);
         }
-        maxima.push((best_t, best_v, best_d));
+        // Polish the final bracket by golden-section search (every point is a candidate).
+        const INV_PHI: f64 = 0.618_033_988_749_894_9;
+        let (mut x1, mut x2) = (b - INV_PHI * (b - a), a + INV_PHI * (b - a));
+        let (mut f1, mut f2) = (consider(x1, &mut best), consider(x2, &mut best));
+        for _ in 0..spec.golden {
+            if !(b > a) {
+                break;
+            }
+            if f1 < f2 {
+                a = x1;
+                x1 = x2;
+                f1 = f2;
+                x2 = a + INV_PHI * (b - a);
+                f2 = consider(x2, &mut best);
+            } else {
+                b = x2;
+                x2 = x1;
+                f2 = f1;
+                x1 = b - INV_PHI * (b - a);
+                f1 = consider(x1, &mut best);
+            }
+        }
+        maxima.push(best);
     }
     // Ties go to the first candidate (the `extra` ones, e.g. "nobody accepts", come first).
     let mut best: Option<(f64, f64, T)> = None;
@@ -240,6 +266,32 @@ impl Brute {
         Brute { home, foreign, side, transitions: transitions(protocol, sc), tail: home.quantile(1e-12) }
     }
 
+    /// A coarse grid of `[lo, hi]`: uniform in the variable `t`, in `G(t)` and, with a foreign
+    /// constraint, in `G_F(1 − t)`.
+    fn coarse_grid(&self, lo: f64, hi: f64, spec: GridSpec) -> Vec<f64> {
+        let mut grid: Vec<f64> = (0..spec.uniform)
+            .map(|i| lo + (hi - lo) * i as f64 / (spec.uniform - 1) as f64)
+            .collect();
+        let mut by_quantile = |d: &Dist, map: &dyn Fn(f64) -> f64, plo: f64, phi: f64| {
+            for i in 1..=spec.quantile {
+                let p = plo + (phi - plo) * i as f64 / (spec.quantile + 1) as f64;
+                if p > 0.0 && p < 1.0 {
+                    let t = map(d.quantile(p));
+                    if t > lo && t < hi {
+                        grid.push(t);
+                    }
+                }
+            }
+        };
+        by_quantile(&self.home, &|q| q, self.home.cdf(lo), self.home.cdf(hi));
+        if let Some(f) = self.foreign {
+            by_quantile(&f, &|q| 1.0 - q, f.cdf(1.0 - hi), f.cdf(1.0 - lo));
+        }
+        grid.sort_by(f64::total_cmp);
+        grid.dedup();
+        grid
+    }
+
     fn k_last(&self) -> usize {
         self.transitions.len() - 1
     }
@@ -268,8 +320,11 @@ impl Brute {
     fn last_stage(&self, c: f64) -> Reply {
         let gc = self.g(c);
         let f = |x: f64| Some((self.pi(x) * (self.g(x) - gc).max(0.0), ()));
-        let coarse: Vec<f64> = (0..LAST.uniform).map(|i| i as f64 / (LAST.uniform - 1) as f64).collect();
-        let found = search(&f, &coarse, 0.0, 1.0, &[], LAST, &|a, b| (a - b).abs()).unwrap();
+        // Offers below c are never accepted: grid [max(c, 0), 1] uniformly in x, in G(x) and
+        // in G_F(1 − x) (narrow windows where both ratifiers may accept).
+        let lo = c.clamp(0.0, 1.0);
+        let coarse = self.coarse_grid(lo, 1.0, LAST);
+        let found = search(&f, &coarse, lo, 1.0, &[], LAST, &|a, b| (a - b).abs()).unwrap();
         if found.value > 0.0 {
             Reply { value: found.value, offer: found.arg, cutoff: found.arg, gap: f64::INFINITY }
         } else {
@@ -303,21 +358,7 @@ impl Brute {
         let feasible_low = if tr.kappa < 1.0 { -tr.kappa / (1.0 - tr.kappa) } else { f64::NEG_INFINITY };
         let lo = c.max(feasible_low).max(self.tail).min(1.0);
         let hi = 1.0;
-        let mut coarse: Vec<f64> = (0..EARLIER.uniform)
-            .map(|i| lo + (hi - lo) * i as f64 / (EARLIER.uniform - 1) as f64)
-            .collect();
-        let (plo, phi) = (self.g(lo), self.g(hi));
-        for i in 1..=EARLIER.quantile {
-            let p = plo + (phi - plo) * i as f64 / (EARLIER.quantile + 1) as f64;
-            if p > 0.0 && p < 1.0 {
-                let q = self.home.quantile(p);
-                if q > lo && q < hi {
-                    coarse.push(q);
-                }
-            }
-        }
-        coarse.sort_by(f64::total_cmp);
-        coarse.dedup();
+        let coarse = self.coarse_grid(lo, hi, EARLIER);
         let f = |t: f64| self.objective(k, c, t);
         let distance = |a: f64, b: f64| (self.g(a) - self.g(b)).abs();
         // "Nobody accepts" (c_k = c) is an extra candidate, and wins ties.

@@ -1,0 +1,79 @@
+//! Throughput benchmark (`twolevel bench`): likelihood and likelihood+gradient evaluations per
+//! second for each protocol, for several sample sizes and thread counts, and full fit times.
+//!
+//! Episodes carry a continuous covariate, so every episode is its own design (no sharing of
+//! equilibrium solves): the numbers measure the solver, not the deduplication.
+
+use crate::estimate::{fit, FitOptions};
+use crate::likelihood::{Likelihood, Model};
+use crate::synthetic::{ProtocolMix, Simulation};
+use std::time::Instant;
+
+/// One measurement.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Measurement {
+    /// Protocol label.
+    pub protocol: String,
+    /// Episodes.
+    pub n: usize,
+    /// Threads.
+    pub threads: usize,
+    /// Likelihood evaluations: episodes per second.
+    pub loglik_episodes_per_s: f64,
+    /// Likelihood + gradient evaluations: episodes per second.
+    pub gradient_episodes_per_s: f64,
+    /// Free parameters of the gradient.
+    pub n_free: usize,
+}
+
+/// Times `f` repeatedly for at least `min_seconds`, returns seconds per call.
+fn time_per_call(min_seconds: f64, mut f: impl FnMut()) -> f64 {
+    f(); // warm-up
+    let start = Instant::now();
+    let mut calls = 0u32;
+    while calls == 0 || start.elapsed().as_secs_f64() < min_seconds {
+        f();
+        calls += 1;
+    }
+    start.elapsed().as_secs_f64() / calls as f64
+}
+
+/// Measures evaluation throughput for one protocol, size and thread count.
+pub fn measure(protocols: ProtocolMix, n: usize, threads: usize, min_seconds: f64) -> crate::error::Result<Measurement> {
+    let (project, theta) = Simulation::new(n, protocols, 7).generate()?;
+    let model = Model::new(&project.spec, &project.data)?;
+    let problem = Likelihood::new(&model, &project.data.outcome, &project.data.weight);
+    let x = model.space.to_internal(&theta);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
+    let (t_value, t_grad) = pool.install(|| {
+        let tv = time_per_call(min_seconds, || {
+            std::hint::black_box(problem.evaluate(&x, false));
+        });
+        let tg = time_per_call(min_seconds, || {
+            std::hint::black_box(problem.evaluate(&x, true));
+        });
+        (tv, tg)
+    });
+    Ok(Measurement {
+        protocol: protocols.label().to_string(),
+        n,
+        threads,
+        loglik_episodes_per_s: n as f64 / t_value,
+        gradient_episodes_per_s: n as f64 / t_grad,
+        n_free: problem.n_free(),
+    })
+}
+
+/// Times a full fit (from the default start) of a simulated sample.
+pub fn fit_time(protocols: ProtocolMix, n: usize, threads: usize) -> crate::error::Result<(f64, bool, u64)> {
+    let (project, _) = Simulation::new(n, protocols, 7).generate()?;
+    let model = Model::new(&project.spec, &project.data)?;
+    let options = FitOptions {
+        estimation: project.spec.spec.estimation.clone(),
+        standard_errors: true,
+    };
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
+    let start = Instant::now();
+    let est = pool.install(|| fit(&model, &project.data, &project.data.outcome, &project.data.weight, &options, None))?;
+    Ok((start.elapsed().as_secs_f64(), est.converged, est.diagnostics.iterations))
+}

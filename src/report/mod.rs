@@ -1,0 +1,32 @@
+//! The reporting layer: numbers in, Markdown / LaTeX / CSV / JSON / PNG / SVG out. Nothing
+//! here computes estimates.
+
+pub mod tables;
+
+use crate::error::Result;
+use crate::io::{write_json, write_text};
+use crate::workflow::FitReport;
+use std::path::{Path, PathBuf};
+use tables::TableOptions;
+
+/// Files of a fit report.
+pub const FIT_FILES: [&str; 4] = ["estimates.json", "estimates.md", "estimates.tex", "estimates.csv"];
+
+/// Says which files of an earlier report in `dir` a new run will replace (empty if none).
+pub fn previous_report(dir: &Path) -> Vec<PathBuf> {
+    FIT_FILES
+        .iter()
+        .map(|f| dir.join(f))
+        .filter(|p| p.exists())
+        .collect()
+}
+
+/// Writes `estimates.{json,md,tex,csv}` into `dir` (atomically, file by file).
+pub fn write_fit_report(dir: &Path, report: &FitReport, options: &TableOptions, bootstrap_ci: Option<&[(f64, f64)]>) -> Result<Vec<PathBuf>> {
+    let paths: Vec<PathBuf> = FIT_FILES.iter().map(|f| dir.join(f)).collect();
+    write_json(&paths[0], report)?;
+    write_text(&paths[1], &tables::markdown(report, options, bootstrap_ci))?;
+    write_text(&paths[2], &tables::latex(report, options, bootstrap_ci))?;
+    write_text(&paths[3], &tables::csv(report, options, bootstrap_ci))?;
+    Ok(paths)
+}

@@ -1,0 +1,176 @@
+//! Simulated datasets with known parameters, for recovery tests and benchmarks.
+//!
+//! Episodes have one continuous covariate `x ~ N(0, 1)` in the home location, a protocol
+//! chosen per row (fixed, or a mix), and outcomes drawn from the model at the true parameters.
+
+use crate::data::Dataset;
+use crate::error::Result;
+use crate::likelihood::Model;
+use crate::spec::SpecFile;
+use crate::workflow::{simulate_outcomes, Project};
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use std::path::Path;
+
+/// Which protocols the simulated rows have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProtocolMix {
+    /// `[vote]`.
+    OneShot,
+    /// `[vote, renegotiation]`.
+    Renegotiation,
+    /// `[poll, vote]`.
+    Poll,
+    /// `[poll, vote, renegotiation]`.
+    PollRenegotiation,
+    /// Each row's poll and renegotiation flags drawn independently with probability 1/2.
+    Mixed,
+}
+
+impl ProtocolMix {
+    /// All mixes.
+    pub const ALL: [ProtocolMix; 5] = [
+        ProtocolMix::OneShot,
+        ProtocolMix::Renegotiation,
+        ProtocolMix::Poll,
+        ProtocolMix::PollRenegotiation,
+        ProtocolMix::Mixed,
+    ];
+
+    /// A short label.
+    pub fn label(self) -> &'static str {
+        match self {
+            ProtocolMix::OneShot => "[vote]",
+            ProtocolMix::Renegotiation => "[vote, renegotiation]",
+            ProtocolMix::Poll => "[poll, vote]",
+            ProtocolMix::PollRenegotiation => "[poll, vote, renegotiation]",
+            ProtocolMix::Mixed => "mixed protocols",
+        }
+    }
+}
+
+/// A simulation design.
+#[derive(Debug, Clone)]
+pub struct Simulation {
+    /// Episodes.
+    pub n: usize,
+    /// Protocols.
+    pub protocols: ProtocolMix,
+    /// Mixed proposer with `logit p_home = proposer:const + proposer:z · z`.
+    pub mixed_proposer: bool,
+    /// Seed of covariates, protocols and outcomes.
+    pub seed: u64,
+    /// Which scalars are free in the generated spec (the rest fixed at the truth).
+    pub free_scalars: Vec<&'static str>,
+    /// Whether `home:scale` is free.
+    pub free_scale: bool,
+}
+
+/// True parameter values used by [`Simulation`] (natural scale, by name).
+pub const TRUTH: [(&str, f64); 9] = [
+    ("home:const", 0.35),
+    ("home:x", 0.15),
+    ("home:scale", 0.12),
+    ("proposer:const", -0.5),
+    ("proposer:z", 0.8),
+    ("rho", 0.7),
+    ("delta_ratifier", 0.8),
+    ("delta_proposer", 0.9),
+    ("poll_weight", 0.4),
+];
+
+/// The true value of a parameter.
+pub fn truth(name: &str) -> f64 {
+    TRUTH.iter().find(|t| t.0 == name).map(|t| t.1).expect("known parameter")
+}
+
+impl Simulation {
+    /// A simulation with the scalars that the protocols identify left free.
+    pub fn new(n: usize, protocols: ProtocolMix, seed: u64) -> Simulation {
+        let free_scalars = match protocols {
+            ProtocolMix::OneShot => vec![],
+            ProtocolMix::Renegotiation => vec!["rho", "delta_ratifier"],
+            ProtocolMix::Poll => vec!["poll_weight"],
+            ProtocolMix::PollRenegotiation | ProtocolMix::Mixed => vec!["rho", "delta_ratifier", "poll_weight"],
+        };
+        Simulation {
+            n,
+            protocols,
+            mixed_proposer: false,
+            seed,
+            free_scalars,
+            free_scale: false,
+        }
+    }
+
+    /// The spec text (data path `synthetic.csv`).
+    pub fn spec_text(&self) -> String {
+        let scalar = |name: &str| {
+            if self.free_scalars.contains(&name) {
+                format!("{name} = \"free\"\n")
+            } else {
+                format!("{name} = {}\n", truth(name))
+            }
+        };
+        let mut s = String::from("[data]\npath = \"synthetic.csv\"\noutcome = \"outcome\"\nid = \"episode\"\n\n[protocol]\npoll = \"poll\"\nrenegotiation = \"renegotiable\"\nforeign_constraint = false\n");
+        s.push_str(if self.mixed_proposer { "proposer = \"mixed\"\n\n[proposer]\nindex = [\"const\", \"z\"]\n" } else { "proposer = \"foreign\"\n" });
+        s.push_str("\n[model]\nfamily = \"logistic\"\n\n[home]\nlocation = [\"const\", \"x\"]\n");
+        if self.free_scale {
+            s.push_str("scale = \"free\"\n");
+        } else {
+            s.push_str(&format!("scale = {}\n", truth("home:scale")));
+        }
+        s.push_str("\n[parameters]\n");
+        for name in ["rho", "delta_ratifier", "delta_proposer", "poll_weight"] {
+            s.push_str(&scalar(name));
+        }
+        s.push_str("\n[estimation]\nstarts = 1\nseed = 1\n");
+        s
+    }
+
+    /// The covariates and protocols as CSV (outcomes all `ratified`, to be replaced).
+    fn design_csv(&self) -> String {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(self.seed);
+        let mut s = String::from("episode,x,z,poll,renegotiable,outcome\n");
+        for i in 0..self.n {
+            let normal = |rng: &mut Xoshiro256PlusPlus| {
+                let u1: f64 = 1.0 - rng.random::<f64>();
+                let u2: f64 = rng.random::<f64>();
+                (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+            };
+            let x = normal(&mut rng);
+            let z = normal(&mut rng);
+            let (poll, reneg) = match self.protocols {
+                ProtocolMix::OneShot => (false, false),
+                ProtocolMix::Renegotiation => (false, true),
+                ProtocolMix::Poll => (true, false),
+                ProtocolMix::PollRenegotiation => (true, true),
+                ProtocolMix::Mixed => (rng.random::<bool>(), rng.random::<bool>()),
+            };
+            s.push_str(&format!("e{i},{x},{z},{},{},ratified\n", poll as u8, reneg as u8));
+        }
+        s
+    }
+
+    /// The spec, the data with simulated outcomes, and the true parameter vector.
+    pub fn generate(&self) -> Result<(Project, Vec<f64>)> {
+        let spec = SpecFile::parse(&self.spec_text(), Path::new("synthetic.toml"))?;
+        let data = Dataset::from_bytes(&spec, Path::new("synthetic.csv"), self.design_csv().into_bytes())?;
+        let model = Model::new(&spec, &data)?;
+        let theta: Vec<f64> = model.space.parameters.iter().map(|p| truth(&p.name)).collect();
+        let rows: Vec<usize> = (0..data.len()).collect();
+        let outcomes = simulate_outcomes(&model, &spec, &theta, &rows, self.seed.wrapping_add(1));
+        let mut data = data;
+        data.outcome = outcomes;
+        // Rewrite the bytes so that the dataset's hash and `simulate` see the drawn outcomes.
+        let mut csv = String::from("episode,x,z,poll,renegotiable,outcome\n");
+        let text = String::from_utf8(data.bytes.clone()).expect("UTF-8");
+        for (line, y) in text.lines().skip(1).zip(&data.outcome) {
+            let cut = line.rfind(',').expect("outcome column");
+            csv.push_str(&format!("{},{}\n", &line[..cut], y.label()));
+        }
+        data.bytes = csv.into_bytes();
+        data.text_columns.insert("outcome".into(), data.outcome.iter().map(|y| y.label().to_string()).collect());
+        Ok((Project { spec, data }, theta))
+    }
+}
