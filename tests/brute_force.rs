@@ -67,6 +67,25 @@ impl Dist {
         }
     }
 
+    /// `1 − G(t)` without cancellation.
+    fn sf(&self, t: f64) -> f64 {
+        match self.family {
+            Family::Uniform => 1.0 - self.cdf(t),
+            _ => Dist { mu: -self.mu, ..*self }.cdf(-t),
+        }
+    }
+
+    /// `G(b) − G(a)` (0 if `b ≤ a`), from survival functions in the right tail.
+    fn mass(&self, a: f64, b: f64) -> f64 {
+        if !(b > a) {
+            0.0
+        } else if self.cdf(a) > 0.5 {
+            (self.sf(a) - self.sf(b)).max(0.0)
+        } else {
+            (self.cdf(b) - self.cdf(a)).max(0.0)
+        }
+    }
+
     fn quantile(&self, p: f64) -> f64 {
         let z = match self.family {
             Family::Logistic => (p / (1.0 - p)).ln(),
@@ -100,12 +119,10 @@ struct GridSpec {
     rounds: usize,
     /// Points per refinement grid (odd).
     pts: usize,
-    /// Golden-section steps that polish the final bracket of the grid refinement.
-    golden: usize,
 }
 
-const LAST: GridSpec = GridSpec { uniform: 41, quantile: 16, peaks: 2, rounds: 3, pts: 9, golden: 45 };
-const EARLIER: GridSpec = GridSpec { uniform: 32, quantile: 24, peaks: 3, rounds: 3, pts: 9, golden: 45 };
+const LAST: GridSpec = GridSpec { uniform: 41, quantile: 16, peaks: 1, rounds: 2, pts: 9 };
+const EARLIER: GridSpec = GridSpec { uniform: 32, quantile: 24, peaks: 2, rounds: 2, pts: 9 };
 
 /// A maximum found by [`search`].
 #[derive(Clone, Copy, Debug)]
@@ -127,6 +144,7 @@ fn search<T: Copy>(
     hi: f64,
     extra: &[f64],
     spec: GridSpec,
+    h: f64,
     distance: &dyn Fn(f64, f64) -> f64,
 ) -> Option<Found<T>> {
     let vals: Vec<Option<(f64, T)>> = coarse.iter().map(|&t| f(t)).collect();
@@ -176,14 +194,56 @@ fn search<T: Copy>(
             a = (best.0 - h).max(lo);
             b = (best.0 + h).min(hi);
         }
-        // Polish the final bracket by golden-section search (every point is a candidate).
+        // Shrink the bracket to its feasible part (maxima at the feasibility corner).
+        for (end, inside) in [(&mut a, best.0), (&mut b, best.0)] {
+            if f(*end).is_none() {
+                let (mut out, mut inn) = (*end, inside);
+                for _ in 0..100 {
+                    let m = 0.5 * (out + inn);
+                    if f(m).is_some() {
+                        inn = m;
+                    } else {
+                        out = m;
+                    }
+                }
+                *end = inn;
+                consider(inn, &mut best);
+            }
+        }
+        // Locate a smooth maximum beyond the resolution that comparisons of values allow (√ε
+        // of the scale, which would leak into the offer of the stage before): bisection on the
+        // sign of the central difference f(t + h) − f(t − h).
+        let fv = |t: f64| f(t).map_or(f64::NEG_INFINITY, |p| p.0);
+        let slope = |t: f64| {
+            let (up, down) = (fv(t + h), fv(t - h));
+            if up == down {
+                0.0
+            } else {
+                up - down
+            }
+        };
+        let mut smooth = None;
+        if h > 0.0 && slope(a) > 0.0 && slope(b) < 0.0 {
+            let (mut l, mut r) = (a, b);
+            while r - l > 1e-13 * (1.0 + l.abs()) {
+                let m = 0.5 * (l + r);
+                if slope(m) > 0.0 {
+                    l = m;
+                } else {
+                    r = m;
+                }
+            }
+            let t = 0.5 * (l + r);
+            smooth = f(t).map(|(val, d)| (t, val, d));
+            // Corners and kinks: golden-section search next to it.
+            a = (t - 2.0 * h).max(a);
+            b = (t + 2.0 * h).min(b);
+        }
+        // Golden-section search (every point is a candidate): maxima at corners and kinks.
         const INV_PHI: f64 = 0.618_033_988_749_894_9;
         let (mut x1, mut x2) = (b - INV_PHI * (b - a), a + INV_PHI * (b - a));
         let (mut f1, mut f2) = (consider(x1, &mut best), consider(x2, &mut best));
-        for _ in 0..spec.golden {
-            if !(b > a) {
-                break;
-            }
+        while b - a > 1e-12 * (1.0 + a.abs()) {
             if f1 < f2 {
                 a = x1;
                 x1 = x2;
@@ -196,6 +256,12 @@ fn search<T: Copy>(
                 f2 = f1;
                 x1 = b - INV_PHI * (b - a);
                 f1 = consider(x1, &mut best);
+            }
+        }
+        // Prefer the smooth maximum unless a point is better beyond rounding.
+        if let Some(sm) = smooth {
+            if sm.1 >= best.1 - 1e-13 * best.1.abs() {
+                best = sm;
             }
         }
         maxima.push(best);
@@ -292,6 +358,11 @@ impl Brute {
         grid
     }
 
+    /// The smallest scale of the problem (for the steps of central differences).
+    fn resolution(&self) -> f64 {
+        self.home.s.min(self.foreign.map_or(1.0, |f| f.s)).min(1.0)
+    }
+
     fn k_last(&self) -> usize {
         self.transitions.len() - 1
     }
@@ -318,13 +389,13 @@ impl Brute {
 
     /// `W_K(c) = max_x π(x) max(G(x) − G(c), 0)` over a grid of `[0, 1]`, refined.
     fn last_stage(&self, c: f64) -> Reply {
-        let gc = self.g(c);
-        let f = |x: f64| Some((self.pi(x) * (self.g(x) - gc).max(0.0), ()));
+        let f = |x: f64| Some((self.pi(x) * self.home.mass(c, x), ()));
         // Offers below c are never accepted: grid [max(c, 0), 1] uniformly in x, in G(x) and
         // in G_F(1 − x) (narrow windows where both ratifiers may accept).
         let lo = c.clamp(0.0, 1.0);
         let coarse = self.coarse_grid(lo, 1.0, LAST);
-        let found = search(&f, &coarse, lo, 1.0, &[], LAST, &|a, b| (a - b).abs()).unwrap();
+        let h = 1e-5 * self.resolution();
+        let found = search(&f, &coarse, lo, 1.0, &[], LAST, h, &|a, b| (a - b).abs()).unwrap();
         if found.value > 0.0 {
             Reply { value: found.value, offer: found.arg, cutoff: found.arg, gap: f64::INFINITY }
         } else {
@@ -349,7 +420,7 @@ impl Brute {
         if !(0.0..=1.0).contains(&x) || !next.value.is_finite() {
             return None;
         }
-        let accept = if t > c { self.pi(x) * (self.g(t) - self.g(c)) } else { 0.0 };
+        let accept = if t > c { self.pi(x) * self.home.mass(c, t) } else { 0.0 };
         Some((accept + tr.lambda * next.value, (x, next)))
     }
 
@@ -362,7 +433,7 @@ impl Brute {
         let f = |t: f64| self.objective(k, c, t);
         let distance = |a: f64, b: f64| (self.g(a) - self.g(b)).abs();
         // "Nobody accepts" (c_k = c) is an extra candidate, and wins ties.
-        let found = search(&f, &coarse, lo, hi, &[c], EARLIER, &distance);
+        let found = search(&f, &coarse, lo, hi, &[c], EARLIER, 1e-3 * self.resolution(), &distance);
         match found {
             Some(fd) => {
                 let gap = if fd.runner_up > f64::NEG_INFINITY {
@@ -400,7 +471,7 @@ impl Brute {
         let mut prev = f64::NEG_INFINITY;
         for (k, &c) in cutoffs.iter().enumerate() {
             reach *= self.transitions[k].reach;
-            let acc = reach * (self.g(c) - self.g(prev)).max(0.0);
+            let acc = reach * self.home.mass(prev, c);
             p[if reneg[k] { 1 } else { 0 }] += acc;
             prev = c.max(prev);
         }
@@ -418,7 +489,7 @@ impl Brute {
                 disc *= self.transitions[k].lambda;
             }
             if c > prev {
-                v += disc * self.pi(x) * (self.g(c) - self.g(prev));
+                v += disc * self.pi(x) * self.home.mass(prev, c);
             }
             prev = c.max(prev);
         }
