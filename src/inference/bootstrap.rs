@@ -1,0 +1,533 @@
+//! The bootstrap: nonparametric (resample episodes, or whole clusters when `[data] cluster` is
+//! set) and parametric (draw outcomes from the fitted model).
+//!
+//! * **Seeds.** Replicate `b` draws from a xoshiro256++ stream seeded with
+//!   [`replicate_seed`]`(seed, b)`, a SplitMix64 hash of the run's seed and the index. A
+//!   replicate's result depends on nothing else, so a run gives the same draws for any number
+//!   of threads and any split into shards.
+//! * **Fits.** Each replicate is fitted from the estimate (warm start, one start, no standard
+//!   errors). Resampling is done with row weights: a row drawn `m` times gets weight `m · w_i`.
+//! * **Failures.** A replicate whose fit fails or does not converge is kept in the draws with
+//!   `converged = false` and excluded from the standard errors and intervals; the summary
+//!   counts and lists them.
+//! * **Shards.** `Shard { index: I, count: N }` runs the contiguous block of replicates
+//!   `⌊(I−1)B/N⌋ .. ⌊IB/N⌋`; [`merge`] puts the blocks of all shards back together into
+//!   exactly the result of one run.
+//! * **Files.** `bootstrap.csv`: one row per replicate (`replicate, converged, loglik`, then
+//!   one column per parameter name, natural scale, written with the shortest representation
+//!   that reads back to the same bits); `bootstrap.json`: the settings, the shard (if any) and
+//!   the summary.
+
+use super::{quantile_sorted, std_dev};
+use crate::data::Outcome;
+use crate::error::{Error, Result};
+use crate::estimate::{fit, Estimates, FitOptions};
+use crate::likelihood::Model;
+use crate::spec::BootstrapKind;
+use crate::workflow::{draw_outcome, Project};
+use rand::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::Digest;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// File names in a report folder.
+pub const DRAWS_FILE: &str = "bootstrap.csv";
+/// The settings and summary.
+pub const META_FILE: &str = "bootstrap.json";
+
+/// What to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BootstrapSettings {
+    /// Number of replicates `B` of the whole run (all shards).
+    pub replicates: usize,
+    /// Nonparametric or parametric.
+    pub kind: BootstrapKind,
+    /// The run's seed.
+    pub seed: u64,
+}
+
+/// One shard of a run: `index` in `1..=count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    /// Which shard (1-based, as Slurm's `SLURM_ARRAY_TASK_ID` with `--array=1-N`).
+    pub index: usize,
+    /// How many shards.
+    pub count: usize,
+}
+
+impl Shard {
+    /// Parses `I/N` with `1 ≤ I ≤ N`.
+    pub fn parse(text: &str) -> Result<Shard> {
+        let bad = || Error::Estimation(format!("--shard `{text}`: write I/N with 1 ≤ I ≤ N, e.g. --shard 3/8"));
+        let (i, n) = text.split_once('/').ok_or_else(bad)?;
+        let index: usize = i.trim().parse().map_err(|_| bad())?;
+        let count: usize = n.trim().parse().map_err(|_| bad())?;
+        if count == 0 || index == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// The replicates of this shard out of `b` (a contiguous block).
+    pub fn range(self, b: usize) -> std::ops::Range<usize> {
+        (self.index - 1) * b / self.count..self.index * b / self.count
+    }
+}
+
+/// One replicate's result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draw {
+    /// Replicate index `0..B`.
+    pub replicate: usize,
+    /// Whether its fit converged.
+    pub converged: bool,
+    /// Log-likelihood of the replicate's sample at its estimate.
+    pub loglik: f64,
+    /// Natural-scale values of all parameters (fixed ones at their value), in the parameter
+    /// space's order.
+    pub values: Vec<f64>,
+}
+
+/// One parameter's bootstrap summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ParameterSummary {
+    /// Parameter name.
+    pub name: String,
+    /// Standard deviation of the converged draws (natural scale); `None` if fixed.
+    pub std_error: Option<f64>,
+    /// Percentile interval `(2.5%, 97.5%)` of the converged draws; `None` if fixed.
+    pub interval: Option<(f64, f64)>,
+    /// Mean of the converged draws.
+    pub mean: Option<f64>,
+}
+
+/// Summary of a complete run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BootstrapSummary {
+    /// `B`.
+    pub replicates: usize,
+    /// Replicates whose fit converged (used).
+    pub converged: usize,
+    /// Indices of the replicates that did not converge (excluded).
+    pub failed_replicates: Vec<usize>,
+    /// Confidence level of the intervals.
+    pub level: f64,
+    /// Per parameter, in the parameter space's order.
+    pub parameters: Vec<ParameterSummary>,
+}
+
+/// `bootstrap.json`: how the draws were made, and the summary of a complete run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BootstrapMeta {
+    /// Replicates, kind and seed.
+    pub settings: BootstrapSettings,
+    /// What is resampled: `episodes`, `clusters of <column> (<G>)`, or `outcomes`.
+    pub resampling: String,
+    /// Parameter names (the columns of `bootstrap.csv`).
+    pub parameter_names: Vec<String>,
+    /// The shard these draws belong to (`None`: a complete run or a merge).
+    pub shard: Option<Shard>,
+    /// SHA-256 of the spec and of the data (shards must agree).
+    pub spec_sha256: String,
+    /// SHA-256 of the data.
+    pub data_sha256: String,
+    /// The summary (`None` for a shard).
+    pub summary: Option<BootstrapSummary>,
+}
+
+/// Draws plus metadata.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BootstrapResults {
+    /// Settings, shard and summary.
+    pub meta: BootstrapMeta,
+    /// The draws, by replicate index.
+    pub draws: Vec<Draw>,
+    /// Shortcut to `meta.summary`.
+    pub summary: Option<BootstrapSummary>,
+}
+
+impl BootstrapResults {
+    /// The converged draws.
+    pub fn converged_draws(&self) -> impl Iterator<Item = &Draw> {
+        self.draws.iter().filter(|d| d.converged)
+    }
+
+    /// Words for a caption: "nonparametric bootstrap, resampling clusters of `treaty` (15),
+    /// B = 200, 198 converged".
+    pub fn describe(&self) -> String {
+        let kind = match self.meta.settings.kind {
+            BootstrapKind::Nonparametric => "nonparametric",
+            BootstrapKind::Parametric => "parametric",
+        };
+        let s = &self.meta.settings;
+        let used = match &self.summary {
+            Some(sum) if sum.failed_replicates.is_empty() => format!("all {} converged", sum.converged),
+            Some(sum) => format!(
+                "{} converged, {} did not and are excluded",
+                sum.converged,
+                sum.failed_replicates.len()
+            ),
+            None => "shard only".into(),
+        };
+        format!("{kind} bootstrap ({}), B = {}, seed {}: {used}", self.meta.resampling, s.replicates, s.seed)
+    }
+}
+
+/// SplitMix64's output function.
+fn splitmix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The seed of replicate `b` of a run seeded with `seed`: a SplitMix64 hash of both.
+pub fn replicate_seed(seed: u64, b: usize) -> u64 {
+    splitmix64(splitmix64(seed) ^ splitmix64(b as u64 ^ 0xB007_5742_0000_0000))
+}
+
+/// How rows are resampled, prepared once per run.
+enum Resampler {
+    Episodes,
+    Clusters { of_row: Vec<usize>, count: usize },
+    Parametric { probabilities: Vec<[f64; 3]> },
+}
+
+impl Resampler {
+    fn new(project: &Project, model: &Model, estimates: &Estimates, kind: BootstrapKind) -> (Resampler, String) {
+        match kind {
+            BootstrapKind::Parametric => (
+                Resampler::Parametric {
+                    probabilities: model.design_probabilities(&estimates.values()),
+                },
+                "outcomes drawn from the estimate".into(),
+            ),
+            BootstrapKind::Nonparametric => match &project.data.cluster {
+                None => (Resampler::Episodes, format!("episodes ({})", project.data.len())),
+                Some(labels) => {
+                    let mut index: HashMap<&str, usize> = HashMap::new();
+                    let of_row: Vec<usize> = labels
+                        .iter()
+                        .map(|l| {
+                            let next = index.len();
+                            *index.entry(l.as_str()).or_insert(next)
+                        })
+                        .collect();
+                    let column = project.spec.spec.data.cluster.clone().unwrap_or_default();
+                    let count = index.len();
+                    (Resampler::Clusters { of_row, count }, format!("clusters of `{column}` ({count})"))
+                }
+            },
+        }
+    }
+
+    /// Outcomes and row weights of replicate `b`.
+    fn sample(&self, project: &Project, model: &Model, seed: u64) -> (Vec<Outcome>, Vec<f64>) {
+        let data = &project.data;
+        let n = data.len();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        match self {
+            Resampler::Episodes => {
+                let mut m = vec![0.0; n];
+                for _ in 0..n {
+                    m[rng.random_range(0..n)] += 1.0;
+                }
+                (data.outcome.clone(), m.iter().zip(&data.weight).map(|(m, w)| m * w).collect())
+            }
+            Resampler::Clusters { of_row, count } => {
+                let mut m = vec![0.0; *count];
+                for _ in 0..*count {
+                    m[rng.random_range(0..*count)] += 1.0;
+                }
+                let weights = of_row.iter().zip(&data.weight).map(|(&c, w)| m[c] * w).collect();
+                (data.outcome.clone(), weights)
+            }
+            Resampler::Parametric { probabilities } => {
+                let outcomes = model
+                    .row_design
+                    .iter()
+                    .map(|&g| draw_outcome(&probabilities[g], rng.random::<f64>()))
+                    .collect();
+                (outcomes, data.weight.clone())
+            }
+        }
+    }
+}
+
+/// Multiplicity of each row in replicate `b` of a nonparametric run (for tests and
+/// diagnostics): how often the row (or its cluster) was drawn.
+pub fn row_multiplicities(project: &Project, model: &Model, estimates: &Estimates, settings: &BootstrapSettings, b: usize) -> Vec<f64> {
+    let (resampler, _) = Resampler::new(project, model, estimates, settings.kind);
+    let (_, w) = resampler.sample(project, model, replicate_seed(settings.seed, b));
+    w.iter().zip(&project.data.weight).map(|(a, b)| a / b).collect()
+}
+
+/// Runs the replicates of `shard` (all of them when `None`) in parallel. `progress` is called
+/// once per finished replicate.
+pub fn run(
+    project: &Project,
+    model: &Model,
+    estimates: &Estimates,
+    settings: &BootstrapSettings,
+    shard: Option<Shard>,
+    progress: &(dyn Fn() + Sync),
+) -> Result<BootstrapResults> {
+    if settings.replicates == 0 {
+        return Err(Error::Estimation("the bootstrap needs at least one replicate (--bootstrap B with B ≥ 1)".into()));
+    }
+    if let Some(s) = shard {
+        if s.count > settings.replicates {
+            return Err(Error::Estimation(format!(
+                "--shard {}/{}: more shards than replicates ({}); use at most {} shards",
+                s.index, s.count, settings.replicates, settings.replicates
+            )));
+        }
+    }
+    let (resampler, resampling) = Resampler::new(project, model, estimates, settings.kind);
+    let options = FitOptions {
+        estimation: project.spec.spec.estimation.clone(),
+        standard_errors: false,
+    };
+    let n_par = model.space.len();
+    let range = shard.map(|s| s.range(settings.replicates)).unwrap_or(0..settings.replicates);
+    let draws: Vec<Draw> = range
+        .into_par_iter()
+        .map(|b| {
+            let (outcomes, weights) = resampler.sample(project, model, replicate_seed(settings.seed, b));
+            let draw = match fit(model, &project.data, &outcomes, &weights, &options, Some(&estimates.internal)) {
+                Ok(e) => Draw {
+                    replicate: b,
+                    converged: e.converged && e.values().iter().all(|v| v.is_finite()),
+                    loglik: e.loglik,
+                    values: e.values(),
+                },
+                Err(_) => Draw {
+                    replicate: b,
+                    converged: false,
+                    loglik: f64::NAN,
+                    values: vec![f64::NAN; n_par],
+                },
+            };
+            progress();
+            draw
+        })
+        .collect();
+    let mut meta = BootstrapMeta {
+        settings: *settings,
+        resampling,
+        parameter_names: model.space.names().iter().map(|s| s.to_string()).collect(),
+        shard,
+        spec_sha256: crate::data::hex(&sha2::Sha256::digest(project.spec.text.as_bytes())),
+        data_sha256: project.data.hash(),
+        summary: None,
+    };
+    if shard.is_none() {
+        meta.summary = Some(summarize(model, &draws, settings.replicates));
+    }
+    Ok(BootstrapResults {
+        summary: meta.summary.clone(),
+        meta,
+        draws,
+    })
+}
+
+/// Standard errors and 95% percentile intervals from the converged draws.
+pub fn summarize(model: &Model, draws: &[Draw], replicates: usize) -> BootstrapSummary {
+    let used: Vec<&Draw> = draws.iter().filter(|d| d.converged).collect();
+    let parameters = model
+        .space
+        .parameters
+        .iter()
+        .enumerate()
+        .map(|(j, p)| {
+            if p.fixed.is_some() {
+                return ParameterSummary {
+                    name: p.name.clone(),
+                    std_error: None,
+                    interval: None,
+                    mean: None,
+                };
+            }
+            let mut v: Vec<f64> = used.iter().map(|d| d.values[j]).collect();
+            v.sort_by(f64::total_cmp);
+            let interval = quantile_sorted(&v, 0.025).zip(quantile_sorted(&v, 0.975));
+            ParameterSummary {
+                name: p.name.clone(),
+                std_error: std_dev(&v),
+                interval,
+                mean: (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64),
+            }
+        })
+        .collect();
+    BootstrapSummary {
+        replicates,
+        converged: used.len(),
+        failed_replicates: draws.iter().filter(|d| !d.converged).map(|d| d.replicate).collect(),
+        level: 0.95,
+        parameters,
+    }
+}
+
+/// Combines the shards of one run into the result of a single run: checks that they share
+/// settings, spec, data and parameters, that every shard `1..=N` is present once and that the
+/// replicates are exactly `0..B`, then orders the draws and summarizes them.
+pub fn merge(model: &Model, parts: Vec<BootstrapResults>) -> Result<BootstrapResults> {
+    let first = parts
+        .first()
+        .ok_or_else(|| Error::Results("merge needs at least one shard folder".into()))?
+        .meta
+        .clone();
+    let count = first.shard.map(|s| s.count).unwrap_or(1);
+    let mut seen = vec![false; count];
+    let mut draws = Vec::new();
+    for part in parts {
+        let m = &part.meta;
+        let same = m.settings == first.settings
+            && m.resampling == first.resampling
+            && m.parameter_names == first.parameter_names
+            && m.spec_sha256 == first.spec_sha256
+            && m.data_sha256 == first.data_sha256;
+        if !same {
+            return Err(Error::Results(format!(
+                "the shards do not belong to one run: settings, spec, data or parameters differ ({:?} vs {:?}); merge only folders written by `fit --bootstrap B --shard I/N` with the same spec, data, B and seed",
+                m.settings, first.settings
+            )));
+        }
+        let (index, n) = m.shard.map(|s| (s.index, s.count)).unwrap_or((1, 1));
+        if n != count {
+            return Err(Error::Results(format!("shard counts differ ({n} vs {count}); merge the shards of one run")));
+        }
+        if seen[index - 1] {
+            return Err(Error::Results(format!("shard {index}/{count} is given twice")));
+        }
+        seen[index - 1] = true;
+        draws.extend(part.draws);
+    }
+    if let Some(missing) = seen.iter().position(|s| !s) {
+        return Err(Error::Results(format!(
+            "shard {}/{count} is missing; run `fit --bootstrap {} --shard {}/{count}` and merge again",
+            missing + 1,
+            first.settings.replicates,
+            missing + 1
+        )));
+    }
+    draws.sort_by_key(|d| d.replicate);
+    let b = first.settings.replicates;
+    if draws.len() != b || draws.iter().enumerate().any(|(i, d)| d.replicate != i) {
+        return Err(Error::Results(format!(
+            "the shards hold {} draws, not exactly the replicates 0..{b}; a shard folder is incomplete or was overwritten",
+            draws.len()
+        )));
+    }
+    let summary = summarize(model, &draws, b);
+    let meta = BootstrapMeta {
+        shard: None,
+        summary: Some(summary.clone()),
+        ..first
+    };
+    Ok(BootstrapResults {
+        meta,
+        draws,
+        summary: Some(summary),
+    })
+}
+
+/// `bootstrap.csv` text.
+pub fn draws_csv(results: &BootstrapResults) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["replicate".to_string(), "converged".into(), "loglik".into()];
+    header.extend(results.meta.parameter_names.iter().cloned());
+    w.write_record(&header).expect("in-memory CSV");
+    for d in &results.draws {
+        let mut rec = vec![d.replicate.to_string(), d.converged.to_string(), format!("{}", d.loglik)];
+        rec.extend(d.values.iter().map(|v| format!("{v}")));
+        w.write_record(&rec).expect("in-memory CSV");
+    }
+    String::from_utf8(w.into_inner().expect("in-memory CSV")).expect("UTF-8")
+}
+
+/// Writes `bootstrap.csv` and `bootstrap.json` into `dir`.
+pub fn save(dir: &Path, results: &BootstrapResults) -> Result<Vec<std::path::PathBuf>> {
+    let csv_path = dir.join(DRAWS_FILE);
+    let json_path = dir.join(META_FILE);
+    crate::io::write_text(&csv_path, &draws_csv(results))?;
+    crate::io::write_json(&json_path, &results.meta)?;
+    Ok(vec![csv_path, json_path])
+}
+
+/// Reads `bootstrap.json` and `bootstrap.csv` from `dir`; `Ok(None)` when the folder has no
+/// bootstrap.
+pub fn load(dir: &Path) -> Result<Option<BootstrapResults>> {
+    let json_path = dir.join(META_FILE);
+    let csv_path = dir.join(DRAWS_FILE);
+    if !json_path.exists() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(&json_path).map_err(|e| Error::io("read", &json_path, e))?;
+    let meta: BootstrapMeta = serde_json::from_str(&text)
+        .map_err(|e| Error::Results(format!("`{}` is not a bootstrap.json written by twolevel ({e})", json_path.display())))?;
+    let bytes = std::fs::read(&csv_path).map_err(|e| Error::io("read", &csv_path, e))?;
+    let bad = |row: usize, m: String| Error::Results(format!("`{}`, row {row}: {m}", csv_path.display()));
+    let mut reader = csv::Reader::from_reader(bytes.as_slice());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| bad(0, e.to_string()))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    if header.len() != 3 + meta.parameter_names.len() || header[3..] != meta.parameter_names[..] {
+        return Err(bad(0, format!("the columns do not match the parameters of bootstrap.json ({})", meta.parameter_names.join(", "))));
+    }
+    let mut draws = Vec::new();
+    for (i, rec) in reader.records().enumerate() {
+        let rec = rec.map_err(|e| bad(i + 1, e.to_string()))?;
+        let num = |k: usize| -> Result<f64> { rec[k].parse::<f64>().map_err(|_| bad(i + 1, format!("`{}` is not a number", &rec[k]))) };
+        draws.push(Draw {
+            replicate: rec[0].parse().map_err(|_| bad(i + 1, "bad replicate index".into()))?,
+            converged: match &rec[1] {
+                "true" => true,
+                "false" => false,
+                other => return Err(bad(i + 1, format!("converged `{other}` is not true/false"))),
+            },
+            loglik: num(2)?,
+            values: (3..rec.len()).map(num).collect::<Result<_>>()?,
+        });
+    }
+    Ok(Some(BootstrapResults {
+        summary: meta.summary.clone(),
+        meta,
+        draws,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_partition_the_replicates() {
+        for b in [1usize, 7, 10, 1000] {
+            for n in 1..=b.min(9) {
+                let mut all = Vec::new();
+                for i in 1..=n {
+                    all.extend(Shard { index: i, count: n }.range(b));
+                }
+                assert_eq!(all, (0..b).collect::<Vec<_>>());
+            }
+        }
+        assert_eq!(Shard::parse("3/8").unwrap(), Shard { index: 3, count: 8 });
+        for bad in ["0/4", "5/4", "x", "1/0", "1-4"] {
+            assert!(Shard::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn replicate_seeds_differ() {
+        let seeds: std::collections::HashSet<u64> = (0..10_000).map(|b| replicate_seed(1, b)).collect();
+        assert_eq!(seeds.len(), 10_000);
+        assert_ne!(replicate_seed(1, 0), replicate_seed(2, 0));
+    }
+}

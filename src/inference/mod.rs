@@ -1,0 +1,64 @@
+//! Inference on top of a fit: the bootstrap (nonparametric over episodes or clusters, and
+//! parametric), profile log-likelihoods of the structural scalars, and the Vuong test of the
+//! structural model against a reduced-form benchmark.
+//!
+//! The analytic standard errors (inverse observed information, robust and cluster-robust
+//! sandwiches, natural scale by the delta method) are computed by [`crate::estimate::fit`].
+//!
+//! ```no_run
+//! use twolevel::inference::bootstrap::{self, BootstrapSettings};
+//! use twolevel::spec::BootstrapKind;
+//! use twolevel::workflow::Project;
+//!
+//! let project = Project::default_example()?;
+//! let model = project.model()?;
+//! let estimates = project.fit(&model)?;
+//! let settings = BootstrapSettings { replicates: 200, kind: BootstrapKind::Nonparametric, seed: 1 };
+//! let results = bootstrap::run(&project, &model, &estimates, &settings, None, &|| {})?;
+//! let summary = results.summary.expect("a complete run has a summary");
+//! println!("{} of {} replicates converged", summary.converged, summary.replicates);
+//! # Ok::<(), twolevel::error::Error>(())
+//! ```
+
+pub mod bootstrap;
+pub mod profile;
+pub mod vuong;
+
+/// The sample quantile of sorted values with linear interpolation between order statistics
+/// (R's default, type 7). `None` for an empty slice.
+pub fn quantile_sorted(sorted: &[f64], q: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let h = (sorted.len() - 1) as f64 * q.clamp(0.0, 1.0);
+    let lo = h.floor() as usize;
+    let hi = h.ceil() as usize;
+    Some(sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo]))
+}
+
+/// The sample standard deviation (divisor `n − 1`); `None` with fewer than two values.
+pub fn std_dev(values: &[f64]) -> Option<f64> {
+    if values.len() < 2 {
+        return None;
+    }
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    Some((values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_match_r_type_7() {
+        let v = [1.0, 2.0, 3.0, 4.0, 10.0];
+        assert_eq!(quantile_sorted(&v, 0.0), Some(1.0));
+        assert_eq!(quantile_sorted(&v, 1.0), Some(10.0));
+        assert_eq!(quantile_sorted(&v, 0.5), Some(3.0));
+        // R: quantile(c(1,2,3,4,10), 0.9) = 7.6
+        assert!((quantile_sorted(&v, 0.9).unwrap() - 7.6).abs() < 1e-12);
+        assert_eq!(quantile_sorted(&[], 0.5), None);
+        assert!((std_dev(&[1.0, 2.0, 3.0]).unwrap() - 1.0).abs() < 1e-15);
+    }
+}
