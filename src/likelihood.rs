@@ -25,7 +25,7 @@
 
 use crate::data::{Dataset, Outcome};
 use crate::error::{Error, Result};
-use crate::model::{solve, Family, Game, Protocol, Scalars, Side, Threshold};
+use crate::model::{solve_path, Family, Game, Path, Protocol, Scalars, Side, Threshold};
 use crate::params::{logistic, ParameterSpace, Role};
 use crate::spec::{ProposerSpec, SpecFile};
 use argmin::core::{CostFunction, Error as ArgminError, Gradient};
@@ -265,15 +265,22 @@ impl Model {
         }
     }
 
-    /// Outcome probabilities `[ratified, renegotiated, failed]` of design `g` for each proposer
-    /// side: `(foreign proposes, home proposes)`, each `None` when it has zero weight.
-    fn side_probabilities(&self, g: usize, q: &[f64; N_PRIMITIVES]) -> [Option<[f64; 3]>; 2] {
+    /// Equilibrium paths of design `g` for each proposer side: `(foreign proposes, home
+    /// proposes)`, each `None` when it has zero weight. With `near`, each side is re-solved
+    /// locally around the given paths (see [`solve_path`]).
+    fn side_paths(&self, g: usize, q: &[f64; N_PRIMITIVES], near: Option<&[Option<Path>; 2]>) -> [Option<Path>; 2] {
         let p_home = q[4];
-        let side = |s: Side| solve(&self.game(g, q, s)).probabilities();
+        let side = |s: Side, i: usize| solve_path(&self.game(g, q, s), near.and_then(|n| n[i].as_ref()));
         [
-            (p_home < 1.0).then(|| side(Side::Foreign)),
-            (p_home > 0.0).then(|| side(Side::Home)),
+            (p_home < 1.0).then(|| side(Side::Foreign, 0)),
+            (p_home > 0.0).then(|| side(Side::Home, 1)),
         ]
+    }
+
+    /// Outcome probabilities `[ratified, renegotiated, failed]` of design `g` for each proposer
+    /// side.
+    fn side_probabilities(&self, g: usize, q: &[f64; N_PRIMITIVES]) -> [Option<[f64; 3]>; 2] {
+        self.side_paths(g, q, None).map(|p| p.map(|p| p.probabilities))
     }
 
     /// Mixed outcome probabilities of design `g`.
@@ -321,7 +328,8 @@ impl Model {
                 .map(|y| counts[y] * p[y].max(PROBABILITY_FLOOR).ln())
                 .sum()
         };
-        let sides = self.side_probabilities(g, &q);
+        let paths = self.side_paths(g, &q, None);
+        let sides = paths.map(|p| p.map(|p| p.probabilities));
         let p = mix(sides, q[4]);
         let value = log_lik(&p);
         if !with_gradient {
@@ -350,7 +358,8 @@ impl Model {
                         1 | 3 => q[m] * h.exp(),
                         _ => logistic(logit(q[m]) + h),
                     };
-                    log_lik(&mix(self.side_probabilities(g, &r), r[4]))
+                    let shifted_paths = self.side_paths(g, &r, Some(&paths));
+                    log_lik(&mix(shifted_paths.map(|p| p.map(|p| p.probabilities)), r[4]))
                 };
                 (shifted(FD_STEP) - shifted(-FD_STEP)) / (2.0 * FD_STEP)
             };

@@ -135,7 +135,9 @@ fn property_two_sided_constraints_are_more_equitable() {
 #[test]
 fn property_renegotiation_induces_strategic_voting() {
     for family in [Family::Logistic, Family::Normal, Family::Uniform] {
-        let home = Threshold::new(family, 0.4, 0.2);
+        // Uniform on [0, 0.8]: an interior one-shot offer (on [0.2, 0.6] everyone accepts 0.6).
+        let scale = if family == Family::Uniform { 0.4 } else { 0.2 };
+        let home = Threshold::new(family, 0.4, scale);
         let one_shot = solve(&game(home, ONE_SHOT, Scalars::default())).p_ratified;
         for (rho, dr, dp) in [(1.0, 0.5, 0.5), (0.7, 0.9, 0.8), (0.3, 0.5, 0.9)] {
             let eq = solve(&game(home, RENEG, scalars(rho, dr, dp, 0.0)));

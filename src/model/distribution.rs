@@ -261,6 +261,95 @@ impl Threshold {
         self.log_mass(a, b).exp()
     }
 
+    /// The truncated hazard `g(x) / [G(x) − G(c)]` for `c < x` (+∞ when the mass is zero and
+    /// `x` is below the support, 0 above it); `c = −∞` gives the reverse hazard `g/G`. Cheap
+    /// closed forms for the logistic and uniform families, log-space for the normal.
+    #[inline]
+    pub fn truncated_hazard(&self, c: f64, x: f64) -> f64 {
+        if !(x > c) {
+            return f64::INFINITY;
+        }
+        match self.family {
+            Family::Logistic => {
+                let s = self.scale;
+                let z = (x - self.location) / s;
+                if c == f64::NEG_INFINITY {
+                    return 1.0 / (s * (1.0 + z.exp()));
+                }
+                let zc = (c - self.location) / s;
+                let d = z - zc;
+                if zc >= 0.0 {
+                    (1.0 + (-zc).exp()) / (s * (1.0 + (-z).exp()) * d.exp_m1())
+                } else {
+                    (1.0 + zc.exp()) / (s * (1.0 + z.exp()) * (-(-d).exp_m1()))
+                }
+            }
+            Family::Uniform => {
+                let (a, b) = (self.location - self.scale, self.location + self.scale);
+                if x > b {
+                    0.0
+                } else if x <= a {
+                    f64::INFINITY
+                } else {
+                    1.0 / (x - c.max(a))
+                }
+            }
+            Family::Normal => (self.log_pdf(x) - self.log_mass(c, x)).exp(),
+        }
+    }
+
+    /// `(g(x)/[G(x) − G(c)], d log g(x)/dx)` together: for the logistic family both come from
+    /// one exponential (the last stage's first-order condition needs exactly these two).
+    #[inline]
+    pub fn hazard_and_slope(&self, c: f64, x: f64) -> (f64, f64) {
+        if self.family != Family::Logistic {
+            return (self.truncated_hazard(c, x), self.dlog_pdf(x));
+        }
+        if !(x > c) {
+            return (f64::INFINITY, self.dlog_pdf(x));
+        }
+        let s = self.scale;
+        let z = (x - self.location) / s;
+        if z.abs() > 30.0 {
+            return (self.truncated_hazard(c, x), self.dlog_pdf(x));
+        }
+        let e = z.exp();
+        let slope = (1.0 - e) / ((1.0 + e) * s);
+        if c == f64::NEG_INFINITY {
+            return (1.0 / (s * (1.0 + e)), slope);
+        }
+        let zc = (c - self.location) / s;
+        let d = z - zc;
+        let q = if zc >= 0.0 {
+            let em1 = if d > 0.5 { (e * (-zc).exp()) - 1.0 } else { d.exp_m1() };
+            (1.0 + (-zc).exp()) / (s * (1.0 + 1.0 / e) * em1)
+        } else {
+            let ec = zc.exp();
+            let one_minus = if d > 0.5 { 1.0 - ec / e } else { -(-d).exp_m1() };
+            (1.0 + ec) / (s * (1.0 + e) * one_minus)
+        };
+        (q, slope)
+    }
+
+    /// `G(x) − G(c)` (0 when `x ≤ c`), without logarithms: the difference of CDFs in the lower
+    /// half and of survival functions in the upper half, so that its absolute error is at the
+    /// rounding level of the smaller tail.
+    #[inline]
+    pub fn mass_fast(&self, c: f64, x: f64) -> f64 {
+        if !(x > c) {
+            return 0.0;
+        }
+        if c == f64::NEG_INFINITY {
+            return self.cdf(x);
+        }
+        let gx = self.cdf(x);
+        if gx < 0.5 {
+            (gx - self.cdf(c)).max(0.0)
+        } else {
+            (self.sf(c) - self.sf(x)).max(0.0)
+        }
+    }
+
     /// The quantile `G⁻¹(p)` for `p ∈ (0, 1)`.
     pub fn quantile(&self, p: f64) -> f64 {
         let z = match self.family {
@@ -323,5 +412,27 @@ mod tests {
             assert!(rel < 1e-10, "{a} {b} {rel}");
         }
         assert_eq!(d.log_mass(1.0, 1.0), f64::NEG_INFINITY);
+    }
+
+    #[test]
+    fn truncated_hazard_matches_log_space() {
+        for family in [Family::Logistic, Family::Normal, Family::Uniform] {
+            let d = Threshold::new(family, 0.3, 0.4);
+            for (c, x) in [(f64::NEG_INFINITY, 0.2), (-0.5, 0.1), (0.2, 0.25), (0.5, 0.6), (0.6, 0.65)] {
+                let reference = (d.log_pdf(x) - d.log_mass(c, x)).exp();
+                let fast = d.truncated_hazard(c, x);
+                assert!((fast - reference).abs() <= 1e-10 * reference.max(1e-300), "{family:?} c={c} x={x}: {fast} vs {reference}");
+            }
+        }
+        let d = Threshold::new(Family::Logistic, 0.3, 0.4);
+        for (c, x) in [(f64::NEG_INFINITY, 0.2), (-0.5, 0.1), (0.2, 0.25), (0.5, 0.6), (0.6, 0.65), (0.3, 2.0)] {
+            let (q, slope) = d.hazard_and_slope(c, x);
+            assert!((q - d.truncated_hazard(c, x)).abs() <= 1e-12 * q, "c={c} x={x}");
+            assert!((slope - d.dlog_pdf(x)).abs() <= 1e-12 * (1.0 + slope.abs()));
+            assert!((d.mass_fast(c, x) - d.mass(c, x)).abs() <= 1e-15);
+        }
+        let far = Threshold::new(Family::Logistic, 40.0, 1e-3);
+        assert!(far.truncated_hazard(0.1, 0.2).is_finite());
+        assert!(far.truncated_hazard(f64::NEG_INFINITY, 0.2).is_finite());
     }
 }

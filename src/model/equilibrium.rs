@@ -30,9 +30,9 @@ use super::numeric::{brent_root, golden_max};
 use serde::Serialize;
 
 /// Grid points (uniform in `c`) of the scan of an earlier stage's objective.
-const SCAN_UNIFORM: usize = 12;
+const SCAN_UNIFORM: usize = 9;
 /// Grid points (uniform in `G(c)`) of the scan of an earlier stage's objective.
-const SCAN_QUANTILE: usize = 12;
+const SCAN_QUANTILE: usize = 9;
 /// How many local maxima of the scan are refined.
 const REFINE_CANDIDATES: usize = 3;
 /// Values within this relative distance count as ties.
@@ -176,59 +176,126 @@ pub fn solve_with_proposer(game: &Game, proposer: Proposer) -> Solution {
 /// probabilities. Deterministic; finite probabilities in `[0, 1]` summing to 1 for every
 /// admissible parameter value.
 pub fn solve(game: &Game) -> Equilibrium {
-    let solver = StageSolver::new(game);
-    let kinds = game.protocol.stages();
-    let mut stages = Vec::with_capacity(kinds.len());
-    let mut previous_cutoff = f64::NEG_INFINITY;
+    let path = solve_path(game, None);
+    let mut stages = Vec::with_capacity(path.len);
+    let mut previous = f64::NEG_INFINITY;
     let mut reach = 1.0;
-    let mut p_failed = 0.0;
-    let (mut p_ratified, mut p_renegotiated) = (0.0, 0.0);
-    for (k, &kind) in kinds.iter().enumerate() {
-        if k > 0 {
-            let t = solver.transitions[k];
-            // Rejected at stage k−1 and the game ends before stage k.
-            p_failed += reach * (1.0 - t.reach) * game.home.sf(previous_cutoff);
-            reach *= t.reach;
-        }
-        let reply = solver.best_reply(k, previous_cutoff);
-        let cutoff = reply.cutoff.max(previous_cutoff);
-        let p_accept = reach * game.home.mass(previous_cutoff, cutoff);
-        let p_strategic = if k + 1 < kinds.len() && reply.offer > cutoff {
-            reach * game.home.mass(cutoff.max(previous_cutoff), reply.offer)
+    for k in 0..path.len {
+        reach *= path.reach[k];
+        let (offer, cutoff) = (path.offers[k], path.cutoffs[k]);
+        let p_strategic = if k + 1 < path.len && offer > cutoff {
+            reach * game.home.mass(cutoff.max(previous), offer)
         } else {
             0.0
         };
-        match kind {
-            StageKind::Renegotiation => p_renegotiated += p_accept,
-            StageKind::Poll | StageKind::Vote => p_ratified += p_accept,
-        }
         stages.push(StagePath {
-            kind,
-            offer: reply.offer,
+            kind: path.kinds[k],
+            offer,
             cutoff,
-            p_accept,
-            p_foreign_accepts: game.foreign.map_or(1.0, |f| f.cdf(1.0 - reply.offer)),
+            p_accept: path.p_accept[k],
+            p_foreign_accepts: game.foreign.map_or(1.0, |f| f.cdf(1.0 - offer)),
             p_strategic,
         });
-        previous_cutoff = cutoff;
+        previous = cutoff;
     }
-    p_failed += reach * game.home.sf(previous_cutoff);
-    let total = p_ratified + p_renegotiated + p_failed;
-    let (p_ratified, p_renegotiated, p_failed) = if total > 0.0 && total.is_finite() {
-        (
-            p_ratified / total,
-            p_renegotiated / total,
-            p_failed / total,
-        )
-    } else {
-        (0.0, 0.0, 1.0)
-    };
+    let [p_ratified, p_renegotiated, p_failed] = path.probabilities;
     Equilibrium {
         stages,
         p_ratified,
         p_renegotiated,
         p_failed,
     }
+}
+
+/// `[P(ratified), P(renegotiated), P(failed)]` of a game, without building the reported path
+/// (the likelihood's fast path: no allocation).
+pub fn outcome_probabilities(game: &Game) -> [f64; 3] {
+    solve_path(game, None).probabilities
+}
+
+/// The equilibrium path in fixed-size arrays (at most three stages).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Path {
+    /// Number of stages.
+    pub len: usize,
+    /// Stage kinds.
+    pub kinds: [StageKind; 3],
+    /// Offers `x_k`.
+    pub offers: [f64; 3],
+    /// Cutoffs `c_k` (nondecreasing; `c_k = c_{k−1}` when nobody accepts at stage `k`).
+    pub cutoffs: [f64; 3],
+    /// Probability of reaching stage `k` given a rejection at `k − 1` (1 for the first).
+    pub reach: [f64; 3],
+    /// `P(accept at stage k)`.
+    pub p_accept: [f64; 3],
+    /// Whether stage `k`'s cutoff is an interior root of its first-order condition (the local
+    /// re-solve of [`solve_path`] can then track it).
+    pub interior: [bool; 3],
+    /// `[P(ratified), P(renegotiated), P(failed)]`.
+    pub probabilities: [f64; 3],
+}
+
+/// Solves the path. With `near = Some(base)`, the base solution of a game with nearly the same
+/// primitives, every earlier stage whose base cutoff was an interior optimum is re-solved
+/// locally around it (no scan); this is how finite-difference derivatives stay cheap and
+/// smooth. Anything else falls back to the full global solve.
+pub fn solve_path(game: &Game, near: Option<&Path>) -> Path {
+    let solver = StageSolver::new(game);
+    let n = solver.len;
+    let mut path = Path {
+        len: n,
+        kinds: solver.kinds,
+        offers: [0.0; 3],
+        cutoffs: [f64::NEG_INFINITY; 3],
+        reach: [1.0; 3],
+        p_accept: [0.0; 3],
+        interior: [false; 3],
+        probabilities: [0.0; 3],
+    };
+    let home = &game.home;
+    let mut previous = f64::NEG_INFINITY;
+    let mut reach = 1.0;
+    let mut p_failed = 0.0;
+    let (mut p_ratified, mut p_renegotiated) = (0.0, 0.0);
+    for k in 0..n {
+        if k > 0 {
+            let t = solver.transitions[k];
+            // Rejected at stage k−1 and the game ends before stage k.
+            if t.reach < 1.0 {
+                p_failed += reach * (1.0 - t.reach) * home.sf(previous);
+            }
+            reach *= t.reach;
+            path.reach[k] = t.reach;
+        }
+        let hint = near.filter(|b| b.len == n);
+        let reply = if k + 1 == n {
+            solver.last_stage(previous, hint.map(|b| b.offers[k])).0
+        } else {
+            hint.filter(|b| b.interior[k])
+                .and_then(|b| solver.earlier_stage_near(k, previous, b.cutoffs[k]))
+                .unwrap_or_else(|| solver.earlier_stage(k, previous))
+        };
+        let cutoff = reply.cutoff.max(previous);
+        let mass = home.mass_fast(previous, cutoff);
+        let p_accept = reach * mass;
+        match path.kinds[k] {
+            StageKind::Renegotiation => p_renegotiated += p_accept,
+            StageKind::Poll | StageKind::Vote => p_ratified += p_accept,
+        }
+        path.offers[k] = reply.offer;
+        path.cutoffs[k] = cutoff;
+        path.p_accept[k] = p_accept;
+        path.interior[k] = reply.interior;
+        previous = cutoff;
+    }
+    p_failed += reach * home.sf(previous);
+    let total = p_ratified + p_renegotiated + p_failed;
+    path.probabilities = if total > 0.0 && total.is_finite() {
+        [p_ratified / total, p_renegotiated / total, p_failed / total]
+    } else {
+        [0.0, 0.0, 1.0]
+    };
+    path
 }
 
 /// The solution of stage `k` given the cutoff `c` of the types already gone.
@@ -243,6 +310,8 @@ struct Reply {
     /// `m` with `W_k'(c) = −m·g(c)`: `π` of the first offer that somebody accepts, times the
     /// proposer's discounts on the way there.
     marginal: f64,
+    /// The cutoff is an interior root of the stage's first-order condition.
+    interior: bool,
 }
 
 /// Holds an observation's primitives and solves its stage problems.
@@ -250,54 +319,75 @@ struct StageSolver<'a> {
     home: &'a Threshold,
     foreign: Option<&'a Threshold>,
     proposer: Side,
+    len: usize,
+    kinds: [StageKind; 3],
     /// `transitions[k]`: moving into stage `k` (entry 0 unused).
-    transitions: Vec<Transition>,
-    /// Lower end of the scan: below it `G` has negligible mass.
+    transitions: [Transition; 3],
+    /// Lower end of the scan: below it `G` has negligible mass (only for `len > 1`).
     tail_low: f64,
+    /// The logistic one-shot closed form applies (one-sided, foreign proposer).
+    lambert: bool,
 }
 
 impl<'a> StageSolver<'a> {
     fn new(game: &'a Game) -> Self {
-        let transitions = game
-            .protocol
-            .stages()
-            .iter()
-            .map(|&kind| game.transition_into(kind))
-            .collect();
-        let tail_low = match game.home.family {
-            super::distribution::Family::Uniform => game.home.location - game.home.scale,
-            _ => game.home.quantile(1e-17),
+        let mut kinds = [StageKind::Vote; 3];
+        let mut transitions = [Transition {
+            kappa: 0.0,
+            lambda: 0.0,
+            reach: 1.0,
+        }; 3];
+        let mut len = 0;
+        if game.protocol.poll {
+            kinds[len] = StageKind::Poll;
+            len += 1;
+        }
+        kinds[len] = StageKind::Vote;
+        len += 1;
+        if game.protocol.renegotiation {
+            kinds[len] = StageKind::Renegotiation;
+            len += 1;
+        }
+        for k in 1..len {
+            transitions[k] = game.transition_into(kinds[k]);
+        }
+        let tail_low = if len == 1 {
+            f64::NEG_INFINITY
+        } else {
+            match game.home.family {
+                super::distribution::Family::Uniform => game.home.location - game.home.scale,
+                _ => game.home.quantile(1e-17),
+            }
         };
         StageSolver {
             home: &game.home,
             foreign: game.foreign.as_ref(),
             proposer: game.proposer,
+            len,
+            kinds,
             transitions,
             tail_low,
+            lambert: game.home.family == super::distribution::Family::Logistic
+                && game.foreign.is_none()
+                && game.proposer == Side::Foreign,
         }
     }
 
     fn last(&self) -> usize {
-        self.transitions.len() - 1
+        self.len - 1
     }
 
-    /// `log π(x)`.
+    /// `π(x)`.
     #[inline]
-    fn log_pi(&self, x: f64) -> f64 {
+    fn pi(&self, x: f64) -> f64 {
         let u = match self.proposer {
             Side::Foreign => 1.0 - x,
             Side::Home => x,
         };
-        let log_u = if u > 0.0 { u.ln() } else { f64::NEG_INFINITY };
         match self.foreign {
-            Some(f) => log_u + f.log_cdf(1.0 - x),
-            None => log_u,
+            Some(f) => u * f.cdf(1.0 - x),
+            None => u,
         }
-    }
-
-    #[inline]
-    fn pi(&self, x: f64) -> f64 {
-        self.log_pi(x).exp()
     }
 
     /// `(log π)'(x)` and `(log π)''(x)`.
@@ -312,12 +402,11 @@ impl<'a> StageSolver<'a> {
         };
         if let Some(f) = self.foreign {
             let y = 1.0 - x;
-            let log_f = f.log_cdf(y);
-            if log_f == f64::NEG_INFINITY {
+            // Reverse hazard r(y) = f(y)/F(y); d/dx log F(1 − x) = −r(y).
+            let r = f.truncated_hazard(f64::NEG_INFINITY, y);
+            if r == f64::INFINITY {
                 return (f64::NEG_INFINITY, f64::NEG_INFINITY);
             }
-            // Reverse hazard r(y) = f(y)/F(y); d/dx log F(1 − x) = −r(y).
-            let r = (f.log_pdf(y) - log_f).exp();
             d1 -= r;
             d2 += r * (f.dlog_pdf(y) - r);
         }
@@ -326,25 +415,33 @@ impl<'a> StageSolver<'a> {
 
     /// `ψ(x) = (log π)'(x) + g(x)/[G(x) − G(c)]` and `ψ'(x)`, the last stage's first-order
     /// condition in log form (nonincreasing in `x`).
+    #[inline]
     fn last_stage_foc(&self, x: f64, c: f64) -> (f64, f64) {
+        let (f, df, _) = self.last_stage_foc_terms(x, c);
+        (f, df)
+    }
+
+    /// [`Self::last_stage_foc`] plus the size of its terms, `|(log π)'| + q`, against which a
+    /// residual is judged.
+    #[inline]
+    fn last_stage_foc_terms(&self, x: f64, c: f64) -> (f64, f64, f64) {
         let (d1, d2) = self.dlog_pi(x);
         if d1.is_infinite() {
             // u(x) = 0 at the proposer's end of [0, 1], or F(1 − x) = 0: the sign says which way
             // the proposer's payoff rises.
-            return (d1, 0.0);
+            return (d1, 0.0, f64::INFINITY);
         }
-        let log_mass = self.home.log_mass(c, x);
-        if log_mass == f64::NEG_INFINITY {
+        let (q, dlog_g) = self.home.hazard_and_slope(c, x);
+        if q == f64::INFINITY {
             // No type accepts yet: raising the offer can only help.
-            return (f64::INFINITY, 0.0);
+            return (f64::INFINITY, 0.0, f64::INFINITY);
         }
-        let log_pdf = self.home.log_pdf(x);
-        let q = (log_pdf - log_mass).exp();
-        (d1 + q, d2 + q * (self.home.dlog_pdf(x) - q))
+        (d1 + q, d2 + q * (dlog_g - q), d1.abs() + q)
     }
 
-    /// The last stage: `W_K(c) = max_x π(x)·[G(x) − G(c)]`.
-    fn last_stage(&self, c: f64) -> (Reply, f64) {
+    /// The last stage: `W_K(c) = max_x π(x)·[G(x) − G(c)]`, with `dx/dc`. `hint` is a
+    /// starting point for Newton's method (e.g. the solution at a nearby `c`).
+    fn last_stage(&self, c: f64, hint: Option<f64>) -> (Reply, f64) {
         let nobody = |offer: f64| {
             (
                 Reply {
@@ -352,42 +449,55 @@ impl<'a> StageSolver<'a> {
                     cutoff: c,
                     value: 0.0,
                     marginal: 0.0,
+                    interior: false,
                 },
                 0.0,
             )
         };
-        if c >= 1.0 || self.home.log_sf(c) == f64::NEG_INFINITY {
+        if c >= 1.0 || (c > f64::NEG_INFINITY && self.home.sf(c) == 0.0) {
             return nobody(c.clamp(0.0, 1.0));
         }
         let lo = c.max(0.0);
         let hi = 1.0;
-        let psi = |x: f64| self.last_stage_foc(x, c).0;
-        let psi_hi = psi(hi);
-        let (x, interior) = if psi_hi >= 0.0 {
-            (hi, false)
+        let (x, interior) = if c == f64::NEG_INFINITY && self.lambert {
+            let x = self.lambert_offer();
+            (x.max(0.0), x > 0.0)
         } else {
-            let psi_lo = if lo > c { psi(lo) } else { f64::INFINITY };
-            if psi_lo <= 0.0 {
-                (lo, false)
+            let psi_hi = if self.proposer == Side::Foreign {
+                f64::NEG_INFINITY
             } else {
-                let tol = 1e-15 * (1.0 + lo.abs()).min(1.0) * self.home.scale.min(1.0);
-                (brent_root(psi, lo, hi, psi_lo, psi_hi, tol), true)
+                self.last_stage_foc(hi, c).0
+            };
+            if psi_hi >= 0.0 {
+                (hi, false)
+            } else {
+                let psi_lo = if lo > c {
+                    self.last_stage_foc(lo, c).0
+                } else {
+                    f64::INFINITY
+                };
+                if psi_lo <= 0.0 {
+                    (lo, false)
+                } else {
+                    (self.newton_last_stage(c, lo, hi, hint), true)
+                }
             }
         };
-        let value = (self.log_pi(x) + self.home.log_mass(c, x)).exp();
+        let mass = if c == f64::NEG_INFINITY {
+            self.home.cdf(x)
+        } else {
+            self.home.mass_fast(c, x)
+        };
+        let value = self.pi(x) * mass;
         if !(value > 0.0) {
             return nobody(x);
         }
-        // dx/dc by the implicit function theorem on ψ(x; c) = 0.
-        let doffer = if interior {
+        // dx/dc by the implicit function theorem on ψ(x; c) = 0:
+        // ∂ψ/∂c = q(x)·g(c)/[G(x) − G(c)].
+        let doffer = if interior && c > f64::NEG_INFINITY {
             let (_, dpsi_dx) = self.last_stage_foc(x, c);
-            let log_mass = self.home.log_mass(c, x);
-            let dpsi_dc = if c == f64::NEG_INFINITY {
-                0.0
-            } else {
-                (self.home.log_pdf(x) + self.home.log_pdf(c) - 2.0 * log_mass).exp()
-            };
-            if dpsi_dx < 0.0 && dpsi_dx.is_finite() {
+            let dpsi_dc = self.home.truncated_hazard(c, x) * self.home.pdf(c) / mass;
+            if dpsi_dx < 0.0 && dpsi_dx.is_finite() && dpsi_dc.is_finite() {
                 -dpsi_dc / dpsi_dx
             } else {
                 0.0
@@ -401,15 +511,83 @@ impl<'a> StageSolver<'a> {
                 cutoff: x,
                 value,
                 marginal: self.pi(x),
+                interior,
             },
             doffer,
         )
     }
 
-    /// Stage `k` given cutoff `c`, with `d x_k / d c`.
-    fn best_reply_with_slope(&self, k: usize, c: f64) -> (Reply, f64) {
+    /// The logistic one-shot offer in closed form (MODEL.md §5): `x* = μ + s·ln ω` with
+    /// `ω = W(e^k)`, `k = (1 − μ)/s − 1`. Solves `ln ω + ω = k` for `L = ln ω` by Newton's
+    /// method (a few steps from an asymptotic start).
+    fn lambert_offer(&self) -> f64 {
+        let (mu, s) = (self.home.location, self.home.scale);
+        let k = (1.0 - mu) / s - 1.0;
+        let mut l = if k > 1.5 {
+            (k - k.ln()).ln()
+        } else if k > -3.0 {
+            // W(e^k) ≈ e^k/(1 + e^k) is within a factor 2 on this range.
+            k - (k.exp()).ln_1p()
+        } else {
+            k
+        };
+        for _ in 0..50 {
+            let e = l.exp();
+            let step = (e + l - k) / (e + 1.0);
+            l -= step;
+            if step.abs() <= 1e-15 * (1.0 + l.abs()) {
+                break;
+            }
+        }
+        (mu + s * l).min(1.0)
+    }
+
+    /// Safeguarded Newton on the last stage's first-order condition, bracketed by `[lo, hi]`
+    /// with `ψ(lo) > 0 > ψ(hi)`.
+    fn newton_last_stage(&self, c: f64, mut a: f64, mut b: f64, hint: Option<f64>) -> f64 {
+        let mut x = match hint {
+            Some(h) if h > a && h < b => h,
+            _ => 0.5 * (a + b),
+        };
+        // Newton steps are taken only while they shrink |ψ| fast; otherwise bisect. (Near
+        // `x = c`, ψ behaves like 1/(x − c) and a Newton step can land next to the pole.)
+        let mut f_previous = f64::INFINITY;
+        for _ in 0..200 {
+            let (f, df, size) = self.last_stage_foc_terms(x, c);
+            if f == 0.0 {
+                return x;
+            }
+            // Converged: the residual is at the rounding level of its terms.
+            let converged = f.is_finite() && f.abs() <= 1e-13 * size;
+            if f > 0.0 {
+                a = x;
+            } else {
+                b = x;
+            }
+            let newton = x - f / df;
+            let trust = f.is_finite() && df < 0.0 && f.abs() <= 0.5 * f_previous;
+            f_previous = f.abs();
+            let (next, newton_step) = if trust && newton > a && newton < b {
+                (newton, true)
+            } else {
+                (0.5 * (a + b), false)
+            };
+            if converged {
+                return if newton_step { next } else { x };
+            }
+            let tol = 2.0 * f64::EPSILON * next.abs().max(1e-300);
+            if (newton_step && (next - x).abs() <= tol) || b - a <= tol {
+                return next;
+            }
+            x = next;
+        }
+        x
+    }
+
+    /// Stage `k` given cutoff `c`, with `d x_k / d c`; `hint` warm-starts a last stage.
+    fn best_reply_with_slope(&self, k: usize, c: f64, hint: Option<f64>) -> (Reply, f64) {
         if k == self.last() {
-            return self.last_stage(c);
+            return self.last_stage(c, hint);
         }
         let reply = self.earlier_stage(k, c);
         let eps = 1e-7 * (1.0 + c.abs()).min(1e3);
@@ -418,19 +596,19 @@ impl<'a> StageSolver<'a> {
         (reply, (up - down) / (2.0 * eps))
     }
 
-    fn best_reply(&self, k: usize, c: f64) -> Reply {
+    fn best_reply(&self, k: usize, c: f64, hint: Option<f64>) -> Reply {
         if k == self.last() {
-            self.last_stage(c).0
+            self.last_stage(c, hint).0
         } else {
             self.earlier_stage(k, c)
         }
     }
 
-    /// The value of cutoff `c_k = cand` at stage `k` given `c`, and the offer it implies.
-    /// `None` when the implied offer would be negative (infeasible).
-    fn stage_value(&self, k: usize, c: f64, cand: f64) -> Option<(f64, f64, Reply)> {
+    /// The value of cutoff `c_k = cand` at stage `k` given `c`, the offer it implies and the
+    /// next stage's reply. `None` when the implied offer would be negative (infeasible).
+    fn stage_value(&self, k: usize, c: f64, cand: f64, hint: Option<f64>) -> Option<(f64, f64, Reply)> {
         let t = self.transitions[k + 1];
-        let next = self.best_reply(k + 1, cand);
+        let next = self.best_reply(k + 1, cand, hint);
         let offer = if cand == f64::NEG_INFINITY {
             if t.kappa >= 1.0 {
                 next.offer
@@ -445,17 +623,18 @@ impl<'a> StageSolver<'a> {
         }
         let offer = offer.min(1.0);
         let accept = if cand > c {
-            self.pi(offer) * self.home.mass(c, cand)
+            self.pi(offer) * self.home.mass_fast(c, cand)
         } else {
             0.0
         };
         Some((accept + t.lambda * next.value, offer, next))
     }
 
-    /// The derivative of the stage-`k` objective in the candidate cutoff (envelope theorem).
-    fn stage_slope(&self, k: usize, c: f64, cand: f64) -> f64 {
+    /// The derivative of the stage-`k` objective in the candidate cutoff (envelope theorem),
+    /// and the next stage's offer there.
+    fn stage_slope(&self, k: usize, c: f64, cand: f64, hint: Option<f64>) -> (f64, f64) {
         let t = self.transitions[k + 1];
-        let (next, dnext) = self.best_reply_with_slope(k + 1, cand);
+        let (next, dnext) = self.best_reply_with_slope(k + 1, cand, hint);
         let (h, dh) = if next.offer > cand {
             (
                 cand + t.kappa * (next.offer - cand),
@@ -469,9 +648,54 @@ impl<'a> StageSolver<'a> {
         let pi = self.pi(h);
         let (dlog, _) = self.dlog_pi(h);
         let dpi = if pi > 0.0 { pi * dlog } else { 0.0 };
-        let mass = self.home.mass(c, cand);
+        let mass = self.home.mass_fast(c, cand);
         let first = if mass > 0.0 { dpi * dh * mass } else { 0.0 };
-        first + pi * g - t.lambda * next.marginal * g
+        (first + pi * g - t.lambda * next.marginal * g, next.offer)
+    }
+
+    /// Root of the stage-`k` slope on `[a, b]` (slope positive at `a`, negative at `b`), with
+    /// the next stage warm-started from the latest evaluation.
+    fn slope_root(&self, k: usize, c: f64, a: f64, b: f64, sa: f64, sb: f64, hint: Option<f64>) -> f64 {
+        let tol = 1e-14 * (1.0 + a.abs()) * self.home.scale.min(1.0);
+        let mut last_offer = hint;
+        brent_root(
+            |x| {
+                let (s, offer) = self.stage_slope(k, c, x, last_offer);
+                last_offer = Some(offer);
+                s
+            },
+            a,
+            b,
+            sa,
+            sb,
+            tol,
+        )
+    }
+
+    /// Re-solves stage `k` near a previous interior optimum `around` (no scan). `None` when the
+    /// first-order condition does not change sign close by (the caller then solves globally).
+    fn earlier_stage_near(&self, k: usize, c: f64, around: f64) -> Option<Reply> {
+        let t = self.transitions[k + 1];
+        let delta = 1e-4 * (around.abs() + self.home.scale.min(1.0));
+        let (a, b) = ((around - delta).max(c), (around + delta).min(1.0));
+        if !(b > a) {
+            return None;
+        }
+        let (sa, offer_a) = self.stage_slope(k, c, a, None);
+        let (sb, _) = self.stage_slope(k, c, b, Some(offer_a));
+        if !(sa > 0.0 && sb < 0.0) {
+            return None;
+        }
+        let cand = self.slope_root(k, c, a, b, sa, sb, Some(offer_a));
+        let (value, offer, next) = self.stage_value(k, c, cand, Some(offer_a))?;
+        let _ = next;
+        Some(Reply {
+            offer: offer.clamp(0.0, 1.0),
+            cutoff: cand.max(c),
+            value,
+            marginal: if cand > c { self.pi(offer) } else { t.lambda * next.marginal },
+            interior: true,
+        })
     }
 
     /// An earlier stage `k < K`: scan, refine local maxima, compare with the corners.
@@ -487,13 +711,13 @@ impl<'a> StageSolver<'a> {
         let high = 1.0;
 
         // "Nobody accepts at stage k": c_k = c.
-        let mut best: Option<(f64, f64, Reply)> = self
-            .stage_value(k, c, c)
-            .map(|(v, offer, next)| (c, v, reply_of(offer, c, v, t.lambda * next.marginal)));
-        let consider = |cand: f64, value: f64, offer: f64, next: Reply, best: &mut Option<(f64, f64, Reply)>| {
+        let mut best: Option<(f64, Reply)> = self.stage_value(k, c, c, None).map(|(v, offer, next)| {
+            (v, reply_of(offer, c, v, t.lambda * next.marginal, false))
+        });
+        let consider = |cand: f64, value: f64, offer: f64, next: Reply, interior: bool, best: &mut Option<(f64, Reply)>| {
             let better = match best {
                 None => true,
-                Some((_, v, _)) => value > *v + TIE * v.abs().max(1e-300),
+                Some((v, _)) => value > *v + TIE * v.abs().max(1e-300),
             };
             if better {
                 let marginal = if cand > c {
@@ -501,14 +725,17 @@ impl<'a> StageSolver<'a> {
                 } else {
                     t.lambda * next.marginal
                 };
-                *best = Some((cand, value, reply_of(offer, cand.max(c), value, marginal)));
+                *best = Some((value, reply_of(offer, cand.max(c), value, marginal, interior && cand > c)));
             }
         };
 
-        // Scan grid: uniform in c and uniform in G(c).
-        let mut grid: Vec<f64> = Vec::with_capacity(SCAN_UNIFORM + SCAN_QUANTILE + 2);
+        // Scan grid: uniform in c and uniform in G(c), sorted; each next-stage solve is
+        // warm-started from the previous grid point's (the next offer is nondecreasing in c).
+        let mut grid = [0.0f64; SCAN_UNIFORM + SCAN_QUANTILE];
+        let mut n_grid = 0;
         for i in 0..SCAN_UNIFORM {
-            grid.push(low + (high - low) * i as f64 / (SCAN_UNIFORM - 1) as f64);
+            grid[n_grid] = low + (high - low) * i as f64 / (SCAN_UNIFORM - 1) as f64;
+            n_grid += 1;
         }
         let (p_low, p_high) = (self.home.cdf(low), self.home.cdf(high));
         if p_high > p_low {
@@ -517,99 +744,111 @@ impl<'a> StageSolver<'a> {
                 if p > 0.0 && p < 1.0 {
                     let q = self.home.quantile(p);
                     if q > low && q < high {
-                        grid.push(q);
+                        grid[n_grid] = q;
+                        n_grid += 1;
                     }
                 }
             }
         }
+        let grid = &mut grid[..n_grid];
         grid.sort_by(f64::total_cmp);
-        grid.dedup_by(|a, b| (*a - *b).abs() <= 1e-14 * (1.0 + b.abs()));
-        let scanned: Vec<Option<(f64, f64, Reply)>> =
-            grid.iter().map(|&g| self.stage_value(k, c, g)).collect();
+        let mut scanned = [None; SCAN_UNIFORM + SCAN_QUANTILE];
+        let mut hint = None;
+        for (i, &g) in grid.iter().enumerate() {
+            if i > 0 && (g - grid[i - 1]).abs() <= 1e-14 * (1.0 + g.abs()) {
+                scanned[i] = None;
+                continue;
+            }
+            scanned[i] = self.stage_value(k, c, g, hint);
+            if let Some((_, _, next)) = scanned[i] {
+                hint = Some(next.offer);
+            }
+        }
+        let scanned = &scanned[..n_grid];
 
         // Local maxima of the scan, best first.
         let value_at = |i: usize| scanned[i].map(|s| s.0).unwrap_or(f64::NEG_INFINITY);
-        let mut peaks: Vec<usize> = (0..grid.len())
-            .filter(|&i| {
-                let v = value_at(i);
-                v > f64::NEG_INFINITY
-                    && (i == 0 || v >= value_at(i - 1))
-                    && (i + 1 == grid.len() || v >= value_at(i + 1))
-            })
-            .collect();
+        let mut peaks = [0usize; SCAN_UNIFORM + SCAN_QUANTILE];
+        let mut n_peaks = 0;
+        for i in 0..n_grid {
+            let v = value_at(i);
+            if v > f64::NEG_INFINITY && (i == 0 || v >= value_at(i - 1)) && (i + 1 == n_grid || v >= value_at(i + 1)) {
+                peaks[n_peaks] = i;
+                n_peaks += 1;
+            }
+        }
+        let peaks = &mut peaks[..n_peaks];
         peaks.sort_by(|&a, &b| value_at(b).total_cmp(&value_at(a)));
-        peaks.truncate(REFINE_CANDIDATES);
 
-        for i in peaks {
+        for &i in peaks.iter().take(REFINE_CANDIDATES) {
             let (value, offer, next) = scanned[i].expect("peak is feasible");
-            consider(grid[i], value, offer, next, &mut best);
+            consider(grid[i], value, offer, next, false, &mut best);
             // The left end of the feasible region: find where x_k = 0 exactly.
-            if i > 0 && scanned[i - 1].is_none() {
+            if i > 0 && scanned[i - 1].is_none() && grid[i - 1] < grid[i] {
                 let corner = self.feasibility_corner(k, grid[i - 1], grid[i]);
-                if let Some((v, o, n)) = self.stage_value(k, c, corner) {
-                    consider(corner, v, o, n, &mut best);
+                if let Some((v, o, n)) = self.stage_value(k, c, corner, Some(next.offer)) {
+                    consider(corner, v, o, n, false, &mut best);
                 }
             }
-            let left = if i > 0 && scanned[i - 1].is_some() {
-                grid[i - 1]
-            } else {
-                grid[i]
-            };
-            let right = if i + 1 < grid.len() { grid[i + 1] } else { grid[i] };
-            if let Some(cand) = self.refine(k, c, left, grid[i], right) {
-                if let Some((v, o, n)) = self.stage_value(k, c, cand) {
-                    consider(cand, v, o, n, &mut best);
+            let left = if i > 0 && scanned[i - 1].is_some() { grid[i - 1] } else { grid[i] };
+            let right = if i + 1 < n_grid { grid[i + 1] } else { grid[i] };
+            if let Some((cand, interior)) = self.refine(k, c, left, grid[i], right, Some(next.offer)) {
+                if let Some((v, o, n)) = self.stage_value(k, c, cand, Some(next.offer)) {
+                    consider(cand, v, o, n, interior, &mut best);
                 }
             }
         }
         match best {
-            Some((_, _, reply)) => reply,
+            Some((_, reply)) => reply,
             // Every candidate infeasible (cannot happen: c_k = 1 is always feasible).
-            None => reply_of(1.0, c, 0.0, 0.0),
+            None => reply_of(1.0, c, 0.0, 0.0, false),
         }
     }
 
     /// Refines a local maximum of the scan at `mid` inside `[left, right]`: the root of the
-    /// first-order condition where it changes sign, else golden-section search.
-    fn refine(&self, k: usize, c: f64, left: f64, mid: f64, right: f64) -> Option<f64> {
+    /// first-order condition where it changes sign (`interior = true`), else golden-section
+    /// search.
+    fn refine(&self, k: usize, c: f64, left: f64, mid: f64, right: f64, hint: Option<f64>) -> Option<(f64, bool)> {
         if right <= left {
             return None;
         }
-        let slope = |x: f64| self.stage_slope(k, c, x);
+        let slope = |x: f64| self.stage_slope(k, c, x, hint).0;
         let s_mid = slope(mid);
-        let tol = 1e-14 * (1.0 + mid.abs()) * self.home.scale.min(1.0);
         let bracket = if s_mid > 0.0 && right > mid {
             Some((mid, right, s_mid, slope(right)))
         } else if s_mid < 0.0 && mid > left {
             Some((left, mid, slope(left), s_mid))
         } else if s_mid == 0.0 {
-            return Some(mid);
+            return Some((mid, true));
         } else {
             None
         };
         if let Some((a, b, sa, sb)) = bracket {
             if sa > 0.0 && sb < 0.0 {
-                return Some(brent_root(slope, a, b, sa, sb, tol));
+                return Some((self.slope_root(k, c, a, b, sa, sb, hint), true));
             }
         }
+        let tol = 1e-13 * (1.0 + mid.abs()) * self.home.scale.min(1.0);
         let objective = |x: f64| {
-            self.stage_value(k, c, x)
+            self.stage_value(k, c, x, hint)
                 .map(|v| v.0)
                 .unwrap_or(f64::NEG_INFINITY)
         };
-        Some(golden_max(objective, left, right, tol.max(1e-13)).0)
+        Some((golden_max(objective, left, right, tol.max(1e-13)).0, false))
     }
 
     /// The cutoff at which the implied offer `x_k` is exactly 0, between an infeasible `a` and a
     /// feasible `b` (bisection on the monotone offer).
     fn feasibility_corner(&self, k: usize, mut a: f64, mut b: f64) -> f64 {
         let t = self.transitions[k + 1];
+        let mut hint = None;
         for _ in 0..200 {
             if b - a <= 1e-15 * (1.0 + b.abs()) {
                 break;
             }
             let m = 0.5 * (a + b);
-            let next = self.best_reply(k + 1, m);
+            let next = self.best_reply(k + 1, m, hint);
+            hint = Some(next.offer);
             let offer = m + t.kappa * (next.offer - m).max(0.0);
             if offer < 0.0 {
                 a = m;
@@ -621,11 +860,12 @@ impl<'a> StageSolver<'a> {
     }
 }
 
-fn reply_of(offer: f64, cutoff: f64, value: f64, marginal: f64) -> Reply {
+fn reply_of(offer: f64, cutoff: f64, value: f64, marginal: f64, interior: bool) -> Reply {
     Reply {
         offer: offer.clamp(0.0, 1.0),
         cutoff,
         value,
         marginal,
+        interior,
     }
 }
