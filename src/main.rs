@@ -3,10 +3,11 @@
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+mod commands;
 use twolevel::error::{Error, Result};
 use twolevel::estimate::SeKind;
-use twolevel::report::tables::{self, TableOptions};
-use twolevel::workflow::{predict_csv, read_params, simulate_csv, FitReport, Project};
+use twolevel::workflow::{predict_csv, read_params, simulate_csv, Project};
 
 /// Structural estimation of two-level games of treaty ratification (after Iida 1996).
 ///
@@ -39,10 +40,100 @@ enum Command {
         /// Output folder.
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Which standard errors the tables show: hessian | robust | cluster.
+        /// Which standard errors the tables show: hessian | robust | cluster | bootstrap.
         #[arg(long, default_value = "hessian")]
         se: String,
         /// Mark estimates with significance stars in the tables.
+        #[arg(long)]
+        stars: bool,
+        /// Bootstrap with B replicates (default: `[bootstrap] replicates` of the spec, 0 = none).
+        /// Adds bootstrap SEs and 95% percentile intervals to the tables and writes every draw
+        /// to bootstrap.csv.
+        #[arg(long, value_name = "B")]
+        bootstrap: Option<usize>,
+        /// Bootstrap kind: nonparametric (resample episodes, or whole clusters when the spec
+        /// has `[data] cluster`) | parametric (draw outcomes from the estimate). Default:
+        /// `[bootstrap] kind` of the spec.
+        #[arg(long, value_name = "KIND")]
+        bootstrap_kind: Option<String>,
+        /// Seed of the bootstrap (default: `[bootstrap] seed` of the spec).
+        #[arg(long)]
+        bootstrap_seed: Option<u64>,
+        /// Run only shard I of N of the bootstrap (e.g. 3/8) and write its draws; combine the
+        /// shard folders with `twolevel merge`.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// Data column that groups the observed-vs-predicted shares figure (default: route
+        /// when the data have it, else `protocol`).
+        #[arg(long)]
+        group: Option<String>,
+    },
+    /// Combine bootstrap shard folders into one report, exactly as one run would have written it.
+    ///
+    /// Each DIR is the --out folder of `twolevel fit SPEC --bootstrap B --shard I/N`. Checks
+    /// that the shards belong to one run (same spec, data, fit, B, kind and seed) and that every
+    /// shard 1..N is present once, then writes the complete report (tables, figures,
+    /// bootstrap.csv with all draws in replicate order) into --out.
+    Merge {
+        /// Shard folders.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// The spec (default: the spec named in the shards' estimates.json, or the embedded
+        /// example).
+        #[arg(long)]
+        spec: Option<PathBuf>,
+        /// Which standard errors the tables show (default: as in the shards).
+        #[arg(long)]
+        se: Option<String>,
+        /// Significance stars.
+        #[arg(long)]
+        stars: bool,
+        /// Group column of the shares figure.
+        #[arg(long)]
+        group: Option<String>,
+    },
+    /// Regenerate every table and figure of a report folder from its saved results, without
+    /// refitting.
+    ///
+    /// Reads estimates.json, bootstrap.csv/.json, reduced_form.json and profiles.json from DIR
+    /// (default reports/<spec file stem>/), checks that they belong to SPEC and its data, and
+    /// rewrites the tables (estimates, comparison) and figures.
+    Report {
+        /// The spec file. Omit for the embedded EU example.
+        spec: Option<PathBuf>,
+        /// The report folder.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Which standard errors the tables show (default: as saved).
+        #[arg(long)]
+        se: Option<String>,
+        /// Significance stars.
+        #[arg(long)]
+        stars: bool,
+        /// Group column of the shares figure.
+        #[arg(long)]
+        group: Option<String>,
+    },
+    /// Fit several specs and put them side by side with a reduced-form benchmark.
+    ///
+    /// One column per spec, then a multinomial logit of the outcome on each spec's `[home]
+    /// location` covariates, with the Vuong test of each structural model against it. Writes
+    /// comparison.md, comparison.tex (booktabs) and comparison.csv into DIR (default
+    /// reports/comparison/).
+    Compare {
+        /// Spec files.
+        #[arg(required = true)]
+        specs: Vec<PathBuf>,
+        /// Output folder.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Which standard errors the structural columns show: hessian | robust | cluster.
+        #[arg(long, default_value = "hessian")]
+        se: String,
+        /// Significance stars.
         #[arg(long)]
         stars: bool,
     },
@@ -131,47 +222,41 @@ fn parse_se(text: &str) -> Result<SeKind> {
         "hessian" => Ok(SeKind::Hessian),
         "robust" => Ok(SeKind::Robust),
         "cluster" => Ok(SeKind::Cluster),
-        other => Err(Error::Estimation(format!("--se `{other}`: use hessian, robust or cluster"))),
+        "bootstrap" => Ok(SeKind::Bootstrap),
+        other => Err(Error::Estimation(format!("--se `{other}`: use hessian, robust, cluster or bootstrap"))),
     }
 }
 
 fn run(command: Command) -> Result<()> {
     match command {
-        Command::Fit { spec, out, se, stars } => {
-            let se_kind = parse_se(&se)?;
-            let project = Project::load_or_default(spec.as_deref())?;
-            if se_kind == SeKind::Cluster && project.data.cluster.is_none() {
-                return Err(Error::Estimation("--se cluster needs `[data] cluster = \"<column>\"` in the spec".into()));
-            }
-            let dir = out.unwrap_or_else(|| project.default_report_dir());
-            let model = project.model()?;
-            eprintln!(
-                "fitting {} ({} episodes, {} distinct designs, {} free parameters)…",
-                project.spec.path.display(),
-                project.data.len(),
-                model.designs.len(),
-                model.space.free().len()
-            );
-            let estimates = project.fit(&model)?;
-            let report = FitReport {
-                provenance: project.provenance(),
-                se_kind,
-                estimates,
-            };
-            let options = TableOptions { se_kind, stars };
-            print!("{}", tables::text(&report, &options, None));
-            let replaced = twolevel::report::previous_report(&dir);
-            if !replaced.is_empty() {
-                eprintln!(
-                    "note: replacing the earlier report in {} ({})",
-                    dir.display(),
-                    replaced.iter().map(|p| p.file_name().unwrap_or_default().to_string_lossy().into_owned()).collect::<Vec<_>>().join(", ")
-                );
-            }
-            let written = twolevel::report::write_fit_report(&dir, &report, &options, None)?;
-            eprintln!("wrote {}", list(&written));
-            Ok(())
+        Command::Fit {
+            spec,
+            out,
+            se,
+            stars,
+            bootstrap,
+            bootstrap_kind,
+            bootstrap_seed,
+            shard,
+            group,
+        } => commands::fit(commands::FitArgs {
+            spec,
+            out,
+            se_kind: parse_se(&se)?,
+            stars,
+            bootstrap,
+            bootstrap_kind,
+            bootstrap_seed,
+            shard,
+            group,
+        }),
+        Command::Merge { dirs, out, spec, se, stars, group } => {
+            commands::merge(&dirs, &out, spec.as_deref(), se.as_deref().map(parse_se).transpose()?, stars, group)
         }
+        Command::Report { spec, out, se, stars, group } => {
+            commands::report(spec.as_deref(), out, se.as_deref().map(parse_se).transpose()?, stars, group)
+        }
+        Command::Compare { specs, out, se, stars } => commands::compare(&specs, out, parse_se(&se)?, stars),
         Command::Predict { spec, params, out } => {
             let project = Project::load(&spec)?;
             let model = project.model()?;

@@ -19,7 +19,10 @@
 use crate::data::Outcome;
 use crate::error::{Error, Result};
 use crate::workflow::Project;
-use argmin::core::{CostFunction, Error as ArgminError, Executor, Gradient, State, TerminationReason, TerminationStatus};
+use argmin::core::{
+    CostFunction, Error as ArgminError, Executor, Gradient, State, TerminationReason,
+    TerminationStatus,
+};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
 use nalgebra::{DMatrix, DVector, SymmetricEigen};
@@ -80,7 +83,11 @@ impl ReducedForm {
 
     /// Per-row `log P_i(y_i)` at the estimate, for the project's rows (unweighted).
     pub fn row_logliks(&self, project: &Project) -> Result<Vec<f64>> {
-        let data = MnlData::new(project, &self.covariates, Some((self.base, &self.alternatives)))?;
+        let data = MnlData::new(
+            project,
+            &self.covariates,
+            Some((self.base, &self.alternatives)),
+        )?;
         let beta: Vec<f64> = self.parameters.iter().map(|p| p.estimate).collect();
         Ok((0..data.n()).map(|i| data.row(i, &beta).0).collect())
     }
@@ -100,13 +107,22 @@ struct MnlData {
 }
 
 impl MnlData {
-    fn new(project: &Project, covariates: &[String], fixed: Option<(Outcome, &[Outcome])>) -> Result<MnlData> {
+    fn new(
+        project: &Project,
+        covariates: &[String],
+        fixed: Option<(Outcome, &[Outcome])>,
+    ) -> Result<MnlData> {
         let d = &project.data;
         let choices: Vec<Outcome> = match fixed {
             Some((base, alts)) => std::iter::once(base).chain(alts.iter().copied()).collect(),
             None => Outcome::ALL
                 .into_iter()
-                .filter(|y| d.outcome.iter().zip(&d.weight).any(|(o, &w)| o == y && w > 0.0))
+                .filter(|y| {
+                    d.outcome
+                        .iter()
+                        .zip(&d.weight)
+                        .any(|(o, &w)| o == y && w > 0.0)
+                })
                 .collect(),
         };
         if choices.len() < 2 {
@@ -122,7 +138,9 @@ impl MnlData {
                 row.push(if c == "const" {
                     1.0
                 } else {
-                    d.covariates.get(c).ok_or_else(|| Error::Estimation(format!("covariate `{c}` is not in the data")))?[i]
+                    d.covariates.get(c).ok_or_else(|| {
+                        Error::Estimation(format!("covariate `{c}` is not in the data"))
+                    })?[i]
                 });
             }
             x.push(row);
@@ -142,7 +160,11 @@ impl MnlData {
                         "row {}: outcome `{}` is not among the logit's outcomes ({})",
                         i + 1,
                         d.outcome[i].label(),
-                        choices.iter().map(|c| c.label()).collect::<Vec<_>>().join(", ")
+                        choices
+                            .iter()
+                            .map(|c| c.label())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )))
                 }
             }
@@ -175,7 +197,11 @@ impl MnlData {
                 } else if c == 0 {
                     0.0
                 } else {
-                    self.x[i].iter().zip(&beta[(c - 1) * k..c * k]).map(|(a, b)| a * b).sum()
+                    self.x[i]
+                        .iter()
+                        .zip(&beta[(c - 1) * k..c * k])
+                        .map(|(a, b)| a * b)
+                        .sum()
                 }
             })
             .collect();
@@ -219,7 +245,8 @@ impl MnlData {
                     }
                     for r in 0..k {
                         for s in 0..k {
-                            info[((a - 1) * k + r, (b - 1) * k + s)] += v * self.x[i][r] * self.x[i][s];
+                            info[((a - 1) * k + r, (b - 1) * k + s)] +=
+                                v * self.x[i][r] * self.x[i][s];
                         }
                     }
                 }
@@ -250,7 +277,10 @@ impl Gradient for LogitProblem<'_> {
     type Gradient = DVector<f64>;
     fn gradient(&self, p: &DVector<f64>) -> std::result::Result<DVector<f64>, ArgminError> {
         let g = self.data.evaluate(p.as_slice()).1;
-        Ok(DVector::from_iterator(g.len(), g.into_iter().map(|d| -d / self.total_weight)))
+        Ok(DVector::from_iterator(
+            g.len(),
+            g.into_iter().map(|d| -d / self.total_weight),
+        ))
     }
 }
 
@@ -276,18 +306,29 @@ pub fn fit_reduced_form(project: &Project) -> Result<ReducedForm> {
         .run()
         .map_err(|e| Error::Estimation(format!("reduced form: the optimizer failed ({e})")))?;
     let state = result.state();
-    let beta: Vec<f64> = state.get_best_param().cloned().unwrap_or(x0).iter().copied().collect();
+    let beta: Vec<f64> = state
+        .get_best_param()
+        .cloned()
+        .unwrap_or(x0)
+        .iter()
+        .copied()
+        .collect();
     let iterations = state.get_iter();
     let solver_converged = matches!(
         state.get_termination_status(),
         TerminationStatus::Terminated(TerminationReason::SolverConverged)
     );
     let (loglik, grad) = data.evaluate(&beta);
-    let gradient_norm = grad.iter().map(|g| (g / total_weight).abs()).fold(0.0, f64::max);
+    let gradient_norm = grad
+        .iter()
+        .map(|g| (g / total_weight).abs())
+        .fold(0.0, f64::max);
     let converged = solver_converged && loglik.is_finite() && gradient_norm < 1e-5;
     let mut warnings = Vec::new();
     if !converged {
-        warnings.push(format!("the reduced-form logit did not converge (gradient max-norm {gradient_norm:.2e})"));
+        warnings.push(format!(
+            "the reduced-form logit did not converge (gradient max-norm {gradient_norm:.2e})"
+        ));
     }
     let names: Vec<String> = alternatives
         .iter()
@@ -296,33 +337,50 @@ pub fn fit_reduced_form(project: &Project) -> Result<ReducedForm> {
     let info = data.information(&beta);
     let eigen = SymmetricEigen::new(info.clone() / total_weight);
     let largest = eigen.eigenvalues.iter().copied().fold(0.0, f64::max);
-    let mut singular = false;
+    let mut separated = vec![false; m];
     for (i, &ev) in eigen.eigenvalues.iter().enumerate() {
         if ev <= 1e-7 * largest.max(1e-300) {
-            singular = true;
             let v = eigen.eigenvectors.column(i);
-            let loads: Vec<&str> = (0..m).filter(|&j| v[j].abs() > 0.2).map(|j| names[j].as_str()).collect();
+            let loads: Vec<&str> = (0..m)
+                .filter(|&j| v[j].abs() > 0.2)
+                .map(|j| {
+                    separated[j] = true;
+                    names[j].as_str()
+                })
+                .collect();
             warnings.push(format!(
-                "quasi-separation in the reduced-form logit (information eigenvalue {ev:.2e}): {} run off towards ±∞; the log-likelihood is at its supremum, but these coefficients and their SEs are not meaningful",
+                "quasi-separation in the reduced-form logit (information eigenvalue {ev:.2e}): {} run(s) off towards ±∞; the log-likelihood is at its supremum, but these coefficients are not meaningful and have no SE (the other SEs hold them at their limit)",
                 loads.join(", ")
             ));
         }
     }
-    let covariance = if singular { None } else { info.try_inverse() };
+    // SEs of the coefficients that are not separated: the inverse of their block of the
+    // information (the separated ones held at their limit).
+    let keep: Vec<usize> = (0..m).filter(|&j| !separated[j]).collect();
+    let block = DMatrix::from_fn(keep.len(), keep.len(), |a, b| info[(keep[a], keep[b])]);
+    let covariance = block.try_inverse();
     let parameters = names
         .into_iter()
         .enumerate()
         .map(|(j, name)| ReducedParameter {
             name,
             estimate: beta[j],
-            std_error: covariance.as_ref().map(|c| c[(j, j)]).filter(|v| *v >= 0.0).map(f64::sqrt),
+            std_error: keep
+                .iter()
+                .position(|&k| k == j)
+                .and_then(|a| covariance.as_ref().map(|c| c[(a, a)]))
+                .filter(|v| *v >= 0.0)
+                .map(f64::sqrt),
         })
         .collect();
     Ok(ReducedForm {
         covariates,
         base: data.choices[0],
         alternatives,
-        dropped: Outcome::ALL.into_iter().filter(|o| !data.choices.contains(o)).collect(),
+        dropped: Outcome::ALL
+            .into_iter()
+            .filter(|o| !data.choices.contains(o))
+            .collect(),
         parameters,
         loglik,
         n_obs: data.n(),
@@ -353,11 +411,18 @@ mod tests {
             let mut dn = beta.clone();
             dn[j] -= h;
             let fd = (data.evaluate(&up).0 - data.evaluate(&dn).0) / (2.0 * h);
-            assert!((fd - g[j]).abs() < 1e-6 * (1.0 + g[j].abs()), "gradient {j}: {fd} vs {}", g[j]);
+            assert!(
+                (fd - g[j]).abs() < 1e-6 * (1.0 + g[j].abs()),
+                "gradient {j}: {fd} vs {}",
+                g[j]
+            );
             let (gu, gd) = (data.evaluate(&up).1, data.evaluate(&dn).1);
             for i in 0..beta.len() {
                 let fd = -(gu[i] - gd[i]) / (2.0 * h);
-                assert!((fd - info[(i, j)]).abs() < 1e-4 * (1.0 + info[(i, j)].abs()), "information ({i},{j})");
+                assert!(
+                    (fd - info[(i, j)]).abs() < 1e-4 * (1.0 + info[(i, j)].abs()),
+                    "information ({i},{j})"
+                );
             }
         }
     }

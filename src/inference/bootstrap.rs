@@ -61,7 +61,11 @@ pub struct Shard {
 impl Shard {
     /// Parses `I/N` with `1 ≤ I ≤ N`.
     pub fn parse(text: &str) -> Result<Shard> {
-        let bad = || Error::Estimation(format!("--shard `{text}`: write I/N with 1 ≤ I ≤ N, e.g. --shard 3/8"));
+        let bad = || {
+            Error::Estimation(format!(
+                "--shard `{text}`: write I/N with 1 ≤ I ≤ N, e.g. --shard 3/8"
+            ))
+        };
         let (i, n) = text.split_once('/').ok_or_else(bad)?;
         let index: usize = i.trim().parse().map_err(|_| bad())?;
         let count: usize = n.trim().parse().map_err(|_| bad())?;
@@ -117,6 +121,9 @@ pub struct BootstrapSummary {
     pub level: f64,
     /// Per parameter, in the parameter space's order.
     pub parameters: Vec<ParameterSummary>,
+    /// Warnings for the reader (heavy tails of the draws).
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 /// `bootstrap.json`: how the draws were made, and the summary of a complete run.
@@ -164,7 +171,9 @@ impl BootstrapResults {
         };
         let s = &self.meta.settings;
         let used = match &self.summary {
-            Some(sum) if sum.failed_replicates.is_empty() => format!("all {} converged", sum.converged),
+            Some(sum) if sum.failed_replicates.is_empty() => {
+                format!("all {} converged", sum.converged)
+            }
             Some(sum) => format!(
                 "{} converged, {} did not and are excluded",
                 sum.converged,
@@ -172,7 +181,10 @@ impl BootstrapResults {
             ),
             None => "shard only".into(),
         };
-        format!("{kind} bootstrap ({}), B = {}, seed {}: {used}", self.meta.resampling, s.replicates, s.seed)
+        format!(
+            "{kind} bootstrap ({}), B = {}, seed {}: {used}",
+            self.meta.resampling, s.replicates, s.seed
+        )
     }
 }
 
@@ -197,7 +209,12 @@ enum Resampler {
 }
 
 impl Resampler {
-    fn new(project: &Project, model: &Model, estimates: &Estimates, kind: BootstrapKind) -> (Resampler, String) {
+    fn new(
+        project: &Project,
+        model: &Model,
+        estimates: &Estimates,
+        kind: BootstrapKind,
+    ) -> (Resampler, String) {
         match kind {
             BootstrapKind::Parametric => (
                 Resampler::Parametric {
@@ -206,7 +223,10 @@ impl Resampler {
                 "outcomes drawn from the estimate".into(),
             ),
             BootstrapKind::Nonparametric => match &project.data.cluster {
-                None => (Resampler::Episodes, format!("episodes ({})", project.data.len())),
+                None => (
+                    Resampler::Episodes,
+                    format!("episodes ({})", project.data.len()),
+                ),
                 Some(labels) => {
                     let mut index: HashMap<&str, usize> = HashMap::new();
                     let of_row: Vec<usize> = labels
@@ -218,7 +238,10 @@ impl Resampler {
                         .collect();
                     let column = project.spec.spec.data.cluster.clone().unwrap_or_default();
                     let count = index.len();
-                    (Resampler::Clusters { of_row, count }, format!("clusters of `{column}` ({count})"))
+                    (
+                        Resampler::Clusters { of_row, count },
+                        format!("clusters of `{column}` ({count})"),
+                    )
                 }
             },
         }
@@ -235,14 +258,21 @@ impl Resampler {
                 for _ in 0..n {
                     m[rng.random_range(0..n)] += 1.0;
                 }
-                (data.outcome.clone(), m.iter().zip(&data.weight).map(|(m, w)| m * w).collect())
+                (
+                    data.outcome.clone(),
+                    m.iter().zip(&data.weight).map(|(m, w)| m * w).collect(),
+                )
             }
             Resampler::Clusters { of_row, count } => {
                 let mut m = vec![0.0; *count];
                 for _ in 0..*count {
                     m[rng.random_range(0..*count)] += 1.0;
                 }
-                let weights = of_row.iter().zip(&data.weight).map(|(&c, w)| m[c] * w).collect();
+                let weights = of_row
+                    .iter()
+                    .zip(&data.weight)
+                    .map(|(&c, w)| m[c] * w)
+                    .collect();
                 (data.outcome.clone(), weights)
             }
             Resampler::Parametric { probabilities } => {
@@ -259,10 +289,19 @@ impl Resampler {
 
 /// Multiplicity of each row in replicate `b` of a nonparametric run (for tests and
 /// diagnostics): how often the row (or its cluster) was drawn.
-pub fn row_multiplicities(project: &Project, model: &Model, estimates: &Estimates, settings: &BootstrapSettings, b: usize) -> Vec<f64> {
+pub fn row_multiplicities(
+    project: &Project,
+    model: &Model,
+    estimates: &Estimates,
+    settings: &BootstrapSettings,
+    b: usize,
+) -> Vec<f64> {
     let (resampler, _) = Resampler::new(project, model, estimates, settings.kind);
     let (_, w) = resampler.sample(project, model, replicate_seed(settings.seed, b));
-    w.iter().zip(&project.data.weight).map(|(a, b)| a / b).collect()
+    w.iter()
+        .zip(&project.data.weight)
+        .map(|(a, b)| a / b)
+        .collect()
 }
 
 /// Runs the replicates of `shard` (all of them when `None`) in parallel. `progress` is called
@@ -276,7 +315,9 @@ pub fn run(
     progress: &(dyn Fn() + Sync),
 ) -> Result<BootstrapResults> {
     if settings.replicates == 0 {
-        return Err(Error::Estimation("the bootstrap needs at least one replicate (--bootstrap B with B ≥ 1)".into()));
+        return Err(Error::Estimation(
+            "the bootstrap needs at least one replicate (--bootstrap B with B ≥ 1)".into(),
+        ));
     }
     if let Some(s) = shard {
         if s.count > settings.replicates {
@@ -292,12 +333,22 @@ pub fn run(
         standard_errors: false,
     };
     let n_par = model.space.len();
-    let range = shard.map(|s| s.range(settings.replicates)).unwrap_or(0..settings.replicates);
+    let range = shard
+        .map(|s| s.range(settings.replicates))
+        .unwrap_or(0..settings.replicates);
     let draws: Vec<Draw> = range
         .into_par_iter()
         .map(|b| {
-            let (outcomes, weights) = resampler.sample(project, model, replicate_seed(settings.seed, b));
-            let draw = match fit(model, &project.data, &outcomes, &weights, &options, Some(&estimates.internal)) {
+            let (outcomes, weights) =
+                resampler.sample(project, model, replicate_seed(settings.seed, b));
+            let draw = match fit(
+                model,
+                &project.data,
+                &outcomes,
+                &weights,
+                &options,
+                Some(&estimates.internal),
+            ) {
                 Ok(e) => Draw {
                     replicate: b,
                     converged: e.converged && e.values().iter().all(|v| v.is_finite()),
@@ -337,6 +388,7 @@ pub fn run(
 /// Standard errors and 95% percentile intervals from the converged draws.
 pub fn summarize(model: &Model, draws: &[Draw], replicates: usize) -> BootstrapSummary {
     let used: Vec<&Draw> = draws.iter().filter(|d| d.converged).collect();
+    let mut warnings = Vec::new();
     let parameters = model
         .space
         .parameters
@@ -354,9 +406,19 @@ pub fn summarize(model: &Model, draws: &[Draw], replicates: usize) -> BootstrapS
             let mut v: Vec<f64> = used.iter().map(|d| d.values[j]).collect();
             v.sort_by(f64::total_cmp);
             let interval = quantile_sorted(&v, 0.025).zip(quantile_sorted(&v, 0.975));
+            let sd = std_dev(&v);
+            let spread = quantile_sorted(&v, 0.75).zip(quantile_sorted(&v, 0.25)).map(|(a, b)| (a - b) / 1.349);
+            if let (Some(sd), Some(spread)) = (sd, spread) {
+                if spread > 0.0 && sd > 5.0 * spread {
+                    warnings.push(format!(
+                        "the bootstrap draws of `{}` have heavy tails (SD {sd:.3e}, IQR/1.349 {spread:.3e}): some replicates run off (e.g. a resample without any failure, where the MLE diverges); read the percentile interval rather than the SD",
+                        p.name
+                    ));
+                }
+            }
             ParameterSummary {
                 name: p.name.clone(),
-                std_error: std_dev(&v),
+                std_error: sd,
                 interval,
                 mean: (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64),
             }
@@ -365,9 +427,14 @@ pub fn summarize(model: &Model, draws: &[Draw], replicates: usize) -> BootstrapS
     BootstrapSummary {
         replicates,
         converged: used.len(),
-        failed_replicates: draws.iter().filter(|d| !d.converged).map(|d| d.replicate).collect(),
+        failed_replicates: draws
+            .iter()
+            .filter(|d| !d.converged)
+            .map(|d| d.replicate)
+            .collect(),
         level: 0.95,
         parameters,
+        warnings,
     }
 }
 
@@ -398,10 +465,14 @@ pub fn merge(model: &Model, parts: Vec<BootstrapResults>) -> Result<BootstrapRes
         }
         let (index, n) = m.shard.map(|s| (s.index, s.count)).unwrap_or((1, 1));
         if n != count {
-            return Err(Error::Results(format!("shard counts differ ({n} vs {count}); merge the shards of one run")));
+            return Err(Error::Results(format!(
+                "shard counts differ ({n} vs {count}); merge the shards of one run"
+            )));
         }
         if seen[index - 1] {
-            return Err(Error::Results(format!("shard {index}/{count} is given twice")));
+            return Err(Error::Results(format!(
+                "shard {index}/{count} is given twice"
+            )));
         }
         seen[index - 1] = true;
         draws.extend(part.draws);
@@ -442,7 +513,11 @@ pub fn draws_csv(results: &BootstrapResults) -> String {
     header.extend(results.meta.parameter_names.iter().cloned());
     w.write_record(&header).expect("in-memory CSV");
     for d in &results.draws {
-        let mut rec = vec![d.replicate.to_string(), d.converged.to_string(), format!("{}", d.loglik)];
+        let mut rec = vec![
+            d.replicate.to_string(),
+            d.converged.to_string(),
+            format!("{}", d.loglik),
+        ];
         rec.extend(d.values.iter().map(|v| format!("{v}")));
         w.write_record(&rec).expect("in-memory CSV");
     }
@@ -467,10 +542,15 @@ pub fn load(dir: &Path) -> Result<Option<BootstrapResults>> {
         return Ok(None);
     }
     let text = std::fs::read_to_string(&json_path).map_err(|e| Error::io("read", &json_path, e))?;
-    let meta: BootstrapMeta = serde_json::from_str(&text)
-        .map_err(|e| Error::Results(format!("`{}` is not a bootstrap.json written by twolevel ({e})", json_path.display())))?;
+    let meta: BootstrapMeta = serde_json::from_str(&text).map_err(|e| {
+        Error::Results(format!(
+            "`{}` is not a bootstrap.json written by twolevel ({e})",
+            json_path.display()
+        ))
+    })?;
     let bytes = std::fs::read(&csv_path).map_err(|e| Error::io("read", &csv_path, e))?;
-    let bad = |row: usize, m: String| Error::Results(format!("`{}`, row {row}: {m}", csv_path.display()));
+    let bad =
+        |row: usize, m: String| Error::Results(format!("`{}`, row {row}: {m}", csv_path.display()));
     let mut reader = csv::Reader::from_reader(bytes.as_slice());
     let header: Vec<String> = reader
         .headers()
@@ -479,14 +559,26 @@ pub fn load(dir: &Path) -> Result<Option<BootstrapResults>> {
         .map(str::to_string)
         .collect();
     if header.len() != 3 + meta.parameter_names.len() || header[3..] != meta.parameter_names[..] {
-        return Err(bad(0, format!("the columns do not match the parameters of bootstrap.json ({})", meta.parameter_names.join(", "))));
+        return Err(bad(
+            0,
+            format!(
+                "the columns do not match the parameters of bootstrap.json ({})",
+                meta.parameter_names.join(", ")
+            ),
+        ));
     }
     let mut draws = Vec::new();
     for (i, rec) in reader.records().enumerate() {
         let rec = rec.map_err(|e| bad(i + 1, e.to_string()))?;
-        let num = |k: usize| -> Result<f64> { rec[k].parse::<f64>().map_err(|_| bad(i + 1, format!("`{}` is not a number", &rec[k]))) };
+        let num = |k: usize| -> Result<f64> {
+            rec[k]
+                .parse::<f64>()
+                .map_err(|_| bad(i + 1, format!("`{}` is not a number", &rec[k])))
+        };
         draws.push(Draw {
-            replicate: rec[0].parse().map_err(|_| bad(i + 1, "bad replicate index".into()))?,
+            replicate: rec[0]
+                .parse()
+                .map_err(|_| bad(i + 1, "bad replicate index".into()))?,
             converged: match &rec[1] {
                 "true" => true,
                 "false" => false,
@@ -526,7 +618,8 @@ mod tests {
 
     #[test]
     fn replicate_seeds_differ() {
-        let seeds: std::collections::HashSet<u64> = (0..10_000).map(|b| replicate_seed(1, b)).collect();
+        let seeds: std::collections::HashSet<u64> =
+            (0..10_000).map(|b| replicate_seed(1, b)).collect();
         assert_eq!(seeds.len(), 10_000);
         assert_ne!(replicate_seed(1, 0), replicate_seed(2, 0));
     }

@@ -21,6 +21,7 @@
 //! ```
 
 pub mod bootstrap;
+pub mod comparison;
 pub mod profile;
 pub mod vuong;
 

@@ -50,7 +50,12 @@ pub struct Profile {
 pub fn is_structural_scalar(role: &Role) -> bool {
     matches!(
         role,
-        Role::HomeScale | Role::ForeignScale | Role::Rho | Role::DeltaRatifier | Role::DeltaProposer | Role::PollWeight
+        Role::HomeScale
+            | Role::ForeignScale
+            | Role::Rho
+            | Role::DeltaRatifier
+            | Role::DeltaProposer
+            | Role::PollWeight
     )
 }
 
@@ -74,7 +79,12 @@ fn grid(transform: Transform, estimate: f64, points: usize) -> Vec<f64> {
 }
 
 /// Profiles every free structural scalar with about `points` grid points each.
-pub fn profiles(project: &Project, model: &Model, estimates: &Estimates, points: usize) -> Result<Vec<Profile>> {
+pub fn profiles(
+    project: &Project,
+    model: &Model,
+    estimates: &Estimates,
+    points: usize,
+) -> Result<Vec<Profile>> {
     let free = model.space.free();
     let options = FitOptions {
         estimation: project.spec.spec.estimation.clone(),
@@ -95,7 +105,14 @@ pub fn profiles(project: &Project, model: &Model, estimates: &Estimates, points:
             .map(|&v| {
                 let mut m = model.clone();
                 m.space.parameters[j].fixed = Some(v);
-                match fit(&m, &project.data, &project.data.outcome, &project.data.weight, &options, Some(&warm)) {
+                match fit(
+                    &m,
+                    &project.data,
+                    &project.data.outcome,
+                    &project.data.weight,
+                    &options,
+                    Some(&warm),
+                ) {
                     Ok(e) => ProfilePoint {
                         value: v,
                         loglik: e.loglik,
@@ -127,9 +144,15 @@ pub fn profiles(project: &Project, model: &Model, estimates: &Estimates, points:
 }
 
 /// Where the profile crosses `cut` on either side of the estimate (linear interpolation).
-fn crossing_interval(points: &[ProfilePoint], estimate: f64, cut: f64) -> (Option<f64>, Option<f64>) {
+fn crossing_interval(
+    points: &[ProfilePoint],
+    estimate: f64,
+    cut: f64,
+) -> (Option<f64>, Option<f64>) {
     let usable: Vec<&ProfilePoint> = points.iter().filter(|p| p.loglik.is_finite()).collect();
-    let cross = |a: &ProfilePoint, b: &ProfilePoint| a.value + (cut - a.loglik) * (b.value - a.value) / (b.loglik - a.loglik);
+    let cross = |a: &ProfilePoint, b: &ProfilePoint| {
+        a.value + (cut - a.loglik) * (b.value - a.value) / (b.loglik - a.loglik)
+    };
     let mut low = None;
     let mut high = None;
     for w in usable.windows(2) {

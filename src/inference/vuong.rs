@@ -11,6 +11,12 @@
 //! large positive `z` favours model 1. The Schwarz-corrected statistic subtracts
 //! `(k₁ − k₂) ln(n) / 2` from `LR` (a BIC penalty for the extra parameters).
 
+use crate::data::Outcome;
+use crate::error::Result;
+use crate::estimate::Estimates;
+use crate::likelihood::{Model, PROBABILITY_FLOOR};
+use crate::reduced_form::ReducedForm;
+use crate::workflow::Project;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
@@ -55,7 +61,12 @@ fn two_sided(z: f64) -> f64 {
 /// Tests model 1 (`k1` free parameters, contributions `l1`) against model 2.
 pub fn vuong(l1: &[f64], l2: &[f64], weights: &[f64], k1: usize, k2: usize) -> Vuong {
     let n: f64 = weights.iter().sum();
-    let lr: f64 = l1.iter().zip(l2).zip(weights).map(|((a, b), w)| w * (a - b)).sum();
+    let lr: f64 = l1
+        .iter()
+        .zip(l2)
+        .zip(weights)
+        .map(|((a, b), w)| w * (a - b))
+        .sum();
     let mean = lr / n;
     let omega2: f64 = l1
         .iter()
@@ -75,6 +86,36 @@ pub fn vuong(l1: &[f64], l2: &[f64], weights: &[f64], k1: usize, k2: usize) -> V
         corrected_statistic: corrected,
         corrected_p_value: two_sided(corrected),
     }
+}
+
+/// The structural model's per-row `log P_i(y_i)` at natural-scale parameters `theta`.
+pub fn structural_row_logliks(model: &Model, theta: &[f64], outcomes: &[Outcome]) -> Vec<f64> {
+    let p = model.design_probabilities(theta);
+    model
+        .row_design
+        .iter()
+        .zip(outcomes)
+        .map(|(&g, y)| p[g][y.index()].max(PROBABILITY_FLOOR).ln())
+        .collect()
+}
+
+/// The Vuong test of the fitted structural model (model 1) against the reduced-form logit
+/// (model 2) on the project's data.
+pub fn structural_vs_reduced(
+    project: &Project,
+    model: &Model,
+    estimates: &Estimates,
+    reduced: &ReducedForm,
+) -> Result<Vuong> {
+    let l1 = structural_row_logliks(model, &estimates.values(), &project.data.outcome);
+    let l2 = reduced.row_logliks(project)?;
+    Ok(vuong(
+        &l1,
+        &l2,
+        &project.data.weight,
+        estimates.n_free,
+        reduced.n_free,
+    ))
 }
 
 #[cfg(test)]

@@ -1,9 +1,13 @@
 //! The reporting layer: numbers in, Markdown / LaTeX / CSV / JSON / PNG / SVG out. Nothing
 //! here computes estimates.
 
+pub mod compare;
+pub mod folder;
+pub mod plots;
 pub mod tables;
 
 use crate::error::Result;
+use crate::inference::bootstrap::BootstrapResults;
 use crate::io::{write_json, write_text};
 use crate::workflow::FitReport;
 use std::path::{Path, PathBuf};
@@ -22,11 +26,12 @@ pub fn previous_report(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Writes `estimates.{json,md,tex,csv}` into `dir` (atomically, file by file).
-pub fn write_fit_report(dir: &Path, report: &FitReport, options: &TableOptions, bootstrap_ci: Option<&[(f64, f64)]>) -> Result<Vec<PathBuf>> {
+/// With a bootstrap, the tables add its SEs and percentile intervals.
+pub fn write_fit_report(dir: &Path, report: &FitReport, options: &TableOptions, bootstrap: Option<&BootstrapResults>) -> Result<Vec<PathBuf>> {
     let paths: Vec<PathBuf> = FIT_FILES.iter().map(|f| dir.join(f)).collect();
     write_json(&paths[0], report)?;
-    write_text(&paths[1], &tables::markdown(report, options, bootstrap_ci))?;
-    write_text(&paths[2], &tables::latex(report, options, bootstrap_ci))?;
-    write_text(&paths[3], &tables::csv(report, options, bootstrap_ci))?;
+    write_text(&paths[1], &tables::markdown(report, options, bootstrap))?;
+    write_text(&paths[2], &tables::latex(report, options, bootstrap))?;
+    write_text(&paths[3], &tables::csv(report, options, bootstrap))?;
     Ok(paths)
 }

@@ -1,6 +1,7 @@
 //! Estimates tables in Markdown, LaTeX (booktabs, ready for `\input`), CSV and plain text.
 
 use crate::estimate::SeKind;
+use crate::inference::bootstrap::BootstrapResults;
 use crate::workflow::FitReport;
 
 /// Standard normal 97.5% quantile.
@@ -13,6 +14,8 @@ struct Row<'a> {
     se: Option<f64>,
     ci: Option<(f64, f64)>,
     fixed: bool,
+    boot_se: Option<f64>,
+    boot_ci: Option<(f64, f64)>,
 }
 
 /// Options for an estimates table.
@@ -33,20 +36,27 @@ impl Default for TableOptions {
     }
 }
 
-fn rows<'a>(report: &'a FitReport, options: &TableOptions, bootstrap_ci: Option<&'a [(f64, f64)]>) -> Vec<Row<'a>> {
+fn rows<'a>(report: &'a FitReport, options: &TableOptions, bootstrap: Option<&'a BootstrapResults>) -> Vec<Row<'a>> {
+    let summary = bootstrap.and_then(|b| b.summary.as_ref());
     report
         .estimates
         .parameters
         .iter()
         .enumerate()
         .map(|(i, p)| {
+            let b = summary.and_then(|s| s.parameters.get(i)).filter(|b| b.name == p.name);
+            let (boot_se, boot_ci) = match b {
+                Some(b) if !p.fixed => (b.std_error, b.interval),
+                _ => (None, None),
+            };
             let se = match options.se_kind {
-                SeKind::Hessian | SeKind::Bootstrap => p.std_error,
+                SeKind::Hessian => p.std_error,
                 SeKind::Robust => p.robust_std_error,
                 SeKind::Cluster => p.cluster_std_error,
+                SeKind::Bootstrap => boot_se,
             };
-            let ci = match bootstrap_ci {
-                Some(ci) if !p.fixed => Some(ci[i]),
+            let ci = match options.se_kind {
+                SeKind::Bootstrap => boot_ci,
                 _ => se.map(|s| p.wald_interval(s)),
             };
             Row {
@@ -55,6 +65,8 @@ fn rows<'a>(report: &'a FitReport, options: &TableOptions, bootstrap_ci: Option<
                 se,
                 ci,
                 fixed: p.fixed,
+                boot_se,
+                boot_ci,
             }
         })
         .collect()
@@ -86,12 +98,40 @@ pub fn num(v: f64) -> String {
     }
 }
 
-fn caption(report: &FitReport, options: &TableOptions, ci_from_bootstrap: bool) -> String {
-    format!(
-        "Standard errors: {}. Intervals: 95%, {}.",
-        options.se_kind.describe(),
-        if ci_from_bootstrap { "bootstrap percentile" } else { "Wald (±1.96 SE on the internal scale: log for scales, logit for ρ, δ, w_poll, mapped back)" }
-    ) + if report.estimates.converged { "" } else { " WARNING: the optimizer did not converge." }
+fn caption(report: &FitReport, options: &TableOptions, bootstrap: Option<&BootstrapResults>) -> String {
+    let wald = "Wald (±1.96 SE on the internal scale: log for scales, logit for ρ, δ, w_poll, mapped back)";
+    let mut s = match (options.se_kind, bootstrap) {
+        (SeKind::Bootstrap, Some(b)) => format!(
+            "Standard errors: bootstrap (standard deviation of the draws). Intervals: 95%, bootstrap percentile. Bootstrap: {}.",
+            b.describe()
+        ),
+        (kind, Some(b)) => format!(
+            "Standard errors: {}. Intervals: 95%, {wald}. Bootstrap columns: standard deviation of the draws and 95% percentile interval; {}.",
+            kind.describe(),
+            b.describe()
+        ),
+        (kind, None) => format!("Standard errors: {}. Intervals: 95%, {wald}.", kind.describe()),
+    };
+    if !report.estimates.converged {
+        s.push_str(" WARNING: the optimizer did not converge.");
+    }
+    s
+}
+
+/// Whether the table has the two bootstrap columns (a bootstrap is given and the main columns
+/// show another kind of SE).
+fn boot_columns(options: &TableOptions, bootstrap: Option<&BootstrapResults>) -> bool {
+    bootstrap.is_some_and(|b| b.summary.is_some()) && options.se_kind != SeKind::Bootstrap
+}
+
+/// The header of the SE column: "Std. error" plus its kind.
+fn se_header(options: &TableOptions) -> &'static str {
+    match options.se_kind {
+        SeKind::Hessian => "Std. error (Hessian)",
+        SeKind::Robust => "Std. error (robust)",
+        SeKind::Cluster => "Std. error (cluster)",
+        SeKind::Bootstrap => "Std. error (bootstrap)",
+    }
 }
 
 fn fit_lines(report: &FitReport) -> Vec<(String, String)> {
@@ -106,24 +146,48 @@ fn fit_lines(report: &FitReport) -> Vec<(String, String)> {
     ]
 }
 
-/// The estimates table in Markdown (with fit statistics and warnings).
-pub fn markdown(report: &FitReport, options: &TableOptions, bootstrap_ci: Option<&[(f64, f64)]>) -> String {
+/// Formats a row's SE and interval cells (`(fixed)` for a fixed parameter).
+fn cells(r: &Row, missing: &str) -> [String; 4] {
+    if r.fixed {
+        return ["(fixed)".into(), String::new(), String::new(), String::new()];
+    }
+    let ci = |c: Option<(f64, f64)>| c.map(|(a, b)| format!("[{}, {}]", num(a), num(b))).unwrap_or_default();
+    [
+        r.se.map(num).unwrap_or_else(|| missing.into()),
+        ci(r.ci),
+        r.boot_se.map(num).unwrap_or_else(|| missing.into()),
+        ci(r.boot_ci),
+    ]
+}
+
+/// The interval column's header.
+fn ci_header(options: &TableOptions) -> &'static str {
+    if options.se_kind == SeKind::Bootstrap {
+        "95% percentile interval"
+    } else {
+        "95% Wald interval"
+    }
+}
+
+/// The estimates table in Markdown (with fit statistics and warnings). With a bootstrap, two
+/// columns are added: the bootstrap SE and the 95% percentile interval (unless the main
+/// columns already show the bootstrap, `se_kind = bootstrap`).
+pub fn markdown(report: &FitReport, options: &TableOptions, bootstrap: Option<&BootstrapResults>) -> String {
+    let boot = boot_columns(options, bootstrap);
     let mut s = String::new();
     s.push_str(&format!("# Estimates: `{}`\n\n", report.provenance.spec_path));
-    s.push_str("| Parameter | Estimate | Std. error | 95% interval |\n|---|---:|---:|---:|\n");
-    for r in rows(report, options, bootstrap_ci) {
+    s.push_str(&format!("| Parameter | Estimate | {} | {} |", se_header(options), ci_header(options)));
+    s.push_str(if boot { " Bootstrap SE | 95% percentile interval |\n|---|---:|---:|---:|---:|---:|\n" } else { "\n|---|---:|---:|---:|\n" });
+    for r in rows(report, options, bootstrap) {
         let mark = if options.stars { stars(r.estimate, r.se) } else { "" };
-        let (se, ci) = if r.fixed {
-            ("(fixed)".to_string(), String::new())
-        } else {
-            (
-                r.se.map(num).unwrap_or_else(|| "—".into()),
-                r.ci.map(|(a, b)| format!("[{}, {}]", num(a), num(b))).unwrap_or_default(),
-            )
-        };
-        s.push_str(&format!("| `{}` | {}{} | {} | {} |\n", r.name, num(r.estimate), mark, se, ci));
+        let c = cells(&r, "—");
+        s.push_str(&format!("| `{}` | {}{} | {} | {} |", r.name, num(r.estimate), mark, c[0], c[1]));
+        if boot {
+            s.push_str(&format!(" {} | {} |", if r.fixed { "" } else { &c[2] }, c[3]));
+        }
+        s.push('\n');
     }
-    s.push_str(&format!("\n{}\n", caption(report, options, bootstrap_ci.is_some())));
+    s.push_str(&format!("\n{}\n", caption(report, options, bootstrap)));
     if options.stars {
         s.push_str("Significance: * 10%, ** 5%, *** 1% (two-sided z test against 0).\n");
     }
@@ -140,9 +204,10 @@ pub fn markdown(report: &FitReport, options: &TableOptions, bootstrap_ci: Option
         d.gradient_norm,
         d.hessian_eigenvalues.iter().map(|v| format!("{v:.3e}")).collect::<Vec<_>>().join(", ")
     ));
-    if !report.estimates.warnings.is_empty() {
+    let boot_warnings = bootstrap.and_then(|b| b.summary.as_ref()).map(|s| s.warnings.as_slice()).unwrap_or_default();
+    if !report.estimates.warnings.is_empty() || !boot_warnings.is_empty() {
         s.push_str("\n**Warnings**\n\n");
-        for w in &report.estimates.warnings {
+        for w in report.estimates.warnings.iter().chain(boot_warnings) {
             s.push_str(&format!("- {w}\n"));
         }
     }
@@ -167,39 +232,63 @@ pub fn latex_escape(text: &str) -> String {
 }
 
 /// The estimates table in LaTeX (booktabs; needs `\usepackage{booktabs}`), ready for `\input`.
-pub fn latex(report: &FitReport, options: &TableOptions, bootstrap_ci: Option<&[(f64, f64)]>) -> String {
+pub fn latex(report: &FitReport, options: &TableOptions, bootstrap: Option<&BootstrapResults>) -> String {
+    let boot = boot_columns(options, bootstrap);
     let mut s = String::new();
     s.push_str("\\begin{table}[htbp]\n\\centering\n");
     s.push_str(&format!("\\caption{{Estimates ({}).}}\n", latex_escape(&report.provenance.spec_path)));
-    s.push_str("\\begin{tabular}{lrrc}\n\\toprule\nParameter & Estimate & Std.\\ error & 95\\% interval \\\\\n\\midrule\n");
-    for r in rows(report, options, bootstrap_ci) {
+    let se_head = latex_escape(se_header(options)).replace("Std. error", "Std.\\ error");
+    let ci_head = latex_escape(ci_header(options));
+    if boot {
+        s.push_str(&format!(
+            "\\begin{{tabular}}{{lrrcrc}}\n\\toprule\nParameter & Estimate & {se_head} & {ci_head} & Bootstrap SE & 95\\% percentile interval \\\\\n\\midrule\n"
+        ));
+    } else {
+        s.push_str(&format!("\\begin{{tabular}}{{lrrc}}\n\\toprule\nParameter & Estimate & {se_head} & {ci_head} \\\\\n\\midrule\n"));
+    }
+    let pad = if boot { " & &" } else { "" };
+    for r in rows(report, options, bootstrap) {
         let mark = if options.stars { stars(r.estimate, r.se) } else { "" };
         let mark = if mark.is_empty() { String::new() } else { format!("$^{{{mark}}}$") };
-        let (se, ci) = if r.fixed {
-            ("(fixed)".to_string(), String::new())
-        } else {
-            (
-                r.se.map(num).unwrap_or_else(|| "--".into()),
-                r.ci.map(|(a, b)| format!("[{}, {}]", num(a), num(b))).unwrap_or_default(),
-            )
-        };
-        s.push_str(&format!("\\texttt{{{}}} & {}{} & {} & {} \\\\\n", latex_escape(r.name), num(r.estimate), mark, se, ci));
+        let c = cells(&r, "--");
+        s.push_str(&format!("\\texttt{{{}}} & {}{} & {} & {}", latex_escape(r.name), num(r.estimate), mark, c[0], c[1]));
+        if boot {
+            s.push_str(&format!(" & {} & {}", if r.fixed { "" } else { &c[2] }, c[3]));
+        }
+        s.push_str(" \\\\\n");
     }
     s.push_str("\\midrule\n");
     for (k, v) in fit_lines(report) {
-        s.push_str(&format!("{k} & {v} & & \\\\\n"));
+        s.push_str(&format!("{k} & {v} & &{pad} \\\\\n"));
     }
     s.push_str("\\bottomrule\n\\end{tabular}\n");
-    s.push_str(&format!("\\par\\smallskip\\footnotesize {}\n", latex_escape(&caption(report, options, bootstrap_ci.is_some()))));
+    s.push_str(&format!("\\par\\smallskip\\footnotesize {}\n", latex_escape(&caption(report, options, bootstrap))));
+    if options.stars {
+        s.push_str("Significance: $^{*}$ 10\\%, $^{**}$ 5\\%, $^{***}$ 1\\% (two-sided $z$ test against 0).\n");
+    }
     s.push_str("\\end{table}\n");
     s
 }
 
-/// The estimates table as CSV.
-pub fn csv(report: &FitReport, options: &TableOptions, bootstrap_ci: Option<&[(f64, f64)]>) -> String {
+/// The estimates table as CSV: `parameter, estimate, std_error, ci_low, ci_high, fixed,
+/// se_kind, bootstrap_std_error, bootstrap_ci_low, bootstrap_ci_high` (the bootstrap columns
+/// are empty without a bootstrap).
+pub fn csv(report: &FitReport, options: &TableOptions, bootstrap: Option<&BootstrapResults>) -> String {
     let mut w = ::csv::Writer::from_writer(Vec::new());
-    w.write_record(["parameter", "estimate", "std_error", "ci_low", "ci_high", "fixed", "se_kind"]).expect("in-memory");
-    for r in rows(report, options, bootstrap_ci) {
+    w.write_record([
+        "parameter",
+        "estimate",
+        "std_error",
+        "ci_low",
+        "ci_high",
+        "fixed",
+        "se_kind",
+        "bootstrap_std_error",
+        "bootstrap_ci_low",
+        "bootstrap_ci_high",
+    ])
+    .expect("in-memory");
+    for r in rows(report, options, bootstrap) {
         let opt = |v: Option<f64>| v.map(|x| format!("{x}")).unwrap_or_default();
         w.write_record([
             r.name.to_string(),
@@ -209,6 +298,9 @@ pub fn csv(report: &FitReport, options: &TableOptions, bootstrap_ci: Option<&[(f
             opt(r.ci.map(|c| c.1)),
             r.fixed.to_string(),
             format!("{:?}", options.se_kind).to_lowercase(),
+            opt(r.boot_se),
+            opt(r.boot_ci.map(|c| c.0)),
+            opt(r.boot_ci.map(|c| c.1)),
         ])
         .expect("in-memory");
     }
@@ -216,28 +308,28 @@ pub fn csv(report: &FitReport, options: &TableOptions, bootstrap_ci: Option<&[(f
 }
 
 /// A plain-text table for the terminal.
-pub fn text(report: &FitReport, options: &TableOptions, bootstrap_ci: Option<&[(f64, f64)]>) -> String {
-    let rows = rows(report, options, bootstrap_ci);
+pub fn text(report: &FitReport, options: &TableOptions, bootstrap: Option<&BootstrapResults>) -> String {
+    let boot = boot_columns(options, bootstrap);
+    let rows = rows(report, options, bootstrap);
     let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(9).max(9);
-    let mut s = format!("{:<width$}  {:>11}  {:>11}  {:>25}\n", "parameter", "estimate", "std. error", "95% interval");
-    s.push_str(&format!("{}\n", "-".repeat(width + 54)));
+    let mut s = format!("{:<width$}  {:>11}  {:>11}  {:>25}", "parameter", "estimate", "std. error", "95% interval");
+    s.push_str(&if boot { format!("  {:>11}  {:>25}\n", "boot. SE", "95% percentile") } else { "\n".into() });
+    s.push_str(&format!("{}\n", "-".repeat(width + 54 + if boot { 40 } else { 0 })));
     for r in rows {
-        let (se, ci) = if r.fixed {
-            ("(fixed)".to_string(), String::new())
-        } else {
-            (
-                r.se.map(num).unwrap_or_else(|| "—".into()),
-                r.ci.map(|(a, b)| format!("[{}, {}]", num(a), num(b))).unwrap_or_default(),
-            )
-        };
-        s.push_str(&format!("{:<width$}  {:>11}  {:>11}  {:>25}\n", r.name, num(r.estimate), se, ci));
+        let c = cells(&r, "—");
+        s.push_str(&format!("{:<width$}  {:>11}  {:>11}  {:>25}", r.name, num(r.estimate), c[0], c[1]));
+        if boot {
+            s.push_str(&format!("  {:>11}  {:>25}", if r.fixed { "" } else { &c[2] }, c[3]));
+        }
+        s.push('\n');
     }
-    s.push_str(&format!("{}\n", caption(report, options, bootstrap_ci.is_some())));
+    s.push_str(&format!("{}\n", caption(report, options, bootstrap)));
     for (k, v) in fit_lines(report) {
         s.push_str(&format!("{k}: {v}   "));
     }
     s.push('\n');
-    for w in &report.estimates.warnings {
+    let boot_warnings = bootstrap.and_then(|b| b.summary.as_ref()).map(|s| s.warnings.as_slice()).unwrap_or_default();
+    for w in report.estimates.warnings.iter().chain(boot_warnings) {
         s.push_str(&format!("warning: {w}\n"));
     }
     s

@@ -1,0 +1,448 @@
+//! The reporting commands of the CLI: `fit` (with the bootstrap and its shards), `merge`,
+//! `report` and `compare`. Argument parsing stays in `main.rs`; the work is done by library
+//! functions (`twolevel::inference`, `twolevel::report::folder`).
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use twolevel::error::{Error, Result};
+use twolevel::estimate::{Estimates, SeKind};
+use twolevel::inference::bootstrap::{self, BootstrapResults, BootstrapSettings, Shard};
+use twolevel::likelihood::Model;
+use twolevel::report::folder::{self, Content};
+use twolevel::report::plots::default_group;
+use twolevel::report::tables::{self, TableOptions};
+use twolevel::spec::BootstrapKind;
+use twolevel::workflow::{FitReport, Project};
+
+/// `fit` arguments.
+pub struct FitArgs {
+    pub spec: Option<PathBuf>,
+    pub out: Option<PathBuf>,
+    pub se_kind: SeKind,
+    pub stars: bool,
+    pub bootstrap: Option<usize>,
+    pub bootstrap_kind: Option<String>,
+    pub bootstrap_seed: Option<u64>,
+    pub shard: Option<String>,
+    pub group: Option<String>,
+}
+
+fn names(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| {
+            p.file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn note_replacing(dir: &Path, before: &[PathBuf]) {
+    if !before.is_empty() {
+        eprintln!(
+            "note: replacing the earlier report in {} ({})",
+            dir.display(),
+            names(before)
+        );
+    }
+}
+
+fn finish(dir: &Path, before: &[PathBuf], written: &[PathBuf]) -> Result<()> {
+    let removed = folder::remove_stale(before, written)?;
+    if !removed.is_empty() {
+        eprintln!(
+            "note: removed files of the earlier report that this run does not write: {}",
+            names(&removed)
+        );
+    }
+    eprintln!(
+        "wrote {} files into {}: {}",
+        written.len(),
+        dir.display(),
+        names(written)
+    );
+    Ok(())
+}
+
+/// Runs the bootstrap with a progress bar (drawn only when stderr is a terminal) and reports
+/// the rate.
+fn run_bootstrap(
+    project: &Project,
+    model: &Model,
+    estimates: &Estimates,
+    settings: &BootstrapSettings,
+    shard: Option<Shard>,
+) -> Result<BootstrapResults> {
+    let count = shard
+        .map(|s| s.range(settings.replicates).len())
+        .unwrap_or(settings.replicates);
+    let bar = ProgressBar::with_draw_target(Some(count as u64), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "bootstrap [{bar:40}] {pos}/{len} replicates, {per_sec}, ETA {eta}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    let start = Instant::now();
+    let results = bootstrap::run(project, model, estimates, settings, shard, &|| bar.inc(1))?;
+    bar.finish_and_clear();
+    let secs = start.elapsed().as_secs_f64();
+    let failed = results.draws.iter().filter(|d| !d.converged).count();
+    eprintln!(
+        "bootstrap: {count} replicates in {secs:.2} s ({:.1} replicates/s on {} thread(s)); {failed} did not converge",
+        count as f64 / secs,
+        rayon::current_num_threads()
+    );
+    Ok(results)
+}
+
+/// `twolevel fit`.
+pub fn fit(a: FitArgs) -> Result<()> {
+    let project = Project::load_or_default(a.spec.as_deref())?;
+    if a.se_kind == SeKind::Cluster && project.data.cluster.is_none() {
+        return Err(Error::Estimation(
+            "--se cluster needs `[data] cluster = \"<column>\"` in the spec".into(),
+        ));
+    }
+    let spec_boot = &project.spec.spec.bootstrap;
+    let kind = match a.bootstrap_kind.as_deref() {
+        None => spec_boot.kind,
+        Some("nonparametric") => BootstrapKind::Nonparametric,
+        Some("parametric") => BootstrapKind::Parametric,
+        Some(other) => {
+            return Err(Error::Estimation(format!(
+                "--bootstrap-kind `{other}`: use nonparametric or parametric"
+            )))
+        }
+    };
+    let settings = BootstrapSettings {
+        replicates: a.bootstrap.unwrap_or(spec_boot.replicates),
+        kind,
+        seed: a.bootstrap_seed.unwrap_or(spec_boot.seed),
+    };
+    let shard = a.shard.as_deref().map(Shard::parse).transpose()?;
+    if settings.replicates == 0 && (shard.is_some() || a.se_kind == SeKind::Bootstrap) {
+        return Err(Error::Estimation(
+            "--shard and --se bootstrap need bootstrap replicates: add --bootstrap B (or `[bootstrap] replicates` in the spec)".into(),
+        ));
+    }
+    if let Some(g) = &a.group {
+        if g != "protocol" && !project.data.text_columns.contains_key(g) {
+            return Err(Error::Estimation(format!(
+                "--group `{g}`: the data have no such column (they have: {}, or use `protocol`)",
+                project
+                    .data
+                    .text_columns
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    let dir = a.out.unwrap_or_else(|| project.default_report_dir());
+    let model = project.model()?;
+    eprintln!(
+        "fitting {} ({} episodes, {} distinct designs, {} free parameters)…",
+        project.spec.path.display(),
+        project.data.len(),
+        model.designs.len(),
+        model.space.free().len()
+    );
+    let estimates = project.fit(&model)?;
+    let report = FitReport {
+        provenance: project.provenance(),
+        se_kind: a.se_kind,
+        estimates,
+    };
+    let boot = if settings.replicates > 0 {
+        Some(run_bootstrap(
+            &project,
+            &model,
+            &report.estimates,
+            &settings,
+            shard,
+        )?)
+    } else {
+        None
+    };
+    let before = folder::report_files(&dir);
+    if let (Some(shard), Some(b)) = (shard, &boot) {
+        note_replacing(&dir, &before);
+        let estimates_path = dir.join(folder::ESTIMATES_FILE);
+        twolevel::io::write_json(&estimates_path, &report)?;
+        let mut written = vec![estimates_path];
+        written.extend(bootstrap::save(&dir, b)?);
+        let range = shard.range(settings.replicates);
+        eprintln!(
+            "shard {}/{}: replicates {}..{} of {}; combine all shards with `twolevel merge DIR... --out DIR`",
+            shard.index,
+            shard.count,
+            range.start,
+            range.end,
+            settings.replicates
+        );
+        return finish(&dir, &before, &written);
+    }
+    let options = TableOptions {
+        se_kind: a.se_kind,
+        stars: a.stars,
+    };
+    let analyses = folder::analyses(&project, &model, &report)?;
+    print!("{}", tables::text(&report, &options, boot.as_ref()));
+    print_benchmark(&project, &model, &report, &analyses)?;
+    note_replacing(&dir, &before);
+    let written = folder::write(
+        &dir,
+        &Content {
+            project: &project,
+            model: &model,
+            report: &report,
+            bootstrap: boot.as_ref(),
+            analyses: &analyses,
+            options,
+            group: a.group.unwrap_or_else(|| default_group(&project)),
+        },
+    )?;
+    finish(&dir, &before, &written)
+}
+
+fn print_benchmark(
+    project: &Project,
+    model: &Model,
+    report: &FitReport,
+    analyses: &folder::Analyses,
+) -> Result<()> {
+    let rf = &analyses.reduced;
+    let v =
+        twolevel::inference::vuong::structural_vs_reduced(project, model, &report.estimates, rf)?;
+    println!(
+        "Reduced form (multinomial logit, {} coefficients): log-likelihood {:.3}, AIC {:.2}. Vuong z = {:.3} (p = {:.3}; BIC-corrected z = {:.3}, p = {:.3}): {}.",
+        rf.n_free,
+        rf.loglik,
+        rf.aic(),
+        v.statistic,
+        v.p_value,
+        v.corrected_statistic,
+        v.corrected_p_value,
+        match v.favours() {
+            Some(1) => "favours the structural model",
+            Some(_) => "favours the reduced form",
+            None => "neither model is significantly closer to the data",
+        }
+    );
+    for w in &rf.warnings {
+        println!("note (reduced form): {w}");
+    }
+    for p in &analyses.profiles {
+        let end = |v: Option<f64>| {
+            v.map(|x| format!("{x:.4}"))
+                .unwrap_or_else(|| "beyond the grid".into())
+        };
+        println!(
+            "Profile likelihood 95% interval of {}: [{}, {}]",
+            p.name,
+            end(p.interval.0),
+            end(p.interval.1)
+        );
+    }
+    Ok(())
+}
+
+/// `twolevel merge`.
+pub fn merge(
+    dirs: &[PathBuf],
+    out: &Path,
+    spec: Option<&Path>,
+    se: Option<SeKind>,
+    stars: bool,
+    group: Option<String>,
+) -> Result<()> {
+    let mut parts = Vec::new();
+    let mut report: Option<FitReport> = None;
+    for d in dirs {
+        let saved = folder::load(d)?;
+        let b = saved.bootstrap.ok_or_else(|| {
+            Error::Results(format!("`{}` has no bootstrap.json: it is not a shard folder of `fit --bootstrap B --shard I/N`", d.display()))
+        })?;
+        match &report {
+            None => report = Some(saved.report),
+            Some(r)
+                if r.estimates != saved.report.estimates
+                    || r.provenance != saved.report.provenance =>
+            {
+                return Err(Error::Results(format!(
+                    "`{}` holds a different fit than `{}`; merge only the shards of one run",
+                    d.display(),
+                    dirs[0].display()
+                )))
+            }
+            Some(_) => {}
+        }
+        parts.push(b);
+    }
+    let mut report = report.expect("at least one folder");
+    let project = folder::project_of(&report, spec, &dirs[0])?;
+    let model = project.model()?;
+    let merged = bootstrap::merge(&model, parts)?;
+    eprintln!(
+        "merged {} shard folder(s): {}",
+        dirs.len(),
+        merged.describe()
+    );
+    if let Some(k) = se {
+        report.se_kind = k;
+    }
+    let options = TableOptions {
+        se_kind: report.se_kind,
+        stars,
+    };
+    let analyses = folder::analyses(&project, &model, &report)?;
+    print!("{}", tables::text(&report, &options, Some(&merged)));
+    let before = folder::report_files(out);
+    note_replacing(out, &before);
+    let written = folder::write(
+        out,
+        &Content {
+            project: &project,
+            model: &model,
+            report: &report,
+            bootstrap: Some(&merged),
+            analyses: &analyses,
+            options,
+            group: group.unwrap_or_else(|| default_group(&project)),
+        },
+    )?;
+    finish(out, &before, &written)
+}
+
+/// `twolevel report`.
+pub fn report(
+    spec: Option<&Path>,
+    out: Option<PathBuf>,
+    se: Option<SeKind>,
+    stars: bool,
+    group: Option<String>,
+) -> Result<()> {
+    let project = Project::load_or_default(spec)?;
+    let dir = out.unwrap_or_else(|| project.default_report_dir());
+    let saved = folder::load(&dir)?;
+    folder::check_provenance(&saved.report, &project, &dir)?;
+    let model = project.model()?;
+    if let Some(b) = &saved.bootstrap {
+        if b.summary.is_none() {
+            return Err(Error::Results(format!(
+                "`{}` holds one shard of a bootstrap; combine the shards first with `twolevel merge`",
+                dir.display()
+            )));
+        }
+    }
+    // The summary is recomputed from the draws (it is derived, not fitted).
+    let boot = saved.bootstrap.map(|mut b| {
+        let summary = bootstrap::summarize(&model, &b.draws, b.meta.settings.replicates);
+        b.meta.summary = Some(summary.clone());
+        b.summary = Some(summary);
+        b
+    });
+    let mut report = saved.report;
+    if let Some(k) = se {
+        report.se_kind = k;
+    }
+    let analyses = match (saved.reduced, saved.profiles) {
+        (Some(reduced), Some(profiles)) => folder::Analyses { reduced, profiles },
+        _ => {
+            eprintln!("note: {} has no reduced_form.json / profiles.json (an older report): computing them (the structural fit is not redone)", dir.display());
+            folder::analyses(&project, &model, &report)?
+        }
+    };
+    let options = TableOptions {
+        se_kind: report.se_kind,
+        stars,
+    };
+    print!("{}", tables::text(&report, &options, boot.as_ref()));
+    let before = folder::report_files(&dir);
+    let written = folder::write(
+        &dir,
+        &Content {
+            project: &project,
+            model: &model,
+            report: &report,
+            bootstrap: boot.as_ref(),
+            analyses: &analyses,
+            options,
+            group: group.unwrap_or_else(|| default_group(&project)),
+        },
+    )?;
+    eprintln!(
+        "regenerated {} files in {} from the saved results (no refit)",
+        written.len(),
+        dir.display()
+    );
+    finish(&dir, &before, &written)
+}
+
+/// `twolevel compare`.
+pub fn compare(
+    specs: &[PathBuf],
+    out: Option<PathBuf>,
+    se_kind: SeKind,
+    stars: bool,
+) -> Result<()> {
+    if se_kind == SeKind::Bootstrap {
+        return Err(Error::Estimation(
+            "compare shows analytic SEs: use --se hessian, robust or cluster".into(),
+        ));
+    }
+    let projects: Vec<Project> = specs
+        .iter()
+        .map(|s| Project::load(s))
+        .collect::<Result<_>>()?;
+    if se_kind == SeKind::Cluster {
+        if let Some(p) = projects.iter().find(|p| p.data.cluster.is_none()) {
+            return Err(Error::Estimation(format!(
+                "--se cluster: spec `{}` has no `[data] cluster`",
+                p.spec.path.display()
+            )));
+        }
+    }
+    eprintln!(
+        "fitting {} spec(s) and their reduced-form benchmarks…",
+        projects.len()
+    );
+    let (comparison, _) = twolevel::inference::comparison::compare_projects(&projects, se_kind)?;
+    let dir = out.unwrap_or_else(|| PathBuf::from("reports").join("comparison"));
+    let files: Vec<(PathBuf, String)> = vec![
+        (
+            dir.join("comparison.md"),
+            twolevel::report::compare::markdown(&comparison, stars),
+        ),
+        (
+            dir.join("comparison.tex"),
+            twolevel::report::compare::latex(&comparison, stars),
+        ),
+        (
+            dir.join("comparison.csv"),
+            twolevel::report::compare::csv(&comparison),
+        ),
+    ];
+    print!("{}", files[0].1);
+    let replaced: Vec<PathBuf> = files
+        .iter()
+        .map(|f| f.0.clone())
+        .filter(|p| p.exists())
+        .collect();
+    note_replacing(&dir, &replaced);
+    for (p, text) in &files {
+        twolevel::io::write_text(p, text)?;
+    }
+    eprintln!(
+        "wrote {}",
+        names(&files.iter().map(|f| f.0.clone()).collect::<Vec<_>>())
+    );
+    Ok(())
+}

@@ -1,0 +1,424 @@
+//! Model comparison tables (like R's modelsummary or Stata's esttab): several fitted specs
+//! side by side, with the reduced-form multinomial logit as a benchmark and the Vuong test of
+//! each structural model against it. Markdown, LaTeX (booktabs, ready for `\input`) and CSV
+//! (tidy: one row per model and term).
+
+use crate::estimate::SeKind;
+use crate::inference::bootstrap::BootstrapResults;
+use crate::inference::vuong::Vuong;
+use crate::reduced_form::ReducedForm;
+use crate::report::tables::{latex_escape, num};
+use crate::workflow::FitReport;
+use serde::{Deserialize, Serialize};
+
+/// A structural model or the reduced-form benchmark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColumnKind {
+    /// The two-level game.
+    Structural,
+    /// The multinomial logit.
+    ReducedForm,
+}
+
+/// One coefficient cell.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cell {
+    /// Term name.
+    pub term: String,
+    /// Estimate.
+    pub estimate: f64,
+    /// Standard error.
+    pub std_error: Option<f64>,
+    /// Held fixed.
+    pub fixed: bool,
+}
+
+/// One model column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Column {
+    /// Header.
+    pub label: String,
+    /// Structural or reduced form.
+    pub kind: ColumnKind,
+    /// Coefficients.
+    pub cells: Vec<Cell>,
+    /// Observations.
+    pub n_obs: usize,
+    /// Log-likelihood.
+    pub loglik: f64,
+    /// AIC.
+    pub aic: f64,
+    /// BIC.
+    pub bic: f64,
+    /// Free parameters.
+    pub n_free: usize,
+    /// Converged.
+    pub converged: bool,
+    /// Which SEs the column shows.
+    pub se_label: String,
+    /// Vuong test of this (structural) model against the benchmark of the same data.
+    pub vuong: Option<Vuong>,
+}
+
+/// Columns side by side.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// The columns, in order.
+    pub columns: Vec<Column>,
+}
+
+/// A structural column, with the SEs of `se_kind` (bootstrap SEs need `bootstrap`).
+pub fn structural_column(
+    label: &str,
+    report: &FitReport,
+    se_kind: SeKind,
+    bootstrap: Option<&BootstrapResults>,
+    vuong: Option<Vuong>,
+) -> Column {
+    let e = &report.estimates;
+    let boot = bootstrap.and_then(|b| b.summary.as_ref());
+    let cells = e
+        .parameters
+        .iter()
+        .enumerate()
+        .map(|(i, p)| Cell {
+            term: p.name.clone(),
+            estimate: p.estimate,
+            std_error: match se_kind {
+                SeKind::Hessian => p.std_error,
+                SeKind::Robust => p.robust_std_error,
+                SeKind::Cluster => p.cluster_std_error,
+                SeKind::Bootstrap => boot
+                    .and_then(|b| b.parameters.get(i))
+                    .and_then(|b| b.std_error),
+            },
+            fixed: p.fixed,
+        })
+        .collect();
+    Column {
+        label: label.to_string(),
+        kind: ColumnKind::Structural,
+        cells,
+        n_obs: e.n_obs,
+        loglik: e.loglik,
+        aic: e.aic(),
+        bic: e.bic(),
+        n_free: e.n_free,
+        converged: e.converged,
+        se_label: se_kind.describe().to_string(),
+        vuong,
+    }
+}
+
+/// The reduced-form column.
+pub fn reduced_column(label: &str, rf: &ReducedForm) -> Column {
+    Column {
+        label: label.to_string(),
+        kind: ColumnKind::ReducedForm,
+        cells: rf
+            .parameters
+            .iter()
+            .map(|p| Cell {
+                term: p.name.clone(),
+                estimate: p.estimate,
+                std_error: p.std_error,
+                fixed: false,
+            })
+            .collect(),
+        n_obs: rf.n_obs,
+        loglik: rf.loglik,
+        aic: rf.aic(),
+        bic: rf.bic(),
+        n_free: rf.n_free,
+        converged: rf.converged,
+        se_label: "inverse information".into(),
+        vuong: None,
+    }
+}
+
+fn stars(estimate: f64, se: Option<f64>) -> &'static str {
+    let Some(se) = se.filter(|s| *s > 0.0) else {
+        return "";
+    };
+    let z = (estimate / se).abs();
+    if z > 2.575_829 {
+        "***"
+    } else if z > 1.959_964 {
+        "**"
+    } else if z > 1.644_854 {
+        "*"
+    } else {
+        ""
+    }
+}
+
+impl Comparison {
+    /// Every term, in order of first appearance.
+    pub fn terms(&self) -> Vec<String> {
+        let mut terms: Vec<String> = Vec::new();
+        for c in &self.columns {
+            for cell in &c.cells {
+                if !terms.contains(&cell.term) {
+                    terms.push(cell.term.clone());
+                }
+            }
+        }
+        terms
+    }
+
+    /// `(label, cells per column)` of the statistics block.
+    fn statistics(&self) -> Vec<(String, Vec<String>)> {
+        let row = |f: &dyn Fn(&Column) -> String| self.columns.iter().map(f).collect::<Vec<_>>();
+        let mut rows = vec![
+            ("Observations".to_string(), row(&|c| c.n_obs.to_string())),
+            (
+                "Log-likelihood".into(),
+                row(&|c| format!("{:.3}", c.loglik)),
+            ),
+            ("AIC".into(), row(&|c| format!("{:.2}", c.aic))),
+            ("BIC".into(), row(&|c| format!("{:.2}", c.bic))),
+            ("Free parameters".into(), row(&|c| c.n_free.to_string())),
+            (
+                "Converged".into(),
+                row(&|c| {
+                    if c.converged {
+                        "yes".into()
+                    } else {
+                        "NO".into()
+                    }
+                }),
+            ),
+        ];
+        if self.columns.iter().any(|c| c.vuong.is_some()) {
+            rows.push((
+                "Vuong z vs reduced form (p)".into(),
+                row(&|c| {
+                    c.vuong
+                        .as_ref()
+                        .map(|v| format!("{:.3} ({:.3})", v.statistic, v.p_value))
+                        .unwrap_or_default()
+                }),
+            ));
+            rows.push((
+                "Vuong z, BIC-corrected (p)".into(),
+                row(&|c| {
+                    c.vuong
+                        .as_ref()
+                        .map(|v| {
+                            format!("{:.3} ({:.3})", v.corrected_statistic, v.corrected_p_value)
+                        })
+                        .unwrap_or_default()
+                }),
+            ));
+        }
+        rows
+    }
+
+    fn notes(&self, stars: bool) -> Vec<String> {
+        let mut notes = Vec::new();
+        let mut kinds: Vec<String> = Vec::new();
+        for c in &self.columns {
+            let k = format!("{}: {}", c.label, c.se_label);
+            if !kinds.contains(&k) {
+                kinds.push(k);
+            }
+        }
+        notes.push(format!(
+            "Standard errors in parentheses ({}).",
+            kinds.join("; ")
+        ));
+        if self
+            .columns
+            .iter()
+            .any(|c| c.kind == ColumnKind::ReducedForm)
+        {
+            notes.push("Reduced form: multinomial logit of the outcome on the `[home] location` covariates (base: ratified; renegotiated available only where the protocol allows it; outcomes that never occur drop out).".into());
+        }
+        if self.columns.iter().any(|c| c.vuong.is_some()) {
+            notes.push("Vuong test of each structural model against the reduced form fitted to the same data: z > 1.96 favours the structural model, z < −1.96 the reduced form (two-sided p in parentheses).".into());
+        }
+        if stars {
+            notes.push("Significance: * 10%, ** 5%, *** 1% (two-sided z test against 0).".into());
+        }
+        notes
+    }
+
+    fn cell(&self, c: &Column, term: &str, stars_on: bool) -> (String, String) {
+        match c.cells.iter().find(|x| x.term == term) {
+            None => (String::new(), String::new()),
+            Some(x) if x.fixed => (num(x.estimate), "(fixed)".into()),
+            Some(x) => (
+                format!(
+                    "{}{}",
+                    num(x.estimate),
+                    if stars_on {
+                        stars(x.estimate, x.std_error)
+                    } else {
+                        ""
+                    }
+                ),
+                x.std_error
+                    .map(|s| format!("({})", num(s)))
+                    .unwrap_or_else(|| "(—)".into()),
+            ),
+        }
+    }
+}
+
+/// The comparison in Markdown.
+pub fn markdown(c: &Comparison, stars: bool) -> String {
+    let mut s = String::from("# Model comparison\n\n|  |");
+    for (i, col) in c.columns.iter().enumerate() {
+        s.push_str(&format!(" ({}) {} |", i + 1, col.label));
+    }
+    s.push_str("\n|---|");
+    s.push_str(&"---:|".repeat(c.columns.len()));
+    s.push('\n');
+    for term in c.terms() {
+        let cells: Vec<(String, String)> = c
+            .columns
+            .iter()
+            .map(|col| c.cell(col, &term, stars))
+            .collect();
+        s.push_str(&format!("| `{term}` |"));
+        for (e, _) in &cells {
+            s.push_str(&format!(" {e} |"));
+        }
+        s.push_str("\n|  |");
+        for (_, se) in &cells {
+            s.push_str(&format!(" {se} |"));
+        }
+        s.push('\n');
+    }
+    for (label, values) in c.statistics() {
+        s.push_str(&format!("| {label} |"));
+        for v in values {
+            s.push_str(&format!(" {v} |"));
+        }
+        s.push('\n');
+    }
+    s.push('\n');
+    for n in c.notes(stars) {
+        s.push_str(&format!("{n}\n"));
+    }
+    s
+}
+
+/// The comparison in LaTeX (booktabs), ready for `\input`.
+pub fn latex(c: &Comparison, stars: bool) -> String {
+    let mut s = String::from("\\begin{table}[htbp]\n\\centering\n\\caption{Model comparison.}\n");
+    s.push_str(&format!(
+        "\\begin{{tabular}}{{l{}}}\n\\toprule\n",
+        "r".repeat(c.columns.len())
+    ));
+    let heads: Vec<String> = c
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, col)| format!("({}) {}", i + 1, latex_escape(&col.label)))
+        .collect();
+    s.push_str(&format!(" & {} \\\\\n\\midrule\n", heads.join(" & ")));
+    for term in c.terms() {
+        let cells: Vec<(String, String)> = c
+            .columns
+            .iter()
+            .map(|col| c.cell(col, &term, stars))
+            .collect();
+        let est: Vec<String> = cells
+            .iter()
+            .map(|(e, _)| {
+                let k = e.trim_end_matches('*');
+                let marks = &e[k.len()..];
+                if marks.is_empty() {
+                    e.clone()
+                } else {
+                    format!("{k}$^{{{marks}}}$")
+                }
+            })
+            .collect();
+        let ses: Vec<String> = cells.iter().map(|(_, se)| se.replace('—', "--")).collect();
+        s.push_str(&format!(
+            "\\texttt{{{}}} & {} \\\\\n",
+            latex_escape(&term),
+            est.join(" & ")
+        ));
+        s.push_str(&format!(" & {} \\\\\n", ses.join(" & ")));
+    }
+    s.push_str("\\midrule\n");
+    for (label, values) in c.statistics() {
+        s.push_str(&format!(
+            "{} & {} \\\\\n",
+            latex_escape(&label),
+            values.join(" & ")
+        ));
+    }
+    s.push_str("\\bottomrule\n\\end{tabular}\n\\par\\smallskip\\footnotesize ");
+    let notes: Vec<String> = c
+        .notes(stars)
+        .iter()
+        .map(|n| {
+            latex_escape(n)
+                .replace('`', "")
+                .replace('−', "$-$")
+                .replace('*', "$^{*}$")
+        })
+        .collect();
+    s.push_str(&notes.join(" "));
+    s.push_str("\n\\end{table}\n");
+    s
+}
+
+/// The comparison as tidy CSV: `model, kind, term, estimate, std_error, fixed`, then the
+/// statistics as terms (`n_obs`, `loglik`, `aic`, `bic`, `n_free`, `converged`, `vuong_z`,
+/// `vuong_p`, `vuong_z_bic`, `vuong_p_bic`) with their value in `estimate`.
+pub fn csv(c: &Comparison) -> String {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    w.write_record(["model", "kind", "term", "estimate", "std_error", "fixed"])
+        .expect("in-memory");
+    for col in &c.columns {
+        let kind = match col.kind {
+            ColumnKind::Structural => "structural",
+            ColumnKind::ReducedForm => "reduced_form",
+        };
+        for cell in &col.cells {
+            w.write_record([
+                col.label.clone(),
+                kind.into(),
+                cell.term.clone(),
+                format!("{}", cell.estimate),
+                cell.std_error.map(|v| format!("{v}")).unwrap_or_default(),
+                cell.fixed.to_string(),
+            ])
+            .expect("in-memory");
+        }
+        let mut stats = vec![
+            ("n_obs", col.n_obs as f64),
+            ("loglik", col.loglik),
+            ("aic", col.aic),
+            ("bic", col.bic),
+            ("n_free", col.n_free as f64),
+            ("converged", col.converged as u8 as f64),
+        ];
+        if let Some(v) = &col.vuong {
+            stats.extend([
+                ("vuong_z", v.statistic),
+                ("vuong_p", v.p_value),
+                ("vuong_z_bic", v.corrected_statistic),
+                ("vuong_p_bic", v.corrected_p_value),
+            ]);
+        }
+        for (term, value) in stats {
+            w.write_record([
+                col.label.clone(),
+                kind.into(),
+                term.into(),
+                format!("{value}"),
+                String::new(),
+                String::new(),
+            ])
+            .expect("in-memory");
+        }
+    }
+    String::from_utf8(w.into_inner().expect("in-memory")).expect("UTF-8")
+}
