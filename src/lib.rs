@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod model;
+pub mod counterfactual;
 pub mod data;
 pub mod error;
 pub mod estimate;

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 mod commands;
 use twolevel::error::{Error, Result};
 use twolevel::estimate::SeKind;
-use twolevel::workflow::{predict_csv, read_params, simulate_csv, Project};
+use twolevel::report::tables::TableOptions;
+use twolevel::workflow::{predict_csv, read_params, simulate_csv, FitReport, Project};
 
 /// Structural estimation of two-level games of treaty ratification (after Iida 1996).
 ///
@@ -175,6 +176,28 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Predict the effects of institutional reforms (counterfactual scenarios) from a fit.
+    ///
+    /// SCENARIOS is a TOML file of `[[scenario]]` tables, each a named set of changes: covariate
+    /// values (`set`), protocol switches (`poll`, `renegotiation`, `foreign_constraint`), the
+    /// proposer, and parameter values, for all rows or the rows a `where` filter selects (see
+    /// README.md, "Counterfactuals"). Uses the fit saved in DIR (estimates.json; the spec is
+    /// fitted first if there is none) and, when DIR has a bootstrap.csv, re-solves the model at
+    /// every converged draw for percentile intervals; delta-method standard errors come from
+    /// the fit's covariance. Writes counterfactual.json, .md, .tex (booktabs), .csv and the
+    /// forest plot counterfactual_forest.png/.svg into DIR (default reports/<spec file stem>/).
+    Counterfactual {
+        /// The spec file (fitted, or to be fitted).
+        spec: PathBuf,
+        /// The scenario file (TOML).
+        scenarios: PathBuf,
+        /// The report folder: where the fit is read from and the results are written.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Also report by the values of this data column (e.g. route, treaty, country).
+        #[arg(long)]
+        group: Option<String>,
+    },
     /// Measure likelihood throughput and fit times on simulated data.
     ///
     /// For each protocol and each N, reports episodes per second of a likelihood evaluation
@@ -278,8 +301,44 @@ fn run(command: Command) -> Result<()> {
             eprintln!("wrote {} ({} rows, seed {seed})", out.display(), n.unwrap_or(project.data.len()));
             Ok(())
         }
+        Command::Counterfactual { spec, scenarios, out, group } => counterfactual(&spec, &scenarios, out, group),
         Command::Bench { n, threads, seconds, no_fit, json } => bench(&n, &threads, seconds, no_fit, json.as_deref()),
     }
+}
+
+fn counterfactual(spec: &Path, scenarios: &Path, out: Option<PathBuf>, group: Option<String>) -> Result<()> {
+    use twolevel::counterfactual::{self, Options, ScenarioFile};
+    let project = Project::load(spec)?;
+    let file = ScenarioFile::read(scenarios)?;
+    let dir = out.unwrap_or_else(|| project.default_report_dir());
+    let model = project.model()?;
+    let (report, mut warnings) = match counterfactual::load_estimates(&project, &dir)? {
+        Some(found) => found,
+        None => {
+            eprintln!("no estimates.json in {}: fitting {} first…", dir.display(), project.spec.path.display());
+            let report = FitReport {
+                provenance: project.provenance(),
+                se_kind: SeKind::Hessian,
+                estimates: project.fit(&model)?,
+            };
+            let written = twolevel::report::write_fit_report(&dir, &report, &TableOptions::default(), None)?;
+            eprintln!("wrote {}", list(&written));
+            (report, Vec::new())
+        }
+    };
+    let draws_path = dir.join("bootstrap.csv");
+    let draws = if draws_path.exists() { Some(counterfactual::read_draws(&draws_path, &model.space)?) } else { None };
+    let options = Options { group, draws, ..Options::default() };
+    let mut result = counterfactual::run(&project, &report.estimates, &file, &options)?;
+    warnings.append(&mut result.warnings);
+    result.warnings = warnings;
+    print!("{}", twolevel::report::counterfactual_tables::text(&result));
+    let written = twolevel::report::write_counterfactual_report(&dir, &result)?;
+    for w in result.warnings.iter().chain(result.scenarios.iter().flat_map(|s| &s.warnings)) {
+        eprintln!("warning: {w}");
+    }
+    eprintln!("wrote {}", list(&written));
+    Ok(())
 }
 
 fn list(paths: &[PathBuf]) -> String {

@@ -1,6 +1,8 @@
 //! The reporting layer: numbers in, Markdown / LaTeX / CSV / JSON / PNG / SVG out. Nothing
 //! here computes estimates.
 
+pub mod counterfactual_plot;
+pub mod counterfactual_tables;
 pub mod compare;
 pub mod folder;
 pub mod plots;
@@ -33,5 +35,27 @@ pub fn write_fit_report(dir: &Path, report: &FitReport, options: &TableOptions, 
     write_text(&paths[1], &tables::markdown(report, options, bootstrap))?;
     write_text(&paths[2], &tables::latex(report, options, bootstrap))?;
     write_text(&paths[3], &tables::csv(report, options, bootstrap))?;
+    Ok(paths)
+}
+
+/// Files of a counterfactual report.
+pub const COUNTERFACTUAL_FILES: [&str; 6] = [
+    "counterfactual.json",
+    "counterfactual.md",
+    "counterfactual.tex",
+    "counterfactual.csv",
+    "counterfactual_forest.png",
+    "counterfactual_forest.svg",
+];
+
+/// Writes `counterfactual.{json,md,tex,csv}` and the forest plot
+/// `counterfactual_forest.{png,svg}` into `dir`.
+pub fn write_counterfactual_report(dir: &Path, result: &crate::counterfactual::Counterfactual) -> Result<Vec<PathBuf>> {
+    let paths: Vec<PathBuf> = COUNTERFACTUAL_FILES.iter().map(|f| dir.join(f)).collect();
+    write_json(&paths[0], result)?;
+    write_text(&paths[1], &counterfactual_tables::markdown(result))?;
+    write_text(&paths[2], &counterfactual_tables::latex(result))?;
+    write_text(&paths[3], &counterfactual_tables::csv(result))?;
+    counterfactual_plot::forest(result, &paths[4], &paths[5])?;
     Ok(paths)
 }

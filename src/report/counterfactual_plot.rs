@@ -1,0 +1,200 @@
+//! The forest plot of counterfactual effects: one panel per quantity, one row per scenario,
+//! the difference from the reference (all rows) with its interval (bootstrap percentile where
+//! available, else delta method) and a line at zero. PNG and SVG, text in the embedded font.
+
+use super::counterfactual_tables::interval_note;
+use super::plots::register_font;
+use crate::counterfactual::{Counterfactual, Quantity, BASELINE};
+use crate::error::{Error, Result};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::Path;
+
+/// The font family registered by [`register_font`] (embedded DejaVu Sans).
+const FAMILY: &str = "sans-serif";
+/// Width of the scenario-name column, pixels.
+const LABEL_WIDTH: u32 = 270;
+/// Width of one quantity's panel, pixels.
+const PANEL_WIDTH: u32 = 250;
+
+/// One row of the plot: a scenario's label and, per quantity, `(difference, interval)`.
+struct Row {
+    label: String,
+    effects: Vec<(f64, Option<(f64, f64)>)>,
+}
+
+fn rows(result: &Counterfactual) -> Vec<Row> {
+    result
+        .scenarios
+        .iter()
+        .map(|s| Row {
+            label: if s.compare_to == BASELINE {
+                s.name.clone()
+            } else {
+                format!("{} (vs {})", s.name, s.compare_to)
+            },
+            effects: s
+                .overall()
+                .quantities
+                .iter()
+                .map(|r| (r.diff.estimate, r.diff.interval()))
+                .collect(),
+        })
+        .collect()
+}
+
+/// The plot's size in pixels for `n` scenarios.
+fn size(n: usize) -> (u32, u32) {
+    (LABEL_WIDTH + 5 * PANEL_WIDTH, 150 + 48 * n.max(1) as u32)
+}
+
+/// The x range of a panel: the effects, their intervals and zero, padded.
+fn x_range(rows: &[Row], q: usize) -> (f64, f64) {
+    let (mut lo, mut hi) = (0.0f64, 0.0f64);
+    for r in rows {
+        let (v, ci) = r.effects[q];
+        for x in [Some(v), ci.map(|c| c.0), ci.map(|c| c.1)]
+            .into_iter()
+            .flatten()
+            .filter(|x| x.is_finite())
+        {
+            lo = lo.min(x);
+            hi = hi.max(x);
+        }
+    }
+    let span = (hi - lo).max(0.01);
+    (lo - 0.08 * span, hi + 0.08 * span)
+}
+
+fn draw<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    result: &Counterfactual,
+) -> std::result::Result<(), String> {
+    let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
+    let rows = rows(result);
+    let n = rows.len() as i32;
+    root.fill(&WHITE).map_err(e)?;
+    let (top, body) = root.split_vertically(70);
+    top.draw(&Text::new(
+        format!(
+            "Counterfactual effects: {} (all rows, difference from the reference)",
+            result.provenance.spec_path
+        ),
+        (12, 10),
+        (FAMILY, 20).into_font().color(&BLACK),
+    ))
+    .map_err(e)?;
+    let note = interval_note(result);
+    let note = note.split(". ").next().unwrap_or("").replace('`', "");
+    top.draw(&Text::new(
+        note,
+        (12, 40),
+        (FAMILY, 14).into_font().color(&BLACK.mix(0.7)),
+    ))
+    .map_err(e)?;
+    let (first, rest) = body.split_horizontally(LABEL_WIDTH + PANEL_WIDTH);
+    let mut areas = vec![first];
+    areas.extend(rest.split_evenly((1, 4)));
+    let point = RGBColor(31, 78, 140);
+    for (k, (area, q)) in areas.iter().zip(Quantity::ALL).enumerate() {
+        let (x0, x1) = x_range(&rows, k);
+        let labels: Vec<String> = rows.iter().map(|r| r.label.clone()).collect();
+        let mut chart = ChartBuilder::on(area)
+            .caption(q.label(), (FAMILY, 17))
+            .margin_top(5)
+            .margin_right(14)
+            .x_label_area_size(40)
+            .y_label_area_size(if k == 0 { LABEL_WIDTH } else { 0 })
+            .build_cartesian_2d(x0..x1, -1..n)
+            .map_err(e)?;
+        let formatter = move |y: &i32| {
+            if *y >= 0 && *y < n {
+                labels[(n - 1 - *y) as usize].clone()
+            } else {
+                String::new()
+            }
+        };
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(rows.len() + 2)
+            .y_label_formatter(&formatter)
+            .y_label_style((FAMILY, 15))
+            .x_labels(5)
+            .x_label_formatter(&|x: &f64| {
+                format!("{x:+.2}")
+                    .replace("+0.00", "0")
+                    .replace("-0.00", "0")
+            })
+            .x_label_style((FAMILY, 13))
+            .light_line_style(WHITE.mix(0.0))
+            .bold_line_style(BLACK.mix(0.08))
+            .draw()
+            .map_err(e)?;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(0.0, -1), (0.0, n)],
+                BLACK.mix(0.6).stroke_width(1),
+            )))
+            .map_err(e)?;
+        for (j, r) in rows.iter().enumerate() {
+            let y = n - 1 - j as i32;
+            let (v, ci) = r.effects[k];
+            if !v.is_finite() {
+                continue;
+            }
+            if let Some((a, b)) = ci.filter(|c| c.0.is_finite() && c.1.is_finite()) {
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(a, y), (b, y)],
+                        point.mix(0.8).stroke_width(3),
+                    )))
+                    .map_err(e)?;
+            }
+            chart
+                .draw_series(std::iter::once(Circle::new((v, y), 6, point.filled())))
+                .map_err(e)?;
+        }
+    }
+    root.present().map_err(e)?;
+    Ok(())
+}
+
+fn failed(path: &Path, message: String) -> Error {
+    Error::io(
+        "write",
+        path,
+        std::io::Error::other(format!("cannot draw the plot: {message}")),
+    )
+}
+
+/// Draws the forest plot into a PNG and an SVG file (each written atomically).
+pub fn forest(result: &Counterfactual, png: &Path, svg: &Path) -> Result<()> {
+    register_font();
+    let (w, h) = size(result.scenarios.len());
+    let mut text = String::new();
+    draw(
+        SVGBackend::with_string(&mut text, (w, h)).into_drawing_area(),
+        result,
+    )
+    .map_err(|m| failed(svg, m))?;
+    crate::io::write_text(svg, &text)?;
+    let dir = png
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}.png",
+        png.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        std::process::id()
+    ));
+    let drawn = draw(BitMapBackend::new(&tmp, (w, h)).into_drawing_area(), result);
+    if let Err(m) = drawn {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(failed(png, m));
+    }
+    std::fs::rename(&tmp, png).map_err(|e| Error::io("write", png, e))
+}
