@@ -200,17 +200,15 @@ fn two_sided_constraints_are_more_equitable_with_a_mixed_proposer() {
         r#"
 [[scenario]]
 name = "mixed proposer"
-set = { x = 0 }
 proposer = "mixed"
 p_home = 0.5
 
 [[scenario]]
 name = "two-sided"
-set = { x = 0 }
 proposer = "mixed"
 p_home = 0.5
 foreign_constraint = true
-parameters = { "foreign:const" = "home:const", "foreign:scale" = "home:scale" }
+parameters = { "foreign:const" = "home:const", "foreign:x" = "home:x", "foreign:scale" = "home:scale" }
 compare_to = "mixed proposer"
 "#,
     );
@@ -223,7 +221,7 @@ compare_to = "mixed proposer"
     );
     assert_eq!(two.compare_to, "mixed proposer");
     assert!((two.diff_home_share - (two.home_share - one.home_share)).abs() < 1e-14);
-    // Symmetric: the foreign ratifier is the home one, so the share is 1/2.
+    // Symmetric in every row: the foreign ratifier mirrors the home one, so the share is 1/2.
     assert!((two.home_share - 0.5).abs() < 1e-6, "{}", two.home_share);
 }
 

@@ -224,7 +224,8 @@ impl Prepared {
         let mut warnings = Vec::new();
 
         // A foreign constraint on a spec without `[foreign]`: the scenario supplies the
-        // foreign ratifier's distribution (`foreign:const`, `foreign:scale`).
+        // foreign ratifier's distribution, `foreign:const` and `foreign:scale` plus, optionally,
+        // `foreign:<covariate>` for covariates of the spec (its location index uses them).
         let mut spec = spec.clone();
         if scenario.foreign_constraint == Some(true) && spec.spec.foreign.is_none() {
             let given = |p: &str| scenario.parameters.iter().any(|(n, _)| n == p);
@@ -233,12 +234,31 @@ impl Prepared {
                     "foreign_constraint",
                     "the fitted spec has no `[foreign]` table, so the data say nothing about the foreign ratifier; \
                      give its threshold distribution in the scenario, e.g. `parameters = { \"foreign:const\" = \"home:const\", \"foreign:scale\" = \"home:scale\" }` \
-                     (copies of fitted parameters, or numbers), or fit a spec with a `[foreign]` table"
+                     (copies of fitted parameters, or numbers; add `\"foreign:<covariate>\"` for covariates of the spec), or fit a spec with a `[foreign]` table"
                         .into(),
                 ));
             }
+            let mut location = vec!["const".to_string()];
+            for (pname, _) in &scenario.parameters {
+                let Some(c) = pname.strip_prefix("foreign:") else {
+                    continue;
+                };
+                if c == "const" || c == "scale" {
+                    continue;
+                }
+                if !data.covariates.contains_key(c) {
+                    return Err(err(
+                        &format!("parameters.{pname}"),
+                        format!(
+                            "the foreign ratifier this scenario adds can depend on the spec's covariates ({}); `{c}` is not one of them",
+                            data.covariates.keys().cloned().collect::<Vec<_>>().join(", ")
+                        ),
+                    ));
+                }
+                location.push(c.to_string());
+            }
             spec.spec.foreign = Some(ThresholdSpec {
-                location: vec!["const".into()],
+                location,
                 scale: FixedOrFree::Fixed(1.0),
             });
         }

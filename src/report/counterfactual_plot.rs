@@ -12,8 +12,8 @@ use std::path::Path;
 
 /// The font family registered by [`register_font`] (embedded DejaVu Sans).
 const FAMILY: &str = "sans-serif";
-/// Width of the scenario-name column, pixels.
-const LABEL_WIDTH: u32 = 270;
+/// Font size of the scenario names.
+const LABEL_SIZE: u32 = 15;
 /// Width of one quantity's panel, pixels.
 const PANEL_WIDTH: u32 = 250;
 
@@ -43,9 +43,25 @@ fn rows(result: &Counterfactual) -> Vec<Row> {
         .collect()
 }
 
-/// The plot's size in pixels for `n` scenarios.
-fn size(n: usize) -> (u32, u32) {
-    (LABEL_WIDTH + 5 * PANEL_WIDTH, 150 + 48 * n.max(1) as u32)
+/// The width of the scenario-name column: the longest name in the embedded font, plus room
+/// for the tick marks.
+fn label_width(rows: &[Row]) -> u32 {
+    let font = (FAMILY, LABEL_SIZE).into_font();
+    let longest = rows
+        .iter()
+        .map(|r| {
+            font.box_size(&r.label)
+                .map(|(w, _)| w)
+                .unwrap_or(8 * r.label.chars().count() as u32)
+        })
+        .max()
+        .unwrap_or(0);
+    (longest + 24).clamp(120, 700)
+}
+
+/// The plot's size in pixels for `n` scenarios and a name column of width `labels`.
+fn size(n: usize, labels: u32) -> (u32, u32) {
+    (labels + 5 * PANEL_WIDTH, 150 + 48 * n.max(1) as u32)
 }
 
 /// The x range of a panel: the effects, their intervals and zero, padded.
@@ -69,6 +85,7 @@ fn x_range(rows: &[Row], q: usize) -> (f64, f64) {
 fn draw<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     result: &Counterfactual,
+    label_width: u32,
 ) -> std::result::Result<(), String> {
     let e = |x: DrawingAreaErrorKind<DB::ErrorType>| x.to_string();
     let rows = rows(result);
@@ -92,7 +109,7 @@ fn draw<DB: DrawingBackend>(
         (FAMILY, 14).into_font().color(&BLACK.mix(0.7)),
     ))
     .map_err(e)?;
-    let (first, rest) = body.split_horizontally(LABEL_WIDTH + PANEL_WIDTH);
+    let (first, rest) = body.split_horizontally(label_width + PANEL_WIDTH);
     let mut areas = vec![first];
     areas.extend(rest.split_evenly((1, 4)));
     let point = RGBColor(31, 78, 140);
@@ -104,7 +121,7 @@ fn draw<DB: DrawingBackend>(
             .margin_top(5)
             .margin_right(14)
             .x_label_area_size(40)
-            .y_label_area_size(if k == 0 { LABEL_WIDTH } else { 0 })
+            .y_label_area_size(if k == 0 { label_width } else { 0 })
             .build_cartesian_2d(x0..x1, -1..n)
             .map_err(e)?;
         let formatter = move |y: &i32| {
@@ -119,7 +136,7 @@ fn draw<DB: DrawingBackend>(
             .disable_y_mesh()
             .y_labels(rows.len() + 2)
             .y_label_formatter(&formatter)
-            .y_label_style((FAMILY, 15))
+            .y_label_style((FAMILY, LABEL_SIZE))
             .x_labels(5)
             .x_label_formatter(&|x: &f64| {
                 format!("{x:+.2}")
@@ -171,11 +188,13 @@ fn failed(path: &Path, message: String) -> Error {
 /// Draws the forest plot into a PNG and an SVG file (each written atomically).
 pub fn forest(result: &Counterfactual, png: &Path, svg: &Path) -> Result<()> {
     register_font();
-    let (w, h) = size(result.scenarios.len());
+    let labels = label_width(&rows(result));
+    let (w, h) = size(result.scenarios.len(), labels);
     let mut text = String::new();
     draw(
         SVGBackend::with_string(&mut text, (w, h)).into_drawing_area(),
         result,
+        labels,
     )
     .map_err(|m| failed(svg, m))?;
     crate::io::write_text(svg, &text)?;
@@ -191,7 +210,11 @@ pub fn forest(result: &Counterfactual, png: &Path, svg: &Path) -> Result<()> {
             .unwrap_or_default(),
         std::process::id()
     ));
-    let drawn = draw(BitMapBackend::new(&tmp, (w, h)).into_drawing_area(), result);
+    let drawn = draw(
+        BitMapBackend::new(&tmp, (w, h)).into_drawing_area(),
+        result,
+        labels,
+    );
     if let Err(m) = drawn {
         let _ = std::fs::remove_file(&tmp);
         return Err(failed(png, m));

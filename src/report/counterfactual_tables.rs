@@ -328,8 +328,8 @@ pub fn csv(result: &Counterfactual) -> String {
     String::from_utf8(w.into_inner().expect("in-memory CSV")).expect("UTF-8")
 }
 
-/// A plain-text summary for the terminal: each scenario's all-rows levels and differences with
-/// their intervals.
+/// A plain-text summary for the terminal: each scenario's all-rows levels and, below them, its
+/// differences from the reference with their intervals (3 decimals).
 pub fn text(result: &Counterfactual) -> String {
     let width = std::iter::once(&result.baseline)
         .chain(&result.scenarios)
@@ -337,29 +337,52 @@ pub fn text(result: &Counterfactual) -> String {
         .max()
         .unwrap_or(8)
         .max(8);
+    let f3 = |v: f64| {
+        if v.is_finite() {
+            format!("{v:.3}")
+        } else {
+            "—".into()
+        }
+    };
+    let s3 = |v: f64| {
+        if !v.is_finite() {
+            return "—".to_string();
+        }
+        let v = if v.abs() < 5e-4 { 0.0 } else { v };
+        format!("{v:+.3}").replace('-', "−")
+    };
     let mut s = format!(
-        "Counterfactuals for {} ({}):\n",
-        result.provenance.spec_path, result.scenario_file
+        "Counterfactuals for {} ({}), means over all {} rows:\n{:width$}",
+        result.provenance.spec_path,
+        result.scenario_file,
+        result.baseline.overall().n_rows,
+        "scenario"
     );
-    s.push_str(&format!("{:width$}", "scenario"));
     for q in Quantity::ALL {
-        s.push_str(&format!("  {:>30}", q.label()));
+        s.push_str(&format!("  {:>22}", q.label()));
     }
     s.push('\n');
     for sc in std::iter::once(&result.baseline).chain(&result.scenarios) {
         let g = sc.overall();
         s.push_str(&format!("{:width$}", sc.name));
         for r in &g.quantities {
-            s.push_str(&format!("  {:>30}", level(r.value.estimate)));
+            s.push_str(&format!("  {:>22}", f3(r.value.estimate)));
         }
         s.push('\n');
         if sc.name != crate::counterfactual::BASELINE {
-            s.push_str(&format!("{:>width$}", format!("Δ vs {}", sc.compare_to)));
+            let vs = if sc.compare_to == crate::counterfactual::BASELINE {
+                "  Δ".to_string()
+            } else {
+                format!("  Δ vs {}", sc.compare_to)
+            };
+            s.push_str(&format!("{vs:width$}"));
             for r in &g.quantities {
-                s.push_str(&format!(
-                    "  {:>30}",
-                    format!("{}{}", signed(r.diff.estimate), interval(&r.diff, signed))
-                ));
+                let ci = r
+                    .diff
+                    .interval()
+                    .map(|(a, b)| format!(" [{}, {}]", s3(a), s3(b)))
+                    .unwrap_or_default();
+                s.push_str(&format!("  {:>22}", format!("{}{ci}", s3(r.diff.estimate))));
             }
             s.push('\n');
         }
