@@ -574,3 +574,58 @@ fn reports_are_written() {
     let svg = std::fs::read_to_string(dir.path().join("counterfactual_forest.svg")).unwrap();
     assert!(svg.contains("polls everywhere") && svg.contains("P(ratified)"));
 }
+
+/// The command: fits the spec when the folder has no estimates, writes the report, and
+/// rejects a bad scenario file with the scenario's name and key.
+#[test]
+fn the_command_fits_when_needed_and_reports_errors() {
+    let sim = Simulation::new(150, ProtocolMix::Renegotiation, 4);
+    let (project, _) = sim.generate().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("synthetic.toml"), sim.spec_text()).unwrap();
+    std::fs::write(dir.path().join("synthetic.csv"), &project.data.bytes).unwrap();
+    std::fs::write(
+        dir.path().join("good.toml"),
+        "[[scenario]]\nname = \"no renegotiation\"\nrenegotiation = false\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "[[scenario]]\nname = \"typo\"\nset = { y = 1 }\n",
+    )
+    .unwrap();
+    let out = dir.path().join("report");
+    let command = |scenarios: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_twolevel"))
+            .args(["--threads", "1", "counterfactual"])
+            .arg(dir.path().join("synthetic.toml"))
+            .arg(dir.path().join(scenarios))
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap()
+    };
+    let run = command("good.toml");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(stderr.contains("fitting"), "{stderr}");
+    assert!(String::from_utf8_lossy(&run.stdout).contains("no renegotiation"));
+    for file in [
+        "estimates.json",
+        "counterfactual.json",
+        "counterfactual.md",
+        "counterfactual_forest.png",
+    ] {
+        assert!(out.join(file).exists(), "{file}");
+    }
+    // The second run reads the saved fit.
+    let again = command("good.toml");
+    assert!(again.status.success() && !String::from_utf8_lossy(&again.stderr).contains("fitting"));
+    let bad = command("bad.toml");
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(!bad.status.success());
+    assert!(
+        stderr.contains("scenario \"typo\", key `set.y`: unknown column `y`"),
+        "{stderr}"
+    );
+}
