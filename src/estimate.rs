@@ -353,6 +353,61 @@ pub fn observed_information(problem: &Likelihood, x: &[f64]) -> DMatrix<f64> {
     (&h + h.transpose()) * 0.5
 }
 
+/// Max-norm of the gradient of `ℓ/Σw`.
+fn scaled_gradient_norm(problem: &Likelihood, x: &[f64]) -> f64 {
+    let (_, g) = problem.evaluate(x, true);
+    g.iter().map(|d| (d / problem.total_weight()).abs()).fold(0.0, f64::max)
+}
+
+/// Finishes an optimizer run: L-BFGS can stop on a tiny change of the cost in a flat valley
+/// (weakly identified directions) before the gradient is small. Restart it (fresh memory) a
+/// few times while the gradient is not small, then take Newton steps with the observed
+/// information while it is positive definite and they raise the likelihood.
+fn polish(problem: &Likelihood, mut x: Vec<f64>, result: &mut StartResult, optimizer: Optimizer, max_iters: u64) -> Vec<f64> {
+    const GOOD: f64 = 1e-7;
+    for _ in 0..4 {
+        if scaled_gradient_norm(problem, &x) <= GOOD {
+            break;
+        }
+        let (y, r) = optimize(problem, &x, optimizer, max_iters);
+        if r.loglik >= result.loglik {
+            result.iterations += r.iterations;
+            result.loglik = r.loglik;
+            result.termination = r.termination;
+            result.converged = r.converged || result.converged;
+            x = y;
+        } else {
+            break;
+        }
+    }
+    for _ in 0..20 {
+        let (value, grad) = problem.evaluate(&x, true);
+        if grad.iter().map(|d| (d / problem.total_weight()).abs()).fold(0.0, f64::max) <= 1e-10 {
+            break;
+        }
+        let info = observed_information(problem, &x);
+        let Some(chol) = info.cholesky() else { break };
+        let step = chol.solve(&DVector::from_vec(grad));
+        let mut t = 1.0;
+        let mut improved = false;
+        for _ in 0..30 {
+            let y: Vec<f64> = x.iter().zip(step.iter()).map(|(a, b)| a + t * b).collect();
+            let v = problem.log_likelihood(&y);
+            if v.is_finite() && v >= value {
+                x = y;
+                result.loglik = v;
+                improved = true;
+                break;
+            }
+            t *= 0.5;
+        }
+        if !improved {
+            break;
+        }
+    }
+    x
+}
+
 /// Fits a model to outcomes with row weights. `warm` replaces the starts (bootstrap).
 pub fn fit(
     model: &Model,
@@ -394,7 +449,12 @@ pub fn fit(
             }
         }
     }
-    let (x, winner) = best.expect("at least one start");
+    let (x, mut winner) = best.expect("at least one start");
+    let x = if n_free > 0 {
+        polish(&problem, x, &mut winner, options.estimation.optimizer, options.estimation.max_iters)
+    } else {
+        x
+    };
     let (loglik, grad) = problem.evaluate(&x, true);
     let gradient_norm = grad.iter().map(|g| (g / total_weight).abs()).fold(0.0, f64::max);
     let mut warnings = Vec::new();

@@ -168,7 +168,7 @@ impl Model {
         let mut designs = Vec::new();
         let mut row_design = Vec::with_capacity(rows.len());
         for d in rows {
-            let mut key: Vec<u64> = d.home.iter().chain(&d.foreign).chain(&d.proposer).map(|v| v.to_bits()).collect();
+            let mut key: Vec<u64> = d.home.iter().chain(&d.foreign).chain(&d.proposer).map(|v| (v + 0.0).to_bits()).collect(); // + 0.0: −0 and 0 share a design
             key.push(d.protocol.poll as u64 | (d.protocol.renegotiation as u64) << 1 | (d.foreign_constraint as u64) << 2);
             let g = *index.entry(key).or_insert_with(|| {
                 designs.push(d);

@@ -64,6 +64,9 @@ pub struct Simulation {
     pub free_scalars: Vec<&'static str>,
     /// Whether `home:scale` is free.
     pub free_scale: bool,
+    /// Draw the covariates from 7 levels (so that episodes share designs and equilibrium
+    /// solves) instead of continuously.
+    pub discrete_covariates: bool,
 }
 
 /// True parameter values used by [`Simulation`] (natural scale, by name).
@@ -89,9 +92,14 @@ impl Simulation {
     pub fn new(n: usize, protocols: ProtocolMix, seed: u64) -> Simulation {
         let free_scalars = match protocols {
             ProtocolMix::OneShot => vec![],
-            ProtocolMix::Renegotiation => vec!["rho", "delta_ratifier"],
-            ProtocolMix::Poll => vec!["poll_weight"],
-            ProtocolMix::PollRenegotiation | ProtocolMix::Mixed => vec!["rho", "delta_ratifier", "poll_weight"],
+            // The ratifier's discount is weakly identified next to ρ from outcomes alone (its
+            // estimate runs to the boundary in samples of 5,000): it is held at the truth.
+            ProtocolMix::Renegotiation => vec!["rho"],
+            // With polls only, P(ratified) = G(x_vote) mixes w_poll with the location: w_poll
+            // is identified by comparison with episodes without a poll (see `Mixed`).
+            ProtocolMix::Poll => vec![],
+            ProtocolMix::PollRenegotiation => vec!["rho"],
+            ProtocolMix::Mixed => vec!["rho", "poll_weight"],
         };
         Simulation {
             n,
@@ -100,6 +108,7 @@ impl Simulation {
             seed,
             free_scalars,
             free_scale: false,
+            discrete_covariates: false,
         }
     }
 
@@ -138,8 +147,11 @@ impl Simulation {
                 let u2: f64 = rng.random::<f64>();
                 (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
             };
-            let x = normal(&mut rng);
-            let z = normal(&mut rng);
+            let (mut x, mut z) = (normal(&mut rng), normal(&mut rng));
+            if self.discrete_covariates {
+                x = (x * 2.0).round().clamp(-3.0, 3.0) / 2.0;
+                z = (z * 2.0).round().clamp(-3.0, 3.0) / 2.0;
+            }
             let (poll, reneg) = match self.protocols {
                 ProtocolMix::OneShot => (false, false),
                 ProtocolMix::Renegotiation => (false, true),

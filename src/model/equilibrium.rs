@@ -35,6 +35,8 @@ const SCAN_UNIFORM: usize = 9;
 const SCAN_QUANTILE: usize = 9;
 /// How many local maxima of the scan are refined.
 const REFINE_CANDIDATES: usize = 3;
+/// At most this many smooth pieces of a scan cell are refined (regimes of the continuation).
+const MAX_PIECES: usize = 16;
 /// Values within this relative distance count as ties.
 const TIE: f64 = 1e-12;
 
@@ -327,6 +329,10 @@ struct StageSolver<'a> {
     tail_low: f64,
     /// The logistic one-shot closed form applies (one-sided, foreign proposer).
     lambert: bool,
+    /// Offers where the last stage's first-order condition jumps (0, 1 and the ends of uniform
+    /// supports, home or foreign), sorted: kinks of the last stage's offer as a function of `c`.
+    kinks: [f64; 6],
+    n_kinks: usize,
 }
 
 impl<'a> StageSolver<'a> {
@@ -359,7 +365,22 @@ impl<'a> StageSolver<'a> {
                 _ => game.home.quantile(1e-17),
             }
         };
+        let (mut kinks, mut n_kinks) = ([0.0, 1.0, 0.0, 0.0, 0.0, 0.0], 2);
+        for (dist, flip) in [(Some(&game.home), false), (game.foreign.as_ref(), true)] {
+            if let Some(d) = dist.filter(|d| d.family == super::distribution::Family::Uniform) {
+                for end in [d.location - d.scale, d.location + d.scale] {
+                    let x = if flip { 1.0 - end } else { end };
+                    if x > 0.0 && x < 1.0 {
+                        kinks[n_kinks] = x;
+                        n_kinks += 1;
+                    }
+                }
+            }
+        }
+        kinks[..n_kinks].sort_by(f64::total_cmp);
         StageSolver {
+            kinks,
+            n_kinks,
             home: &game.home,
             foreign: game.foreign.as_ref(),
             proposer: game.proposer,
@@ -494,10 +515,13 @@ impl<'a> StageSolver<'a> {
         }
         // dx/dc by the implicit function theorem on ψ(x; c) = 0:
         // ∂ψ/∂c = q(x)·g(c)/[G(x) − G(c)].
+        // Not at a jump of ψ (a kink of π where a uniform G_F reaches 1, or the top of a uniform
+        // G): there the offer is a corner that stays put as c moves.
         let doffer = if interior && c > f64::NEG_INFINITY {
-            let (_, dpsi_dx) = self.last_stage_foc(x, c);
+            let (psi, dpsi_dx) = self.last_stage_foc(x, c);
+            let smooth = psi.is_finite() && psi.abs() <= 1e-7 * self.dlog_pi(x).0.abs().max(1.0);
             let dpsi_dc = self.home.truncated_hazard(c, x) * self.home.pdf(c) / mass;
-            if dpsi_dx < 0.0 && dpsi_dx.is_finite() && dpsi_dc.is_finite() {
+            if smooth && dpsi_dx < 0.0 && dpsi_dx.is_finite() && dpsi_dc.is_finite() {
                 -dpsi_dc / dpsi_dx
             } else {
                 0.0
@@ -591,9 +615,16 @@ impl<'a> StageSolver<'a> {
         }
         let reply = self.earlier_stage(k, c);
         let eps = 1e-7 * (1.0 + c.abs()).min(1e3);
-        let up = self.earlier_stage(k, c + eps).offer;
-        let down = self.earlier_stage(k, c - eps).offer;
-        (reply, (up - down) / (2.0 * eps))
+        // The perturbed solves track the optimum locally when it is interior.
+        let at = |x: f64| {
+            reply
+                .interior
+                .then(|| self.earlier_stage_near(k, x, reply.cutoff))
+                .flatten()
+                .unwrap_or_else(|| self.earlier_stage(k, x))
+                .offer
+        };
+        (reply, (at(c + eps) - at(c - eps)) / (2.0 * eps))
     }
 
     fn best_reply(&self, k: usize, c: f64, hint: Option<f64>) -> Reply {
@@ -701,6 +732,13 @@ impl<'a> StageSolver<'a> {
     /// An earlier stage `k < K`: scan, refine local maxima, compare with the corners.
     fn earlier_stage(&self, k: usize, c: f64) -> Reply {
         let t = self.transitions[k + 1];
+        if c >= 1.0 || (c > f64::NEG_INFINITY && self.home.sf(c) == 0.0) {
+            // Nobody is left: the offers are off the path. Keep those of the last stage's
+            // "nobody" reply, carried back by the cutoff type's indifference (not an arbitrary
+            // point of a flat scan, which the offer of the stage before would inherit).
+            let next = self.best_reply(k + 1, c, None);
+            return reply_of(c + t.kappa * (next.offer - c).max(0.0), c, 0.0, 0.0, false);
+        }
         // Feasible cutoffs: x_k ≥ 0 needs c_k ≥ −κ/(1 − κ); x_k ≤ 1 needs c_k ≤ 1.
         let feasible_low = if t.kappa < 1.0 {
             -t.kappa / (1.0 - t.kappa)
@@ -783,18 +821,35 @@ impl<'a> StageSolver<'a> {
         for &i in peaks.iter().take(REFINE_CANDIDATES) {
             let (value, offer, next) = scanned[i].expect("peak is feasible");
             consider(grid[i], value, offer, next, false, &mut best);
-            // The left end of the feasible region: find where x_k = 0 exactly.
+            let mut left = if i > 0 { grid[i - 1] } else { grid[i] };
+            // The left end of the feasible region: find where x_k = 0 exactly, and refine
+            // between it and the peak.
             if i > 0 && scanned[i - 1].is_none() && grid[i - 1] < grid[i] {
                 let corner = self.feasibility_corner(k, grid[i - 1], grid[i]);
+                left = corner;
                 if let Some((v, o, n)) = self.stage_value(k, c, corner, Some(next.offer)) {
                     consider(corner, v, o, n, false, &mut best);
                 }
             }
-            let left = if i > 0 && scanned[i - 1].is_some() { grid[i - 1] } else { grid[i] };
             let right = if i + 1 < n_grid { grid[i + 1] } else { grid[i] };
-            if let Some((cand, interior)) = self.refine(k, c, left, grid[i], right, Some(next.offer)) {
-                if let Some((v, o, n)) = self.stage_value(k, c, cand, Some(next.offer)) {
-                    consider(cand, v, o, n, interior, &mut best);
+            // Kinks of the continuation (the last stage's offer reaching a kink of its problem)
+            // can put several local maxima into one cell of the scan: refine every smooth piece.
+            let end_regime = |x: f64| match grid.iter().position(|&g| g == x).and_then(|j| scanned[j]) {
+                Some((_, _, next)) => (x, self.regime_of(k, &next)),
+                None => (x, self.regime(k, x)),
+            };
+            let mut ends = [left; MAX_PIECES + 1];
+            let mut n_ends = 1;
+            self.regime_breaks(k, end_regime(left), end_regime(right), &mut ends, &mut n_ends);
+            ends[n_ends] = right;
+            n_ends += 1;
+            for piece in ends[..n_ends].windows(2) {
+                let (a, b) = (piece[0], piece[1]);
+                let mid = if a <= grid[i] && grid[i] <= b { grid[i] } else { 0.5 * (a + b) };
+                if let Some((cand, interior)) = self.refine(k, c, a, mid, b, Some(next.offer)) {
+                    if let Some((v, o, n)) = self.stage_value(k, c, cand, Some(next.offer)) {
+                        consider(cand, v, o, n, interior, &mut best);
+                    }
                 }
             }
         }
@@ -803,6 +858,54 @@ impl<'a> StageSolver<'a> {
             // Every candidate infeasible (cannot happen: c_k = 1 is always feasible).
             None => reply_of(1.0, c, 0.0, 0.0, false),
         }
+    }
+
+    /// The regime of the continuation after cutoff `cand` at stage `k < K`: for a last stage,
+    /// where its offer lies relative to [`Self::kinks`] (between two, or at one; −1 if nobody
+    /// accepts), nondecreasing in `cand`; 0 otherwise. The stage-`k` objective is smooth
+    /// where the regime is constant.
+    fn regime(&self, k: usize, cand: f64) -> i32 {
+        if k + 1 != self.last() {
+            return 0;
+        }
+        self.regime_of(k, &self.last_stage(cand, None).0)
+    }
+
+    /// [`Self::regime`] from the continuation's reply.
+    fn regime_of(&self, k: usize, next: &Reply) -> i32 {
+        if k + 1 != self.last() {
+            return 0;
+        }
+        if !(next.value > 0.0) {
+            return -1;
+        }
+        let mut code = 0;
+        for &kink in &self.kinks[..self.n_kinks] {
+            if (next.offer - kink).abs() <= 1e-10 {
+                return code + 1;
+            }
+            if next.offer > kink {
+                code += 2;
+            }
+        }
+        code
+    }
+
+    /// Appends to `out` the points of `(a, b]` where the continuation's regime changes
+    /// (bisection; the regime is monotone in the cutoff).
+    fn regime_breaks(&self, k: usize, (a, ra): (f64, i32), (b, rb): (f64, i32), out: &mut [f64], n: &mut usize) {
+        if ra == rb || *n + 1 >= out.len() {
+            return;
+        }
+        if b - a <= 1e-13 * (1.0 + a.abs()) {
+            out[*n] = b;
+            *n += 1;
+            return;
+        }
+        let m = 0.5 * (a + b);
+        let rm = self.regime(k, m);
+        self.regime_breaks(k, (a, ra), (m, rm), out, n);
+        self.regime_breaks(k, (m, rm), (b, rb), out, n);
     }
 
     /// Refines a local maximum of the scan at `mid` inside `[left, right]`: the root of the
@@ -818,9 +921,12 @@ impl<'a> StageSolver<'a> {
             Some((mid, right, s_mid, slope(right)))
         } else if s_mid < 0.0 && mid > left {
             Some((left, mid, slope(left), s_mid))
-        } else if s_mid == 0.0 {
+        } else if s_mid == 0.0 && self.stage_value(k, c, mid, hint).map_or(false, |v| v.0 > 0.0) {
             return Some((mid, true));
         } else {
+            // A flat stretch where the proposer gets nothing (e.g. π = 0 on the whole scan, a
+            // narrow foreign constraint): the cell may still hold a window where it gets
+            // something; search the whole cell.
             None
         };
         if let Some((a, b, sa, sb)) = bracket {
