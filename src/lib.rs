@@ -8,6 +8,7 @@
 pub mod model;
 pub mod counterfactual;
 pub mod data;
+pub mod diagnose;
 pub mod error;
 pub mod estimate;
 pub mod inference;

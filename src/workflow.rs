@@ -69,7 +69,11 @@ impl Project {
             estimation: self.spec.spec.estimation.clone(),
             standard_errors: true,
         };
-        fit(model, &self.data, &self.data.outcome, &self.data.weight, &options, None)
+        let before = crate::diagnose::before_fit(&self.spec, &self.data, model)?;
+        let mut estimates = fit(model, &self.data, &self.data.outcome, &self.data.weight, &options, None)?;
+        let boundary = crate::diagnose::boundary_warnings(&estimates);
+        estimates.warnings.splice(0..0, before.into_iter().chain(boundary));
+        Ok(estimates)
     }
 
     /// Provenance of a run.

@@ -1,0 +1,179 @@
+//! Degenerate data are diagnosed, not fitted blindly. Checks run before the optimizer starts:
+//!
+//! | problem | verdict |
+//! | --- | --- |
+//! | every episode has the same outcome | error: the likelihood has no maximum |
+//! | a covariate that is constant (collinear with `const`), or covariates that are exact linear combinations of each other | error naming them |
+//! | a covariate that perfectly separates ratified from other outcomes | warning: its coefficient's estimate runs to infinity |
+//! | a free scalar that no row's protocol uses (`rho` without renegotiable rows, `poll_weight` without polls, `foreign:*` without foreign constraints) | error: the data carry no information about it |
+//! | `home:scale` free in one-shot, one-sided, foreign-proposer data | error: only `(1 − μ)/s` is identified (MODEL.md §6) |
+//!
+//! After the fit, [`boundary_warnings`] flags estimates at the edge of their domain.
+
+use crate::data::{Dataset, Outcome};
+use crate::error::{Error, Result};
+use crate::estimate::Estimates;
+use crate::likelihood::Model;
+use crate::params::{Role, Transform};
+use crate::spec::{ProposerSpec, SpecFile};
+use nalgebra::DMatrix;
+
+/// Checks a spec and its data before fitting. Returns warnings; fatal problems are errors.
+pub fn before_fit(file: &SpecFile, data: &Dataset, model: &Model) -> Result<Vec<String>> {
+    let spec = &file.spec;
+    let mut warnings = Vec::new();
+    let stop = |m: String| Error::Estimation(format!("{}: {m}", file.path.display()));
+
+    // All outcomes the same.
+    let first = data.outcome[0];
+    if data.outcome.iter().all(|&y| y == first) {
+        return Err(stop(format!(
+            "all {} episodes are `{}`: the likelihood has no maximum (the threshold location runs off to infinity); fit data with more than one outcome",
+            data.len(),
+            first.label()
+        )));
+    }
+
+    // Collinear location covariates.
+    for (table, columns) in [
+        ("home", Some(&spec.home.location)),
+        ("foreign", spec.foreign.as_ref().map(|f| &f.location)),
+        ("proposer", spec.proposer.as_ref().map(|p| &p.index)),
+    ] {
+        let Some(columns) = columns else { continue };
+        let value = |c: &str, i: usize| if c == "const" { 1.0 } else { data.covariates[c][i] };
+        for c in columns.iter().filter(|c| c.as_str() != "const") {
+            let v = &data.covariates[c];
+            if v.iter().all(|&x| x == v[0]) && columns.iter().any(|c| c == "const") {
+                return Err(stop(format!(
+                    "covariate `{c}` of `[{table}]` is constant ({}) in every row, so it is collinear with `const`; drop it from the spec",
+                    v[0]
+                )));
+            }
+        }
+        let n = data.len();
+        let k = columns.len();
+        if k > 1 {
+            let x = DMatrix::from_fn(n, k, |i, j| value(&columns[j], i));
+            let svd = x.svd(false, false);
+            let max = svd.singular_values.max();
+            let rank = svd.singular_values.iter().filter(|&&s| s > 1e-10 * max).count();
+            if rank < k {
+                return Err(stop(format!(
+                    "the covariates of `[{table}]` ({}) are linearly dependent (rank {rank} of {k}): one of them is a combination of the others; drop one",
+                    columns.join(", ")
+                )));
+            }
+        }
+    }
+
+    // Separation: a single home covariate that splits ratified from not ratified.
+    for c in spec.home.location.iter().filter(|c| c.as_str() != "const") {
+        if let Some(message) = separation(&data.covariates[c], &data.outcome) {
+            warnings.push(format!(
+                "`home:{c}` {message}: its coefficient (and the intercept) can run off to infinity (separation); the table will show huge estimates or missing SEs — pool categories, drop the covariate, or fix a coefficient"
+            ));
+        }
+    }
+
+    // Free scalars that no row informs.
+    let free = |role: &Role| {
+        model
+            .space
+            .parameters
+            .iter()
+            .any(|p| &p.role == role && p.fixed.is_none())
+    };
+    let any_renegotiation = data.renegotiation.iter().any(|&b| b);
+    let any_poll = data.poll.iter().any(|&b| b);
+    let any_foreign = data.foreign_constraint.iter().any(|&b| b);
+    for (role, name, ok, why) in [
+        (Role::Rho, "rho", any_renegotiation, "no row has a renegotiation stage"),
+        (Role::DeltaRatifier, "delta_ratifier", any_renegotiation, "no row has a renegotiation stage"),
+        (Role::DeltaProposer, "delta_proposer", any_renegotiation, "no row has a renegotiation stage"),
+        (Role::PollWeight, "poll_weight", any_poll, "no row has a poll"),
+    ] {
+        if free(&role) && !ok {
+            return Err(stop(format!(
+                "`{name}` is free but {why}, so the data carry no information about it; fix it in `[parameters]` (e.g. {name} = 0.5)"
+            )));
+        }
+    }
+    if !any_foreign {
+        if let Some(p) = model.space.parameters.iter().find(|p| p.name.starts_with("foreign:") && p.fixed.is_none()) {
+            return Err(stop(format!(
+                "`{}` is free but no row has a foreign constraint, so the data carry no information about it; set `[protocol] foreign_constraint` or remove `[foreign]`",
+                p.name
+            )));
+        }
+    }
+    let scale_free = free(&Role::HomeScale);
+    if scale_free && !any_renegotiation && !any_poll && !any_foreign && spec.protocol.proposer == ProposerSpec::Foreign {
+        return Err(stop(
+            "`home:scale` is free, but in one-shot, one-sided games with a foreign proposer only (1 − μ)/s is identified (MODEL.md §6); fix the scale (e.g. scale = 0.1), as a probit fixes its variance".into(),
+        ));
+    }
+    Ok(warnings)
+}
+
+/// Whether ratified and non-ratified episodes are perfectly split by a threshold on `x`.
+fn separation(x: &[f64], outcome: &[Outcome]) -> Option<String> {
+    let mut pairs: Vec<(f64, bool)> = x.iter().zip(outcome).map(|(&v, &y)| (v, y == Outcome::Ratified)).collect();
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let ratified = pairs.iter().filter(|p| p.1).count();
+    if ratified == 0 || ratified == pairs.len() {
+        return None;
+    }
+    // Per distinct value: are its rows all ratified, all not, or mixed?
+    let mut groups: Vec<(f64, usize, usize)> = Vec::new();
+    for (v, r) in pairs {
+        match groups.last_mut() {
+            Some(g) if g.0 == v => {
+                g.1 += r as usize;
+                g.2 += 1;
+            }
+            _ => groups.push((v, r as usize, 1)),
+        }
+    }
+    if groups.len() < 2 {
+        return None;
+    }
+    // Quasi-complete separation at an end: the lowest or highest value's rows all share one
+    // outcome class while the others do not.
+    let describe = |g: &(f64, usize, usize)| {
+        if g.1 == g.2 {
+            Some("ratified")
+        } else if g.1 == 0 {
+            Some("not ratified")
+        } else {
+            None
+        }
+    };
+    let (lo, hi) = (&groups[0], &groups[groups.len() - 1]);
+    for (g, end) in [(lo, "lowest"), (hi, "highest")] {
+        if let Some(kind) = describe(g) {
+            if groups.len() == 2 || g.2 >= 5 {
+                return Some(format!("= {} (its {end} value) in {} rows, all {kind}", g.0, g.2));
+            }
+        }
+    }
+    None
+}
+
+/// Warnings for estimates at the edge of their domain (logit or log beyond ±15).
+pub fn boundary_warnings(estimates: &Estimates) -> Vec<String> {
+    estimates
+        .parameters
+        .iter()
+        .filter(|p| !p.fixed && p.transform != Transform::Identity)
+        .filter_map(|p| {
+            let t = p.transform.to_internal(p.estimate);
+            (t.abs() > 15.0 || !t.is_finite()).then(|| {
+                format!(
+                    "`{}` = {:.6} is at the boundary of its domain: its standard error and Wald interval are unreliable; read its profile likelihood or the bootstrap, or fix it",
+                    p.name, p.estimate
+                )
+            })
+        })
+        .collect()
+}
