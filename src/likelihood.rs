@@ -297,6 +297,17 @@ impl Model {
             .collect()
     }
 
+    /// Design `g` is a one-shot, one-sided logistic game with a foreign proposer: its outcome
+    /// probabilities have the Lambert-W closed form, and so do their derivatives.
+    fn is_logistic_one_shot(&self, g: usize) -> bool {
+        let d = &self.designs[g];
+        self.family == Family::Logistic
+            && self.proposer == ProposerMode::Fixed(Side::Foreign)
+            && !d.protocol.poll
+            && !d.protocol.renegotiation
+            && !d.foreign_constraint
+    }
+
     /// Is primitive `m` used by design `g` and moved by a free parameter?
     fn active(&self, g: usize, m: usize, free: &[bool]) -> bool {
         let d = &self.designs[g];
@@ -350,6 +361,22 @@ impl Model {
                     .filter(|&y| counts[y] > 0.0)
                     .map(|y| counts[y] * dp * (ph[y] - pf[y]) / p[y].max(PROBABILITY_FLOOR))
                     .sum()
+            } else if m <= 1 && self.is_logistic_one_shot(g) {
+                // Closed form (MODEL.md §5): P(ratified) = ω/(1 + ω) with ω = W(e^k),
+                // k = (1 − μ)/s − 1, so d log P(ratified)/dk = P(failed)² and
+                // d log P(failed)/dk = −P(ratified)·P(failed); at the corner x* = 0,
+                // P(ratified) = G(0).
+                let [pr, _, pf] = p;
+                let (mu, s) = (q[0], q[1]);
+                let (d_ratified, d_failed) = if paths[0].map_or(0.0, |p| p.offers[0]) > 0.0 {
+                    let dk = if m == 0 { -1.0 / s } else { -(1.0 - mu) / s };
+                    (pf * pf * dk, -pr * pf * dk)
+                } else {
+                    // z = −μ/s: dz/dμ = −1/s, dz/d log s = μ/s; d log G/dz = 1 − G, d log S/dz = −G.
+                    let dz = if m == 0 { -1.0 / s } else { mu / s };
+                    (pf * dz, -pr * dz)
+                };
+                counts[0] * d_ratified + counts[2] * d_failed
             } else {
                 let shifted = |h: f64| {
                     let mut r = q;

@@ -8,7 +8,7 @@ fn problem_for(mix: ProtocolMix, mixed_proposer: bool, discrete: bool) -> (twole
     let mut sim = Simulation::new(400, mix, 11);
     sim.mixed_proposer = mixed_proposer;
     sim.discrete_covariates = discrete;
-    sim.free_scale = matches!(mix, ProtocolMix::Renegotiation);
+    sim.free_scale = matches!(mix, ProtocolMix::Renegotiation | ProtocolMix::OneShot);
     sim.generate().expect("simulation")
 }
 
