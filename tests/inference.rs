@@ -1,0 +1,296 @@
+//! The bootstrap, its shards and the intervals, on simulated data with known truth.
+//!
+//! * a run gives the same draws on 1 and 2 threads, and 4 shards merged (through their files)
+//!   give exactly the files of one run;
+//! * the cluster bootstrap resamples whole clusters;
+//! * bootstrap SEs agree with the analytic SEs on a large sample (within 25%);
+//! * Wald and bootstrap-percentile 95% intervals cover the truth in a small Monte Carlo (the
+//!   larger Monte Carlo is `#[ignore]`d: `cargo test --test inference -- --ignored`).
+
+use std::path::Path;
+use twolevel::data::Dataset;
+use twolevel::estimate::Estimates;
+use twolevel::inference::bootstrap::{self, BootstrapResults, BootstrapSettings, Shard};
+use twolevel::likelihood::Model;
+use twolevel::spec::{BootstrapKind, SpecFile};
+use twolevel::synthetic::{ProtocolMix, Simulation};
+use twolevel::workflow::Project;
+
+fn one_shot(n: usize, seed: u64) -> (Project, Vec<f64>) {
+    Simulation::new(n, ProtocolMix::OneShot, seed)
+        .generate()
+        .expect("simulation")
+}
+
+/// The simulated project with a cluster column `g` (`clusters` clusters, rows assigned in turn).
+fn with_clusters(project: &Project, clusters: usize) -> Project {
+    let text = project
+        .spec
+        .text
+        .replace("id = \"episode\"\n", "id = \"episode\"\ncluster = \"g\"\n");
+    let spec = SpecFile::parse(&text, Path::new("synthetic.toml")).unwrap();
+    let csv = String::from_utf8(project.data.bytes.clone()).unwrap();
+    let mut out = String::new();
+    for (i, line) in csv.lines().enumerate() {
+        if i == 0 {
+            out.push_str(&format!("{line},g\n"));
+        } else {
+            out.push_str(&format!("{line},c{}\n", (i - 1) % clusters));
+        }
+    }
+    let data = Dataset::from_bytes(&spec, Path::new("synthetic.csv"), out.into_bytes()).unwrap();
+    Project { spec, data }
+}
+
+fn fit(project: &Project) -> (Model, Estimates) {
+    let model = project.model().unwrap();
+    let est = project.fit(&model).unwrap();
+    assert!(est.converged, "the point fit converges");
+    (model, est)
+}
+
+fn run(
+    project: &Project,
+    model: &Model,
+    est: &Estimates,
+    settings: &BootstrapSettings,
+    shard: Option<Shard>,
+    threads: usize,
+) -> BootstrapResults {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    pool.install(|| bootstrap::run(project, model, est, settings, shard, &|| {}))
+        .unwrap()
+}
+
+#[test]
+fn shards_merge_bit_for_bit_and_threads_do_not_matter() {
+    let (project, _) = Simulation::new(300, ProtocolMix::Renegotiation, 11)
+        .generate()
+        .unwrap();
+    let (model, est) = fit(&project);
+    let settings = BootstrapSettings {
+        replicates: 10,
+        kind: BootstrapKind::Nonparametric,
+        seed: 42,
+    };
+    let single = run(&project, &model, &est, &settings, None, 2);
+    let serial = run(&project, &model, &est, &settings, None, 1);
+    assert_eq!(single, serial, "1 and 2 threads give the same draws");
+    assert_eq!(single.draws.len(), 10);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let full_dir = tmp.path().join("full");
+    bootstrap::save(&full_dir, &single).unwrap();
+    // Shards in a scrambled order, each on its own folder and thread count.
+    let mut parts = Vec::new();
+    for (k, i) in [3usize, 1, 4, 2].into_iter().enumerate() {
+        let shard = Shard { index: i, count: 4 };
+        let r = run(&project, &model, &est, &settings, Some(shard), 1 + k % 2);
+        assert_eq!(r.draws.len(), shard.range(10).len());
+        assert!(r.summary.is_none(), "a shard has no summary");
+        let dir = tmp.path().join(format!("shard{i}"));
+        bootstrap::save(&dir, &r).unwrap();
+        parts.push(bootstrap::load(&dir).unwrap().unwrap());
+    }
+    let merged = bootstrap::merge(&model, parts.clone()).unwrap();
+    assert_eq!(merged, single);
+    let merged_dir = tmp.path().join("merged");
+    bootstrap::save(&merged_dir, &merged).unwrap();
+    for f in [bootstrap::DRAWS_FILE, bootstrap::META_FILE] {
+        let a = std::fs::read(full_dir.join(f)).unwrap();
+        let b = std::fs::read(merged_dir.join(f)).unwrap();
+        assert!(a == b, "{f} differs between one run and 4 merged shards");
+    }
+    // The saved draws read back to the same bits.
+    assert_eq!(bootstrap::load(&full_dir).unwrap().unwrap(), single);
+    // A missing or duplicated shard is an error that says which.
+    let e = bootstrap::merge(&model, parts[..3].to_vec())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("shard 2/4 is missing"), "{e}");
+    let mut dup = parts.clone();
+    dup.push(parts[0].clone());
+    let e = bootstrap::merge(&model, dup).unwrap_err().to_string();
+    assert!(e.contains("given twice"), "{e}");
+}
+
+#[test]
+fn cluster_bootstrap_resamples_whole_clusters() {
+    let (base, _) = one_shot(400, 5);
+    let project = with_clusters(&base, 20);
+    let (model, est) = fit(&project);
+    let settings = BootstrapSettings {
+        replicates: 50,
+        kind: BootstrapKind::Nonparametric,
+        seed: 3,
+    };
+    let labels = project.data.cluster.clone().unwrap();
+    let mut zero = 0;
+    let mut repeated = 0;
+    for b in 0..settings.replicates {
+        let m = bootstrap::row_multiplicities(&project, &model, &est, &settings, b);
+        // Every row of a cluster has the cluster's multiplicity.
+        let mut of_cluster = std::collections::BTreeMap::new();
+        for (l, &v) in labels.iter().zip(&m) {
+            let e = of_cluster.entry(l.clone()).or_insert(v);
+            assert_eq!(
+                *e, v,
+                "replicate {b}: rows of cluster {l} have different multiplicities"
+            );
+            assert_eq!(v.fract(), 0.0);
+        }
+        // 20 clusters drawn.
+        assert_eq!(of_cluster.values().sum::<f64>(), 20.0);
+        zero += of_cluster.values().filter(|&&v| v == 0.0).count();
+        repeated += of_cluster.values().filter(|&&v| v >= 2.0).count();
+    }
+    // About (1 − 1/20)^20 ≈ 36% of clusters are left out of a replicate.
+    let share = zero as f64 / (50.0 * 20.0);
+    assert!(
+        (0.28..0.44).contains(&share),
+        "share of clusters left out: {share}"
+    );
+    assert!(repeated > 0);
+    // Without a cluster column, single episodes are resampled.
+    let (p2, _) = one_shot(400, 5);
+    let (m2, e2) = fit(&p2);
+    let m = bootstrap::row_multiplicities(&p2, &m2, &e2, &settings, 0);
+    assert_eq!(m.iter().sum::<f64>(), 400.0);
+    let r = bootstrap::run(
+        &project,
+        &model,
+        &est,
+        &BootstrapSettings {
+            replicates: 4,
+            ..settings
+        },
+        None,
+        &|| {},
+    )
+    .unwrap();
+    assert!(
+        r.meta.resampling.contains("clusters of `g` (20)"),
+        "{}",
+        r.meta.resampling
+    );
+}
+
+/// Bootstrap SE / analytic SE for each free parameter.
+fn se_ratios(
+    project: &Project,
+    kind: BootstrapKind,
+    replicates: usize,
+    analytic: impl Fn(&twolevel::estimate::ParameterEstimate) -> Option<f64>,
+) -> Vec<(String, f64)> {
+    let (model, est) = fit(project);
+    let settings = BootstrapSettings {
+        replicates,
+        kind,
+        seed: 7,
+    };
+    let r = bootstrap::run(project, &model, &est, &settings, None, &|| {}).unwrap();
+    let s = r.summary.unwrap();
+    assert!(
+        s.converged >= replicates * 95 / 100,
+        "{} of {replicates} converged",
+        s.converged
+    );
+    est.parameters
+        .iter()
+        .zip(&s.parameters)
+        .filter(|(p, _)| !p.fixed)
+        .map(|(p, b)| (p.name.clone(), b.std_error.unwrap() / analytic(p).unwrap()))
+        .collect()
+}
+
+#[test]
+fn bootstrap_ses_agree_with_analytic_ses_on_a_large_sample() {
+    let (project, _) = one_shot(4000, 21);
+    for kind in [BootstrapKind::Nonparametric, BootstrapKind::Parametric] {
+        for (name, ratio) in se_ratios(&project, kind, 120, |p| p.std_error) {
+            println!("{kind:?} bootstrap SE / Hessian SE of {name}: {ratio:.3}");
+            assert!(
+                (0.75..1.25).contains(&ratio),
+                "{kind:?}, {name}: ratio {ratio}"
+            );
+        }
+    }
+    // Cluster bootstrap against the cluster-robust sandwich.
+    let clustered = with_clusters(&project, 200);
+    for (name, ratio) in se_ratios(&clustered, BootstrapKind::Nonparametric, 120, |p| {
+        p.cluster_std_error
+    }) {
+        println!("cluster bootstrap SE / cluster-robust SE of {name}: {ratio:.3}");
+        assert!(
+            (0.75..1.25).contains(&ratio),
+            "cluster, {name}: ratio {ratio}"
+        );
+    }
+}
+
+/// Coverage of the Wald and percentile intervals over `reps` simulated samples.
+fn coverage(reps: u64, n: usize, replicates: usize) -> (f64, f64, usize) {
+    let mut wald = 0usize;
+    let mut pct = 0usize;
+    let mut total = 0usize;
+    let mut skipped = 0;
+    for r in 0..reps {
+        let (project, truth) = one_shot(n, 1000 + r);
+        let model = project.model().unwrap();
+        let est = project.fit(&model).unwrap();
+        if !est.converged
+            || est
+                .parameters
+                .iter()
+                .any(|p| !p.fixed && p.std_error.is_none())
+        {
+            skipped += 1;
+            continue;
+        }
+        let settings = BootstrapSettings {
+            replicates,
+            kind: BootstrapKind::Nonparametric,
+            seed: r,
+        };
+        let b = bootstrap::run(&project, &model, &est, &settings, None, &|| {}).unwrap();
+        let s = b.summary.unwrap();
+        for (j, p) in est.parameters.iter().enumerate() {
+            if p.fixed {
+                continue;
+            }
+            total += 1;
+            let (lo, hi) = p.wald_interval(p.std_error.unwrap());
+            wald += (lo <= truth[j] && truth[j] <= hi) as usize;
+            let (lo, hi) = s.parameters[j].interval.unwrap();
+            pct += (lo <= truth[j] && truth[j] <= hi) as usize;
+        }
+    }
+    // Samples whose point fit does not converge are left out (and counted): the intervals of
+    // a fit that reports non-convergence are not meant to be read.
+    println!("{skipped} of {reps} simulated samples did not converge and are left out");
+    assert!(
+        skipped * 10 <= reps * 3,
+        "{skipped} of {reps} simulated samples did not converge"
+    );
+    (wald as f64 / total as f64, pct as f64 / total as f64, total)
+}
+
+#[test]
+fn intervals_cover_the_truth_in_a_small_monte_carlo() {
+    let (wald, pct, total) = coverage(30, 400, 60);
+    println!("coverage over {total} parameter intervals (30 samples of 400, B = 60): Wald {wald:.3}, bootstrap percentile {pct:.3}");
+    assert!(wald >= 0.85, "Wald coverage {wald}");
+    assert!(pct >= 0.83, "percentile coverage {pct}");
+}
+
+#[test]
+#[ignore = "larger Monte Carlo (about a minute): cargo test --test inference -- --ignored --nocapture"]
+fn intervals_cover_the_truth_in_a_larger_monte_carlo() {
+    let (wald, pct, total) = coverage(200, 400, 200);
+    println!("coverage over {total} parameter intervals (200 samples of 400, B = 200): Wald {wald:.3}, bootstrap percentile {pct:.3}");
+    assert!((0.91..0.99).contains(&wald), "Wald coverage {wald}");
+    assert!((0.90..0.99).contains(&pct), "percentile coverage {pct}");
+}
