@@ -309,7 +309,7 @@ impl Model {
     }
 
     /// Is primitive `m` used by design `g` and moved by a free parameter?
-    fn active(&self, g: usize, m: usize, free: &[bool]) -> bool {
+    fn active(&self, g: usize, m: usize, free_index: &[Option<usize>]) -> bool {
         let d = &self.designs[g];
         let used = match m {
             0 | 1 => true,
@@ -319,7 +319,7 @@ impl Model {
             8 => d.protocol.poll,
             _ => false,
         };
-        used && self.loadings[m].iter().any(|&(j, _)| free[j])
+        used && self.loadings[m].iter().any(|&(j, _)| free_index[j].is_some())
     }
 
     /// `(Σ_y n_y log P_y, ∂/∂θ_internal)` for design `g` (gradient over free parameters).
@@ -346,10 +346,9 @@ impl Model {
         if !with_gradient {
             return (value, Vec::new());
         }
-        let free: Vec<bool> = free_index.iter().map(|f| f.is_some()).collect();
         let mut grad: Vec<(usize, f64)> = Vec::new();
         for m in 0..N_PRIMITIVES {
-            if !self.active(g, m, &free) {
+            if !self.active(g, m, free_index) {
                 continue;
             }
             // d ℓ_g / d (internal primitive m).

@@ -92,6 +92,15 @@ fn normal_log_cdf(z: f64) -> f64 {
     -0.5 * z * z - LN_SQRT_2PI - tail.ln()
 }
 
+/// A truncation point `c` of a threshold distribution with its standardized value and
+/// `e^{−|z_c|}`, computed once for many evaluations at the same `c`.
+#[derive(Debug, Clone, Copy)]
+pub struct Truncation {
+    c: f64,
+    zc: f64,
+    exp_neg_abs_zc: f64,
+}
+
 /// A location–scale distribution `G(t) = D((t − μ)/s)`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Threshold {
@@ -298,10 +307,22 @@ impl Threshold {
         }
     }
 
+    /// Precomputes what [`Threshold::hazard_and_slope`] needs of a fixed truncation point `c`.
+    #[inline]
+    pub fn truncation(&self, c: f64) -> Truncation {
+        let zc = (c - self.location) / self.scale;
+        Truncation {
+            c,
+            zc,
+            exp_neg_abs_zc: (-zc.abs()).exp(),
+        }
+    }
+
     /// `(g(x)/[G(x) − G(c)], d log g(x)/dx)` together: for the logistic family both come from
     /// one exponential (the last stage's first-order condition needs exactly these two).
     #[inline]
-    pub fn hazard_and_slope(&self, c: f64, x: f64) -> (f64, f64) {
+    pub fn hazard_and_slope(&self, t: &Truncation, x: f64) -> (f64, f64) {
+        let c = t.c;
         if self.family != Family::Logistic {
             return (self.truncated_hazard(c, x), self.dlog_pdf(x));
         }
@@ -310,7 +331,7 @@ impl Threshold {
         }
         let s = self.scale;
         let z = (x - self.location) / s;
-        if z.abs() > 30.0 {
+        if z.abs() > 30.0 || t.zc.abs() > 30.0 {
             return (self.truncated_hazard(c, x), self.dlog_pdf(x));
         }
         let e = z.exp();
@@ -318,13 +339,14 @@ impl Threshold {
         if c == f64::NEG_INFINITY {
             return (1.0 / (s * (1.0 + e)), slope);
         }
-        let zc = (c - self.location) / s;
+        let (zc, ec) = (t.zc, t.exp_neg_abs_zc);
         let d = z - zc;
         let q = if zc >= 0.0 {
-            let em1 = if d > 0.5 { (e * (-zc).exp()) - 1.0 } else { d.exp_m1() };
-            (1.0 + (-zc).exp()) / (s * (1.0 + 1.0 / e) * em1)
+            // ec = e^{−zc}.
+            let em1 = if d > 0.5 { e * ec - 1.0 } else { d.exp_m1() };
+            (1.0 + ec) / (s * (1.0 + 1.0 / e) * em1)
         } else {
-            let ec = zc.exp();
+            // ec = e^{zc}.
             let one_minus = if d > 0.5 { 1.0 - ec / e } else { -(-d).exp_m1() };
             (1.0 + ec) / (s * (1.0 + e) * one_minus)
         };
@@ -426,7 +448,7 @@ mod tests {
         }
         let d = Threshold::new(Family::Logistic, 0.3, 0.4);
         for (c, x) in [(f64::NEG_INFINITY, 0.2), (-0.5, 0.1), (0.2, 0.25), (0.5, 0.6), (0.6, 0.65), (0.3, 2.0)] {
-            let (q, slope) = d.hazard_and_slope(c, x);
+            let (q, slope) = d.hazard_and_slope(&d.truncation(c), x);
             assert!((q - d.truncated_hazard(c, x)).abs() <= 1e-12 * q, "c={c} x={x}");
             assert!((slope - d.dlog_pdf(x)).abs() <= 1e-12 * (1.0 + slope.abs()));
             assert!((d.mass_fast(c, x) - d.mass(c, x)).abs() <= 1e-15);

@@ -24,15 +24,15 @@
 //! Outcome probabilities follow MODEL.md §4, with `P(failed)` computed from survival functions
 //! (not as `1 − …`) so that it keeps its accuracy when it is tiny.
 
-use super::distribution::Threshold;
+use super::distribution::{Threshold, Truncation};
 use super::game::{Game, Proposer, Side, StageKind, Transition};
 use super::numeric::{brent_root, golden_max};
 use serde::Serialize;
 
 /// Grid points (uniform in `c`) of the scan of an earlier stage's objective.
-const SCAN_UNIFORM: usize = 9;
+const SCAN_UNIFORM: usize = 7;
 /// Grid points (uniform in `G(c)`) of the scan of an earlier stage's objective.
-const SCAN_QUANTILE: usize = 9;
+const SCAN_QUANTILE: usize = 7;
 /// How many local maxima of the scan are refined.
 const REFINE_CANDIDATES: usize = 3;
 /// At most this many smooth pieces of a scan cell are refined (regimes of the continuation).
@@ -437,7 +437,7 @@ impl<'a> StageSolver<'a> {
     /// `ψ(x) = (log π)'(x) + g(x)/[G(x) − G(c)]` and `ψ'(x)`, the last stage's first-order
     /// condition in log form (nonincreasing in `x`).
     #[inline]
-    fn last_stage_foc(&self, x: f64, c: f64) -> (f64, f64) {
+    fn last_stage_foc(&self, x: f64, c: &Truncation) -> (f64, f64) {
         let (f, df, _) = self.last_stage_foc_terms(x, c);
         (f, df)
     }
@@ -445,7 +445,7 @@ impl<'a> StageSolver<'a> {
     /// [`Self::last_stage_foc`] plus the size of its terms, `|(log π)'| + q`, against which a
     /// residual is judged.
     #[inline]
-    fn last_stage_foc_terms(&self, x: f64, c: f64) -> (f64, f64, f64) {
+    fn last_stage_foc_terms(&self, x: f64, c: &Truncation) -> (f64, f64, f64) {
         let (d1, d2) = self.dlog_pi(x);
         if d1.is_infinite() {
             // u(x) = 0 at the proposer's end of [0, 1], or F(1 − x) = 0: the sign says which way
@@ -479,6 +479,7 @@ impl<'a> StageSolver<'a> {
             return nobody(c.clamp(0.0, 1.0));
         }
         let lo = c.max(0.0);
+        let trunc = self.home.truncation(c);
         let hi = 1.0;
         let (x, interior) = if c == f64::NEG_INFINITY && self.lambert {
             let x = self.lambert_offer();
@@ -487,20 +488,20 @@ impl<'a> StageSolver<'a> {
             let psi_hi = if self.proposer == Side::Foreign {
                 f64::NEG_INFINITY
             } else {
-                self.last_stage_foc(hi, c).0
+                self.last_stage_foc(hi, &trunc).0
             };
             if psi_hi >= 0.0 {
                 (hi, false)
             } else {
                 let psi_lo = if lo > c {
-                    self.last_stage_foc(lo, c).0
+                    self.last_stage_foc(lo, &trunc).0
                 } else {
                     f64::INFINITY
                 };
                 if psi_lo <= 0.0 {
                     (lo, false)
                 } else {
-                    (self.newton_last_stage(c, lo, hi, hint), true)
+                    (self.newton_last_stage(&trunc, lo, hi, hint), true)
                 }
             }
         };
@@ -518,7 +519,7 @@ impl<'a> StageSolver<'a> {
         // Not at a jump of ψ (a kink of π where a uniform G_F reaches 1, or the top of a uniform
         // G): there the offer is a corner that stays put as c moves.
         let doffer = if interior && c > f64::NEG_INFINITY {
-            let (psi, dpsi_dx) = self.last_stage_foc(x, c);
+            let (psi, dpsi_dx) = self.last_stage_foc(x, &trunc);
             let smooth = psi.is_finite() && psi.abs() <= 1e-7 * self.dlog_pi(x).0.abs().max(1.0);
             let dpsi_dc = self.home.truncated_hazard(c, x) * self.home.pdf(c) / mass;
             if smooth && dpsi_dx < 0.0 && dpsi_dx.is_finite() && dpsi_dc.is_finite() {
@@ -568,7 +569,7 @@ impl<'a> StageSolver<'a> {
 
     /// Safeguarded Newton on the last stage's first-order condition, bracketed by `[lo, hi]`
     /// with `ψ(lo) > 0 > ψ(hi)`.
-    fn newton_last_stage(&self, c: f64, mut a: f64, mut b: f64, hint: Option<f64>) -> f64 {
+    fn newton_last_stage(&self, c: &Truncation, mut a: f64, mut b: f64, hint: Option<f64>) -> f64 {
         let mut x = match hint {
             Some(h) if h > a && h < b => h,
             _ => 0.5 * (a + b),
@@ -598,6 +599,11 @@ impl<'a> StageSolver<'a> {
             };
             if converged {
                 return if newton_step { next } else { x };
+            }
+            // In the quadratic regime a step this small leaves an error of order step²/scale,
+            // far below rounding: take it and stop.
+            if newton_step && (next - x).abs() <= 1e-9 * self.home.scale.min(1.0) {
+                return next;
             }
             let tol = 2.0 * f64::EPSILON * next.abs().max(1e-300);
             if (newton_step && (next - x).abs() <= tol) || b - a <= tol {
@@ -791,15 +797,21 @@ impl<'a> StageSolver<'a> {
         let grid = &mut grid[..n_grid];
         grid.sort_by(f64::total_cmp);
         let mut scanned = [None; SCAN_UNIFORM + SCAN_QUANTILE];
-        let mut hint = None;
+        // Warm start: extrapolate the next stage's offer linearly from the last two points.
+        let mut previous: [Option<(f64, f64)>; 2] = [None, None];
         for (i, &g) in grid.iter().enumerate() {
             if i > 0 && (g - grid[i - 1]).abs() <= 1e-14 * (1.0 + g.abs()) {
                 scanned[i] = None;
                 continue;
             }
+            let hint = match previous {
+                [Some((c1, x1)), Some((c0, x0))] if c1 > c0 => Some(x1 + (x1 - x0) / (c1 - c0) * (g - c1)),
+                [Some((_, x1)), _] => Some(x1),
+                _ => None,
+            };
             scanned[i] = self.stage_value(k, c, g, hint);
             if let Some((_, _, next)) = scanned[i] {
-                hint = Some(next.offer);
+                previous = [Some((g, next.offer)), previous[0]];
             }
         }
         let scanned = &scanned[..n_grid];
