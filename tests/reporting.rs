@@ -1,0 +1,399 @@
+//! The reporting commands end to end, through the `twolevel` binary on simulated data written
+//! to a temporary folder:
+//!
+//! * `fit --bootstrap B` = 4 × `fit --bootstrap B --shard I/4` + `merge`, file for file and
+//!   byte for byte (tables, saved results and figures), with shards on 1 and 2 threads;
+//! * `report` regenerates the same files from the saved results without refitting;
+//! * a second `fit` into the same folder says which files it replaces;
+//! * figures are written as PNG and SVG, are not empty, and carry their text;
+//! * LaTeX tables compile with `pdflatex` when it is installed, else their structure is checked;
+//! * `compare` puts several specs and the reduced form side by side with the Vuong test.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use twolevel::synthetic::{ProtocolMix, Simulation};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_twolevel"))
+}
+
+/// Runs the binary; panics with its output when it fails. Returns stdout and stderr.
+fn run(args: &[&str]) -> (String, String) {
+    let out = bin().args(args).output().expect("run twolevel");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "twolevel {args:?} failed:\n{stdout}\n{stderr}"
+    );
+    (stdout, stderr)
+}
+
+/// Writes a simulated project (spec + data) into `dir`; returns the spec path.
+fn write_project(
+    dir: &Path,
+    name: &str,
+    n: usize,
+    protocols: ProtocolMix,
+    edit: impl Fn(String) -> String,
+) -> PathBuf {
+    let (project, _) = Simulation::new(n, protocols, 5).generate().unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("synthetic.csv"), &project.data.bytes).unwrap();
+    let spec = dir.join(format!("{name}.toml"));
+    std::fs::write(&spec, edit(project.spec.text.clone())).unwrap();
+    spec
+}
+
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn one_run_equals_four_merged_shards_and_report_regenerates_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = write_project(tmp.path(), "reneg", 150, ProtocolMix::Renegotiation, |t| t);
+    let full = tmp.path().join("full");
+    let (stdout, _) = run(&[
+        "fit",
+        s(&spec),
+        "--bootstrap",
+        "8",
+        "--out",
+        s(&full),
+        "--group",
+        "protocol",
+    ]);
+    assert!(stdout.contains("Vuong z"), "{stdout}");
+    let mut shard_dirs = Vec::new();
+    for i in 1..=4 {
+        let d = tmp.path().join(format!("shard{i}"));
+        let threads = if i % 2 == 0 { "1" } else { "2" };
+        run(&[
+            "--threads",
+            threads,
+            "fit",
+            s(&spec),
+            "--bootstrap",
+            "8",
+            "--shard",
+            &format!("{i}/4"),
+            "--out",
+            s(&d),
+        ]);
+        let f = files(&d);
+        assert_eq!(
+            f.keys().cloned().collect::<Vec<_>>(),
+            ["bootstrap.csv", "bootstrap.json", "estimates.json"]
+        );
+        shard_dirs.push(d);
+    }
+    let merged = tmp.path().join("merged");
+    let mut args = vec!["merge"];
+    // Any order of the shard folders.
+    for d in shard_dirs.iter().rev() {
+        args.push(s(d));
+    }
+    args.extend(["--out", s(&merged), "--group", "protocol"]);
+    run(&args);
+    let a = files(&full);
+    let b = files(&merged);
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (name, bytes) in &a {
+        assert!(
+            *bytes == b[name],
+            "{name} differs between one run and 4 merged shards"
+        );
+    }
+    let csv = String::from_utf8(a["bootstrap.csv"].clone()).unwrap();
+    assert!(
+        csv.starts_with(
+            "replicate,converged,loglik,home:const,home:x,home:scale,rho,delta_ratifier,"
+        ),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), 9);
+
+    // `report` rewrites the same files from the saved results.
+    let (_, stderr) = run(&["report", s(&spec), "--out", s(&full), "--group", "protocol"]);
+    assert!(stderr.contains("no refit"), "{stderr}");
+    let again = files(&full);
+    for (name, bytes) in &a {
+        assert!(*bytes == again[name], "`report` changed {name}");
+    }
+    // A second fit into the folder says what it replaces.
+    let (_, stderr) = run(&["fit", s(&spec), "--out", s(&full), "--group", "protocol"]);
+    assert!(
+        stderr.contains("note: replacing the earlier report") && stderr.contains("bootstrap.csv"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("removed files of the earlier report")
+            && !full.join("bootstrap.csv").exists(),
+        "{stderr}"
+    );
+    // An incomplete set of shards is refused.
+    let out = bin()
+        .args([
+            "merge",
+            s(&shard_dirs[0]),
+            s(&shard_dirs[1]),
+            "--out",
+            s(&tmp.path().join("bad")),
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is missing"));
+}
+
+fn png_ok(path: &Path) {
+    let bytes = std::fs::read(path).unwrap_or_else(|_| panic!("{} is written", path.display()));
+    assert!(
+        bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "{} is a PNG",
+        path.display()
+    );
+    assert!(
+        bytes.len() > 10_000,
+        "{} has content ({} bytes)",
+        path.display(),
+        bytes.len()
+    );
+}
+
+fn svg_text(path: &Path) -> String {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|_| panic!("{} is written", path.display()));
+    assert!(
+        text.starts_with("<svg") && text.trim_end().ends_with("</svg>"),
+        "{}",
+        path.display()
+    );
+    text
+}
+
+#[test]
+fn figures_and_tables_are_written_with_their_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = write_project(tmp.path(), "reneg", 200, ProtocolMix::Renegotiation, |t| t);
+    let out = tmp.path().join("report");
+    run(&[
+        "fit",
+        s(&spec),
+        "--bootstrap",
+        "6",
+        "--bootstrap-kind",
+        "parametric",
+        "--out",
+        s(&out),
+        "--stars",
+    ]);
+    for stem in [
+        "shares",
+        "calibration",
+        "statics_x",
+        "profile_rho",
+        "bootstrap_distributions",
+    ] {
+        png_ok(&out.join(format!("{stem}.png")));
+        svg_text(&out.join(format!("{stem}.svg")));
+    }
+    // Text is drawn: the SVGs carry titles, axis labels with units and parameter names.
+    let expect = [
+        (
+            "shares",
+            vec![
+                "Observed and predicted outcome shares by protocol",
+                "share of episodes",
+                "ratified",
+                "[vote, renegotiation]",
+            ],
+        ),
+        (
+            "calibration",
+            vec!["observed frequency", "predicted probability"],
+        ),
+        (
+            "statics_x",
+            vec![
+                "home:x",
+                "predicted probability",
+                "data units",
+                "bootstrap percentile",
+            ],
+        ),
+        (
+            "profile_rho",
+            vec![
+                "rho (ρ, probability of renegotiation after a rejection)",
+                "profile log-likelihood",
+            ],
+        ),
+        (
+            "bootstrap_distributions",
+            vec![
+                "rho (ρ",
+                "home:const (home threshold location μ, share of the surplus)",
+                "replicates",
+            ],
+        ),
+    ];
+    for (stem, words) in expect {
+        let text = svg_text(&out.join(format!("{stem}.svg")));
+        assert!(text.contains("<text"), "{stem}.svg has text elements");
+        for w in words {
+            let escaped = w
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;");
+            assert!(
+                text.contains(w) || text.contains(&escaped),
+                "{stem}.svg shows `{w}`"
+            );
+        }
+    }
+    // Tables: the SE kind is stated; bootstrap columns are present.
+    let md = std::fs::read_to_string(out.join("estimates.md")).unwrap();
+    assert!(
+        md.contains("Std. error (Hessian)")
+            && md.contains("Bootstrap SE")
+            && md.contains("95% percentile interval"),
+        "{md}"
+    );
+    assert!(md.contains("parametric bootstrap"), "{md}");
+    let csv = std::fs::read_to_string(out.join("estimates.csv")).unwrap();
+    assert!(csv
+        .lines()
+        .next()
+        .unwrap()
+        .ends_with("bootstrap_std_error,bootstrap_ci_low,bootstrap_ci_high"));
+    let cmp = std::fs::read_to_string(out.join("comparison.md")).unwrap();
+    assert!(
+        cmp.contains("reduced form (MNL)") && cmp.contains("Vuong z vs reduced form"),
+        "{cmp}"
+    );
+    for tex in ["estimates.tex", "comparison.tex"] {
+        check_latex(&out.join(tex));
+    }
+}
+
+/// Compiles a LaTeX table with pdflatex when available; otherwise checks its structure.
+fn check_latex(path: &Path) {
+    let tex = std::fs::read_to_string(path).unwrap();
+    // Structure: one table, one tabular, booktabs rules, every row with as many cells as
+    // columns, no unescaped specials outside math.
+    assert_eq!(tex.matches("\\begin{table}").count(), 1);
+    assert_eq!(tex.matches("\\end{table}").count(), 1);
+    assert!(tex.contains("\\toprule") && tex.contains("\\midrule") && tex.contains("\\bottomrule"));
+    let spec_start = tex.find("\\begin{tabular}{").unwrap() + "\\begin{tabular}{".len();
+    let columns = tex[spec_start..].split('}').next().unwrap().len();
+    let body_start = tex.find("\\toprule").unwrap();
+    let body_end = tex.find("\\bottomrule").unwrap();
+    for line in tex[body_start..body_end]
+        .lines()
+        .filter(|l| l.ends_with("\\\\"))
+    {
+        assert_eq!(
+            line.matches('&').count() - line.matches("\\&").count(),
+            columns - 1,
+            "row `{line}` of {}",
+            path.display()
+        );
+        let unescaped_underscore = line
+            .match_indices('_')
+            .any(|(i, _)| i == 0 || &line[i - 1..i] != "\\");
+        assert!(!unescaped_underscore, "unescaped _ in `{line}`");
+    }
+    let engine = ["pdflatex", "lualatex", "xelatex"].into_iter().find(|e| {
+        Command::new(e)
+            .arg("--version")
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    });
+    let Some(engine) = engine else {
+        println!(
+            "no TeX engine installed: checked the structure of {} only",
+            path.display()
+        );
+        return;
+    };
+    let dir = path.parent().unwrap();
+    let doc = dir.join(format!(
+        "doc_{}",
+        path.file_name().unwrap().to_string_lossy()
+    ));
+    let package = if engine == "pdflatex" {
+        "\\usepackage[utf8]{inputenc}\\usepackage{newunicodechar}\\newunicodechar{ρ}{$\\rho$}\\newunicodechar{δ}{$\\delta$}\\newunicodechar{−}{$-$}\\newunicodechar{±}{$\\pm$}\\newunicodechar{—}{---}"
+    } else {
+        ""
+    };
+    std::fs::write(&doc, format!("\\documentclass{{article}}\n{package}\n\\usepackage{{booktabs}}\n\\begin{{document}}\n\\input{{{}}}\n\\end{{document}}\n", path.file_name().unwrap().to_string_lossy())).unwrap();
+    let out = Command::new(engine)
+        .args(["-interaction=nonstopmode", "-halt-on-error"])
+        .arg(doc.file_name().unwrap())
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{engine} fails on {}:\n{}",
+        path.display(),
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn compare_puts_specs_and_the_reduced_form_side_by_side() {
+    let tmp = tempfile::tempdir().unwrap();
+    let free = write_project(
+        tmp.path(),
+        "free_rho",
+        200,
+        ProtocolMix::Renegotiation,
+        |t| t,
+    );
+    let fixed = write_project(
+        tmp.path(),
+        "fixed_rho",
+        200,
+        ProtocolMix::Renegotiation,
+        |t| t.replace("rho = \"free\"", "rho = 0.5"),
+    );
+    let out = tmp.path().join("cmp");
+    let (stdout, _) = run(&["compare", s(&free), s(&fixed), "--out", s(&out), "--stars"]);
+    assert!(
+        stdout.contains("(1) free_rho")
+            && stdout.contains("(2) fixed_rho")
+            && stdout.contains("(3) reduced form (MNL)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Vuong z vs reduced form"), "{stdout}");
+    for f in ["comparison.md", "comparison.tex", "comparison.csv"] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    let csv = std::fs::read_to_string(out.join("comparison.csv")).unwrap();
+    assert!(
+        csv.contains("free_rho,structural,rho,")
+            && csv.contains("reduced form (MNL),reduced_form,failed:const,"),
+        "{csv}"
+    );
+    assert!(csv.contains("free_rho,structural,vuong_z,"), "{csv}");
+    check_latex(&out.join("comparison.tex"));
+}
