@@ -27,7 +27,6 @@ use crate::spec::BootstrapKind;
 use crate::workflow::{draw_outcome, Project};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
 use std::collections::HashMap;
@@ -336,36 +335,33 @@ pub fn run(
     let range = shard
         .map(|s| s.range(settings.replicates))
         .unwrap_or(0..settings.replicates);
-    let draws: Vec<Draw> = range
-        .into_par_iter()
-        .map(|b| {
-            let (outcomes, weights) =
-                resampler.sample(project, model, replicate_seed(settings.seed, b));
-            let draw = match fit(
-                model,
-                &project.data,
-                &outcomes,
-                &weights,
-                &options,
-                Some(&estimates.internal),
-            ) {
-                Ok(e) => Draw {
-                    replicate: b,
-                    converged: e.converged && e.values().iter().all(|v| v.is_finite()),
-                    loglik: e.loglik,
-                    values: e.values(),
-                },
-                Err(_) => Draw {
-                    replicate: b,
-                    converged: false,
-                    loglik: f64::NAN,
-                    values: vec![f64::NAN; n_par],
-                },
-            };
-            progress();
-            draw
-        })
-        .collect();
+    let draws: Vec<Draw> = super::map_independent(range, |b| {
+        let (outcomes, weights) =
+            resampler.sample(project, model, replicate_seed(settings.seed, b));
+        let draw = match fit(
+            model,
+            &project.data,
+            &outcomes,
+            &weights,
+            &options,
+            Some(&estimates.internal),
+        ) {
+            Ok(e) => Draw {
+                replicate: b,
+                converged: e.converged && e.values().iter().all(|v| v.is_finite()),
+                loglik: e.loglik,
+                values: e.values(),
+            },
+            Err(_) => Draw {
+                replicate: b,
+                converged: false,
+                loglik: f64::NAN,
+                values: vec![f64::NAN; n_par],
+            },
+        };
+        progress();
+        draw
+    });
     let mut meta = BootstrapMeta {
         settings: *settings,
         resampling,

@@ -25,6 +25,52 @@ pub mod comparison;
 pub mod profile;
 pub mod vuong;
 
+/// Maps `f` over `range` with one worker per thread of the current rayon pool, each running
+/// its items one after another inside a single-thread rayon pool of its own, and returns the
+/// results in index order.
+///
+/// Bootstrap replicates and profile points are independent fits whose likelihood evaluations
+/// are themselves parallel over designs: running whole fits side by side, each with sequential
+/// evaluations, avoids the fine-grained work stealing of nested parallelism. Results do not
+/// depend on the number of threads (each item is computed the same way on any worker).
+pub fn map_independent<T: Send>(
+    range: std::ops::Range<usize>,
+    f: impl Fn(usize) -> T + Sync,
+) -> Vec<T> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let workers = rayon::current_num_threads().clamp(1, range.len().max(1));
+    let next = AtomicUsize::new(range.start);
+    let mut results: Vec<(usize, T)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let (next, f, end) = (&next, &f, range.end);
+                scope.spawn(move || {
+                    let pool = rayon::ThreadPoolBuilder::new()
+                        .num_threads(1)
+                        .use_current_thread()
+                        .build()
+                        .expect("a single-thread pool");
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= end {
+                            break;
+                        }
+                        out.push((i, pool.install(|| f(i))));
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a worker panicked"))
+            .collect()
+    });
+    results.sort_by_key(|r| r.0);
+    results.into_iter().map(|r| r.1).collect()
+}
+
 /// The sample quantile of sorted values with linear interpolation between order statistics
 /// (R's default, type 7). `None` for an empty slice.
 pub fn quantile_sorted(sorted: &[f64], q: f64) -> Option<f64> {

@@ -40,7 +40,7 @@ pub struct Vuong {
 impl Vuong {
     /// Which model the (uncorrected) test favours at the 5% level: 1, 2, or `None`.
     pub fn favours(&self) -> Option<u8> {
-        if !(self.p_value < 0.05) {
+        if self.p_value.is_nan() || self.p_value >= 0.05 {
             None
         } else if self.statistic > 0.0 {
             Some(1)

@@ -429,7 +429,7 @@ pub fn comparative_statics(
         let values = &data.covariates[c];
         let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        if !(hi > lo) {
+        if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
             continue;
         }
         let x: Vec<f64> = (0..41).map(|i| lo + (hi - lo) * i as f64 / 40.0).collect();
@@ -955,8 +955,11 @@ impl Figure for ProfileFigure<'_> {
     }
 }
 
+/// One panel of the bootstrap figure: axis label, estimate, draws, percentile interval.
+type Panel = (String, f64, Vec<f64>, Option<(f64, f64)>);
+
 struct BootstrapFigure<'a> {
-    panels: Vec<(String, f64, Vec<f64>, Option<(f64, f64)>)>,
+    panels: Vec<Panel>,
     caption: &'a str,
 }
 
@@ -1131,7 +1134,7 @@ pub fn write_all(dir: &Path, inputs: &FigureInputs) -> Result<Vec<PathBuf>> {
 
     if let Some(b) = bootstrap.filter(|b| b.summary.is_some()) {
         let summary = b.summary.as_ref().expect("checked");
-        let panels: Vec<(String, f64, Vec<f64>, Option<(f64, f64)>)> = model
+        let panels: Vec<Panel> = model
             .space
             .free()
             .into_iter()
