@@ -1,8 +1,8 @@
 //! Profile log-likelihoods of the structural scalars (`home:scale`, `foreign:scale`, `rho`,
 //! `delta_ratifier`, `delta_proposer`, `poll_weight`) that are free: at each value on a grid
 //! the parameter is held fixed and the others are re-estimated (warm-started from the
-//! estimate). Grid points are independent, so they run in parallel with results that do not
-//! depend on the number of threads.
+//! estimate). Grid points are independent fits, run side by side
+//! ([`super::map_independent`]) with results that do not depend on the number of threads.
 //!
 //! Grids: for a scalar in (0, 1), 0.005, 0.025, …, 0.975, 0.995 and the estimate; for a scale,
 //! the estimate times `e^{−1.2} … e^{1.2}`. The 95% profile-likelihood interval is where the
@@ -14,7 +14,6 @@ use crate::estimate::{fit, Estimates, FitOptions};
 use crate::likelihood::Model;
 use crate::params::{Role, Transform};
 use crate::workflow::Project;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// `χ²₁(0.95) / 2`.
@@ -100,32 +99,30 @@ pub fn profiles(
         let mut warm = estimates.internal.clone();
         warm.remove(k);
         let values = grid(par.transform, estimate, points);
-        let pts: Vec<ProfilePoint> = values
-            .par_iter()
-            .map(|&v| {
-                let mut m = model.clone();
-                m.space.parameters[j].fixed = Some(v);
-                match fit(
-                    &m,
-                    &project.data,
-                    &project.data.outcome,
-                    &project.data.weight,
-                    &options,
-                    Some(&warm),
-                ) {
-                    Ok(e) => ProfilePoint {
-                        value: v,
-                        loglik: e.loglik,
-                        converged: e.converged,
-                    },
-                    Err(_) => ProfilePoint {
-                        value: v,
-                        loglik: f64::NAN,
-                        converged: false,
-                    },
-                }
-            })
-            .collect();
+        let pts: Vec<ProfilePoint> = super::map_independent(0..values.len(), |i| {
+            let v = values[i];
+            let mut m = model.clone();
+            m.space.parameters[j].fixed = Some(v);
+            match fit(
+                &m,
+                &project.data,
+                &project.data.outcome,
+                &project.data.weight,
+                &options,
+                Some(&warm),
+            ) {
+                Ok(e) => ProfilePoint {
+                    value: v,
+                    loglik: e.loglik,
+                    converged: e.converged,
+                },
+                Err(_) => ProfilePoint {
+                    value: v,
+                    loglik: f64::NAN,
+                    converged: false,
+                },
+            }
+        });
         let max_loglik = pts
             .iter()
             .filter(|p| p.loglik.is_finite())
