@@ -601,8 +601,13 @@ impl<'a> StageSolver<'a> {
                 return if newton_step { next } else { x };
             }
             // In the quadratic regime a step this small leaves an error of order step²/scale,
-            // far below rounding: take it and stop.
-            if newton_step && (next - x).abs() <= 1e-9 * self.home.scale.min(1.0) {
+            // far below rounding: take it and stop. (Only next to a root: near the pole of
+            // (log π)' at the proposer's end of [0, 1], e.g. from a warm start there, Newton's
+            // steps are tiny too while ψ is huge.)
+            if newton_step
+                && f.abs() <= 1e-6 * size
+                && (next - x).abs() <= 1e-9 * self.home.scale.min(1.0)
+            {
                 return next;
             }
             let tol = 2.0 * f64::EPSILON * next.abs().max(1e-300);
@@ -796,6 +801,18 @@ impl<'a> StageSolver<'a> {
         }
         let grid = &mut grid[..n_grid];
         grid.sort_by(f64::total_cmp);
+        // Drop near-duplicates (a point uniform in c and one uniform in G(c) can coincide up to
+        // rounding, e.g. for a uniform G): a peak's neighbours must be distinct points, or its
+        // refinement bracket is one-sided and misses a maximum on the other side.
+        let mut distinct = 0;
+        for i in 0..grid.len() {
+            if distinct == 0 || grid[i] - grid[distinct - 1] > 1e-9 * (1.0 + grid[i].abs()) {
+                grid[distinct] = grid[i];
+                distinct += 1;
+            }
+        }
+        let n_grid = distinct;
+        let grid = &grid[..n_grid];
         let mut scanned = [None; SCAN_UNIFORM + SCAN_QUANTILE];
         // Warm start: extrapolate the next stage's offer linearly from the last two points.
         let mut previous: [Option<(f64, f64)>; 2] = [None, None];
