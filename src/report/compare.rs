@@ -357,12 +357,7 @@ pub fn latex(c: &Comparison, stars: bool) -> String {
     let notes: Vec<String> = c
         .notes(stars)
         .iter()
-        .map(|n| {
-            latex_escape(n)
-                .replace('`', "")
-                .replace('−', "$-$")
-                .replace('*', "$^{*}$")
-        })
+        .map(|n| latex_escape(n).replace('*', "$^{*}$"))
         .collect();
     s.push_str(&notes.join(" "));
     s.push_str("\n\\end{table}\n");

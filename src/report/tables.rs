@@ -221,14 +221,39 @@ pub fn markdown(report: &FitReport, options: &TableOptions, bootstrap: Option<&B
     s
 }
 
-/// Escapes LaTeX special characters.
+/// Escapes LaTeX special characters and writes the non-ASCII symbols of captions in LaTeX, so
+/// that tables compile with pdflatex without extra packages.
 pub fn latex_escape(text: &str) -> String {
-    text.replace('\\', "\\textbackslash{}")
+    let escaped = text
+        .replace('\\', "\\textbackslash{}")
         .replace('_', "\\_")
         .replace('%', "\\%")
         .replace('&', "\\&")
         .replace('#', "\\#")
-        .replace('$', "\\$")
+        .replace('$', "\\$");
+    let mut out = String::with_capacity(escaped.len());
+    for c in escaped.chars() {
+        match c {
+            'ρ' => out.push_str("$\\rho$"),
+            'δ' => out.push_str("$\\delta$"),
+            'μ' => out.push_str("$\\mu$"),
+            'χ' => out.push_str("$\\chi$"),
+            '²' => out.push_str("$^2$"),
+            '₁' => out.push_str("$_1$"),
+            '−' => out.push_str("$-$"),
+            '±' => out.push_str("$\\pm$"),
+            '×' => out.push_str("$\\times$"),
+            '≤' => out.push_str("$\\le$"),
+            '≥' => out.push_str("$\\ge$"),
+            '—' => out.push_str("---"),
+            '–' => out.push_str("--"),
+            '…' => out.push_str("\\ldots{}"),
+            '`' => {}
+            c if c.is_ascii() => out.push(c),
+            _ => out.push('?'),
+        }
+    }
+    out
 }
 
 /// The estimates table in LaTeX (booktabs; needs `\usepackage{booktabs}`), ready for `\input`.
