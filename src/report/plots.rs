@@ -977,8 +977,13 @@ impl Figure for BootstrapFigure<'_> {
             let mut sorted = values.clone();
             sorted.sort_by(f64::total_cmp);
             let q = |p: f64| quantile_sorted(&sorted, p).unwrap_or(*estimate);
-            let mut lo = q(0.005).min(*estimate);
-            let mut hi = q(0.995).max(*estimate);
+            // Trim only when a few draws run far off: the full range is more than three
+            // times the range of the central 98%.
+            let (min, max) = (q(0.0), q(1.0));
+            let (c_lo, c_hi) = (q(0.01), q(0.99));
+            let trim = max - min > 3.0 * (c_hi - c_lo);
+            let mut lo = if trim { c_lo } else { min }.min(*estimate);
+            let mut hi = if trim { c_hi } else { max }.max(*estimate);
             if let Some((a, b)) = interval {
                 lo = lo.min(*a);
                 hi = hi.max(*b);
@@ -999,7 +1004,7 @@ impl Figure for BootstrapFigure<'_> {
                     counts[(((v - lo) / width) as usize).min(bins - 1)] += 1;
                 }
             }
-            let top = *counts.iter().max().unwrap_or(&1) as f64 * 1.1 + 1.0;
+            let top = (*counts.iter().max().unwrap_or(&1) as f64 * 1.1).ceil() as i32 + 1;
             let mut builder = ChartBuilder::on(area);
             if outside > 0 {
                 builder.caption(
@@ -1011,7 +1016,7 @@ impl Figure for BootstrapFigure<'_> {
                 .margin(10)
                 .x_label_area_size(55)
                 .y_label_area_size(55)
-                .build_cartesian_2d(lo - 0.02 * (hi - lo)..hi + 0.02 * (hi - lo), 0.0..top)
+                .build_cartesian_2d(lo - 0.02 * (hi - lo)..hi + 0.02 * (hi - lo), 0..top)
                 .map_err(err)?;
             chart
                 .configure_mesh()
@@ -1019,7 +1024,7 @@ impl Figure for BootstrapFigure<'_> {
                 .x_desc(label.as_str())
                 .y_desc("replicates")
                 .x_labels(5)
-                .y_label_formatter(&|v| format!("{v:.0}"))
+                .y_labels(6)
                 .label_style(font(12))
                 .axis_desc_style(font(13))
                 .draw()
@@ -1027,12 +1032,12 @@ impl Figure for BootstrapFigure<'_> {
             chart
                 .draw_series(counts.iter().enumerate().map(|(b, &c)| {
                     let x0 = lo + b as f64 * width;
-                    Rectangle::new([(x0, 0.0), (x0 + width, c as f64)], blue.mix(0.6).filled())
+                    Rectangle::new([(x0, 0), (x0 + width, c as i32)], blue.mix(0.6).filled())
                 }))
                 .map_err(err)?;
             chart
                 .draw_series([PathElement::new(
-                    vec![(*estimate, 0.0), (*estimate, top)],
+                    vec![(*estimate, 0), (*estimate, top)],
                     BLACK.stroke_width(2),
                 )])
                 .map_err(err)?;
@@ -1040,7 +1045,7 @@ impl Figure for BootstrapFigure<'_> {
                 for x in [*a, *b] {
                     chart
                         .draw_series(DashedLineSeries::new(
-                            vec![(x, 0.0), (x, top)],
+                            vec![(x, 0), (x, top)],
                             6,
                             4,
                             red.stroke_width(2),
