@@ -217,8 +217,8 @@ pub fn optimize(
     let outcome: std::result::Result<(DVector<f64>, u64, TerminationStatus), argmin::core::Error> =
         match optimizer {
             Optimizer::Lbfgs => LBFGS::new(MoreThuenteLineSearch::new(), 10)
-                .with_tolerance_grad(1e-9)
-                .and_then(|s| s.with_tolerance_cost(1e-13))
+                .with_tolerance_grad(1e-8)
+                .and_then(|s| s.with_tolerance_cost(1e-12))
                 .and_then(|solver| {
                     Executor::new(problem.clone(), solver)
                         .configure(|s| s.param(x0.clone()).max_iters(max_iters))
@@ -364,10 +364,12 @@ fn scaled_gradient_norm(problem: &Likelihood, x: &[f64]) -> f64 {
 /// few times while the gradient is not small, then take Newton steps with the observed
 /// information while it is positive definite and they raise the likelihood.
 fn polish(problem: &Likelihood, mut x: Vec<f64>, result: &mut StartResult, optimizer: Optimizer, max_iters: u64) -> Vec<f64> {
-    const GOOD: f64 = 1e-7;
-    for _ in 0..4 {
+    // Below this max-norm of the gradient of ℓ/Σw the optimum is found to well within its
+    // standard error; polishing further only costs evaluations.
+    const GOOD: f64 = 1e-6;
+    for _ in 0..2 {
         if scaled_gradient_norm(problem, &x) <= GOOD {
-            break;
+            return x;
         }
         let (y, r) = optimize(problem, &x, optimizer, max_iters);
         if r.loglik >= result.loglik {
@@ -380,9 +382,9 @@ fn polish(problem: &Likelihood, mut x: Vec<f64>, result: &mut StartResult, optim
             break;
         }
     }
-    for _ in 0..20 {
+    for _ in 0..5 {
         let (value, grad) = problem.evaluate(&x, true);
-        if grad.iter().map(|d| (d / problem.total_weight()).abs()).fold(0.0, f64::max) <= 1e-10 {
+        if grad.iter().map(|d| (d / problem.total_weight()).abs()).fold(0.0, f64::max) <= GOOD {
             break;
         }
         let info = observed_information(problem, &x);
