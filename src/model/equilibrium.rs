@@ -723,13 +723,44 @@ impl<'a> StageSolver<'a> {
         if !(b > a) {
             return None;
         }
-        let (sa, offer_a) = self.stage_slope(k, c, a, None);
-        let (sb, _) = self.stage_slope(k, c, b, Some(offer_a));
-        if !(sa > 0.0 && sb < 0.0) {
-            return None;
+        // Secant iterations from the old optimum (the root moves by about the size of the
+        // perturbation, so three or four steps reach rounding level); they must stay inside
+        // [a, b] and end with a residual at rounding level, else the bracketed solve runs.
+        let (mut x0, mut x1) = (around, around + 1e-3 * delta);
+        let (mut s0, offer) = self.stage_slope(k, c, x0, None);
+        let mut hint = Some(offer);
+        let (mut s1, offer) = self.stage_slope(k, c, x1, hint);
+        hint = Some(offer);
+        let scale = s0.abs().max(s1.abs());
+        let mut found = None;
+        for _ in 0..6 {
+            if !(s1.is_finite() && s0.is_finite()) || s1 == s0 {
+                break;
+            }
+            let x2 = x1 - s1 * (x1 - x0) / (s1 - s0);
+            if !(x2 > a && x2 < b) {
+                break;
+            }
+            let (s2, offer) = self.stage_slope(k, c, x2, hint);
+            hint = Some(offer);
+            (x0, s0, x1, s1) = (x1, s1, x2, s2);
+            if (x1 - x0).abs() <= 1e-15 * (1.0 + x1.abs()) || s1.abs() <= 1e-13 * scale.max(1e-300) {
+                found = Some(x1);
+                break;
+            }
         }
-        let cand = self.slope_root(k, c, a, b, sa, sb, Some(offer_a));
-        let (value, offer, next) = self.stage_value(k, c, cand, Some(offer_a))?;
+        let cand = match found {
+            Some(x) => x,
+            None => {
+                let (sa, offer_a) = self.stage_slope(k, c, a, hint);
+                let (sb, _) = self.stage_slope(k, c, b, Some(offer_a));
+                if !(sa > 0.0 && sb < 0.0) {
+                    return None;
+                }
+                self.slope_root(k, c, a, b, sa, sb, Some(offer_a))
+            }
+        };
+        let (value, offer, next) = self.stage_value(k, c, cand, hint)?;
         let _ = next;
         Some(Reply {
             offer: offer.clamp(0.0, 1.0),
