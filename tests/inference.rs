@@ -8,6 +8,7 @@
 //!   larger Monte Carlo is `#[ignore]`d: `cargo test --test inference -- --ignored`).
 
 use std::path::Path;
+use std::time::Instant;
 use twolevel::data::Dataset;
 use twolevel::estimate::Estimates;
 use twolevel::inference::bootstrap::{self, BootstrapResults, BootstrapSettings, Shard};
@@ -293,4 +294,68 @@ fn intervals_cover_the_truth_in_a_larger_monte_carlo() {
     println!("coverage over {total} parameter intervals (200 samples of 400, B = 200): Wald {wald:.3}, bootstrap percentile {pct:.3}");
     assert!((0.91..0.99).contains(&wald), "Wald coverage {wald}");
     assert!((0.90..0.99).contains(&pct), "percentile coverage {pct}");
+}
+
+/// Bootstrap throughput (replicates per second) on the default EU example and on simulated
+/// samples of 10^4 episodes (every episode its own design), on 1 and 2 threads; the draws must
+/// be identical on both. Defaults: B = 200 (EU), 100 (`[vote]`), 4 (`[vote, renegotiation]`).
+#[test]
+#[ignore = "timing: cargo test --test inference bootstrap_speed -- --ignored --nocapture"]
+fn bootstrap_speed() {
+    // TWOLEVEL_SPEED_B="B_EU,B_ONESHOT,B_RENEGOTIATION" overrides the numbers of replicates.
+    let args: Vec<usize> = std::env::var("TWOLEVEL_SPEED_B")
+        .map(|v| {
+            v.split(',')
+                .map(|a| a.trim().parse().expect("a number of replicates"))
+                .collect()
+        })
+        .unwrap_or_default();
+    let b = |i: usize, default: usize| args.get(i).copied().unwrap_or(default);
+    println!("| sample | episodes | B | threads | seconds | replicates/s | not converged |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    measure_speed(
+        "EU example (cluster bootstrap)",
+        &Project::default_example().expect("example"),
+        b(0, 200),
+    );
+    let (one_shot, _) = Simulation::new(10_000, ProtocolMix::OneShot, 7)
+        .generate()
+        .expect("simulation");
+    measure_speed("simulated [vote]", &one_shot, b(1, 100));
+    let (reneg, _) = Simulation::new(10_000, ProtocolMix::Renegotiation, 7)
+        .generate()
+        .expect("simulation");
+    measure_speed("simulated [vote, renegotiation]", &reneg, b(2, 4));
+}
+
+fn measure_speed(label: &str, project: &Project, replicates: usize) {
+    let model = project.model().expect("model");
+    let estimates = project.fit(&model).expect("fit");
+    let settings = BootstrapSettings {
+        replicates,
+        kind: BootstrapKind::Nonparametric,
+        seed: 1,
+    };
+    let mut first = None;
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        let start = Instant::now();
+        let r = pool
+            .install(|| bootstrap::run(project, &model, &estimates, &settings, None, &|| {}))
+            .expect("bootstrap");
+        let secs = start.elapsed().as_secs_f64();
+        let failed = r.draws.iter().filter(|d| !d.converged).count();
+        println!(
+            "| {label} | {} | {replicates} | {threads} | {secs:.2} | {:.2} | {failed} |",
+            project.data.len(),
+            replicates as f64 / secs
+        );
+        match &first {
+            None => first = Some(r),
+            Some(f) => assert_eq!(f.draws, r.draws, "1 and 2 threads give the same draws"),
+        }
+    }
 }
