@@ -1,4 +1,4 @@
-//! Loading and checking episode data (CSV, read with polars).
+//! Loading and checking episode data (CSV, read with the `csv` crate).
 //!
 //! A dataset has one row per ratification episode: the outcome (`ratified | renegotiated |
 //! failed`), the protocol flags (0/1 columns or constants from the spec), covariates, and
@@ -10,11 +10,9 @@
 
 use crate::error::{Error, Result};
 use crate::spec::{ColumnOrFlag, SpecFile};
-use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
-use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 /// An episode's observed outcome.
@@ -112,7 +110,18 @@ impl Dataset {
     /// Loads the data a spec names, reading the file from disk.
     pub fn load(spec: &SpecFile) -> Result<Dataset> {
         let path = spec.data_path();
-        let bytes = std::fs::read(&path).map_err(|e| Error::io("read", &path, e))?;
+        let bytes = std::fs::read(&path).map_err(|e| {
+            Error::data(
+                &path,
+                None,
+                None,
+                format!(
+                    "cannot read the file ({e}); check `[data] path = {:?}` in `{}` (relative to the spec file's folder)",
+                    spec.spec.data.path.display().to_string(),
+                    spec.path.display()
+                ),
+            )
+        })?;
         Dataset::from_bytes(spec, &path, bytes)
     }
 
@@ -127,35 +136,65 @@ impl Dataset {
         if std::str::from_utf8(&bytes).is_err() {
             return Err(err(None, None, "the file is not UTF-8 text; save it as UTF-8 CSV".into()));
         }
-        let frame = CsvReadOptions::default()
-            .with_has_header(true)
-            .with_infer_schema_length(Some(0))
-            .into_reader_with_file_handle(Cursor::new(bytes.as_slice()))
-            .finish()
-            .map_err(|e| err(None, None, format!("not a readable CSV file ({e}); check the delimiter (comma), quoting and that every row has as many fields as the header")))?;
-        if frame.height() == 0 {
-            return Err(err(None, None, "the file has a header but no data rows".into()));
-        }
-        let names: Vec<String> = frame
-            .get_column_names()
+        // Read with the `csv` crate, as `workflow::simulate_csv` writes the rows back, so both
+        // see the same records: blank lines skipped, `\n`, `\r\n` or `\r` line ends, a UTF-8
+        // BOM dropped, and every row as many fields as the header.
+        let mut reader = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
+        let csv_error = |e: csv::Error| match e.kind() {
+            csv::ErrorKind::UnequalLengths {
+                pos,
+                expected_len,
+                len,
+            } => err(
+                pos.as_ref().map(|p| p.record() as usize),
+                None,
+                format!(
+                    "the row has {len} fields but the header has {expected_len}{}; give every row one field per header column (quote fields that contain commas)",
+                    pos.as_ref().map(|p| format!(" (line {})", p.line())).unwrap_or_default()
+                ),
+            ),
+            _ => err(
+                e.position().map(|p| p.record() as usize),
+                None,
+                format!("not a readable CSV file ({e}); check the delimiter (comma) and quoting"),
+            ),
+        };
+        let names: Vec<String> = reader
+            .headers()
+            .map_err(csv_error)?
             .iter()
-            .map(|s| s.to_string())
+            .map(str::to_string)
             .collect();
-        let mut text_columns = BTreeMap::new();
-        for name in &names {
-            let column = frame
-                .column(name)
-                .and_then(|c| c.cast(&DataType::String))
-                .map_err(|e| err(None, Some(name), format!("cannot read the column ({e})")))?;
-            let values: Vec<String> = column
-                .str()
-                .map_err(|e| err(None, Some(name), format!("cannot read the column ({e})")))?
-                .iter()
-                .map(|v| v.unwrap_or("").to_string())
-                .collect();
-            text_columns.insert(name.clone(), values);
+        for (k, name) in names.iter().enumerate() {
+            if let Some(first) = names[..k].iter().position(|m| m == name) {
+                return Err(err(
+                    None,
+                    Some(name),
+                    format!(
+                        "the header has two columns called `{name}` (columns {} and {}); rename or drop one",
+                        first + 1,
+                        k + 1
+                    ),
+                ));
+            }
         }
-        let n = frame.height();
+        let mut columns: Vec<Vec<String>> = vec![Vec::new(); names.len()];
+        for record in reader.records() {
+            let record = record.map_err(csv_error)?;
+            for (column, field) in columns.iter_mut().zip(record.iter()) {
+                column.push(field.to_string());
+            }
+        }
+        let n = columns.first().map_or(0, Vec::len);
+        if n == 0 {
+            return Err(err(
+                None,
+                None,
+                "the file has a header but no data rows".into(),
+            ));
+        }
+        let text_columns: BTreeMap<String, Vec<String>> =
+            names.iter().cloned().zip(columns).collect();
         let s = &spec.spec;
         let column = |name: &str, role: &str| -> Result<&Vec<String>> {
             text_columns.get(name).ok_or_else(|| {
@@ -163,8 +202,13 @@ impl Dataset {
                     None,
                     Some(name),
                     format!(
-                        "the spec names `{name}` as {role}, but the file has no such column (it has: {}); fix the spec or the file",
-                        names.join(", ")
+                        "the spec names `{name}` as {role}, but the file has no such column (it has: {}){}; fix the spec or the file",
+                        names.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "),
+                        names
+                            .iter()
+                            .find(|c| c.trim().eq_ignore_ascii_case(name.trim()))
+                            .map(|c| format!("; `{c}` differs only in case or spaces"))
+                            .unwrap_or_default()
                     ),
                 )
             })
@@ -172,14 +216,16 @@ impl Dataset {
 
         // Outcome.
         let mut outcome = Vec::with_capacity(n);
-        for (i, label) in column(&s.data.outcome, "the outcome")?.iter().enumerate() {
+        for (i, label) in column(&s.data.outcome, "`[data] outcome`")?.iter().enumerate() {
             outcome.push(Outcome::parse(label).ok_or_else(|| {
                 err(
                     Some(i + 1),
                     Some(&s.data.outcome),
-                    format!(
-                        "unknown outcome `{label}`; use one of ratified, renegotiated, failed"
-                    ),
+                    if label.trim().is_empty() {
+                        "the outcome is empty; use one of ratified, renegotiated, failed (or drop the row)".to_string()
+                    } else {
+                        format!("unknown outcome `{label}`; use one of ratified, renegotiated, failed")
+                    },
                 )
             })?);
         }
@@ -188,7 +234,7 @@ impl Dataset {
         let weight = match &s.data.weight {
             None => vec![1.0; n],
             Some(name) => {
-                let w = numeric(column(name, "the weight")?, name, path)?;
+                let w = numeric(column(name, "`[data] weight`")?, name, path)?;
                 if let Some(i) = w.iter().position(|&v| v <= 0.0) {
                     return Err(err(Some(i + 1), Some(name), format!("weight {} is not positive; weights must be > 0 (drop the row instead)", w[i])));
                 }
@@ -197,12 +243,12 @@ impl Dataset {
         };
         let id = match &s.data.id {
             None => None,
-            Some(name) => Some(column(name, "the id")?.clone()),
+            Some(name) => Some(column(name, "`[data] id`")?.clone()),
         };
         let cluster = match &s.data.cluster {
             None => None,
             Some(name) => {
-                let c = column(name, "the cluster")?.clone();
+                let c = column(name, "`[data] cluster`")?.clone();
                 if let Some(i) = c.iter().position(|v| v.trim().is_empty()) {
                     return Err(err(Some(i + 1), Some(name), "empty cluster label; every row needs a cluster".into()));
                 }
@@ -237,19 +283,24 @@ impl Dataset {
         let foreign_constraint = flag(&s.protocol.foreign_constraint, "foreign_constraint")?;
 
         // Covariates named anywhere in the spec.
-        let mut wanted: Vec<&String> = s.home.location.iter().collect();
+        let mut wanted: Vec<(&String, &str)> = s
+            .home
+            .location
+            .iter()
+            .map(|c| (c, "a covariate of `[home] location`"))
+            .collect();
         if let Some(f) = &s.foreign {
-            wanted.extend(f.location.iter());
+            wanted.extend(f.location.iter().map(|c| (c, "a covariate of `[foreign] location`")));
         }
         if let Some(p) = &s.proposer {
-            wanted.extend(p.index.iter());
+            wanted.extend(p.index.iter().map(|c| (c, "a covariate of `[proposer] index`")));
         }
         let mut covariates = BTreeMap::new();
-        for name in wanted {
+        for (name, role) in wanted {
             if name == "const" || covariates.contains_key(name) {
                 continue;
             }
-            let values = column(name, "a covariate")?;
+            let values = column(name, role)?;
             covariates.insert(name.clone(), numeric(values, name, path)?);
         }
 

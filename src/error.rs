@@ -73,6 +73,10 @@ impl Error {
                 "check the path; paths in a spec are relative to the spec file".to_string()
             }
             std::io::ErrorKind::PermissionDenied => "check the file's permissions".to_string(),
+            std::io::ErrorKind::InvalidData => {
+                "the file is not UTF-8 text; save it as UTF-8".to_string()
+            }
+            std::io::ErrorKind::IsADirectory => "this is a folder; give a file".to_string(),
             _ => "check that the path exists and is accessible".to_string(),
         };
         Error::Io {

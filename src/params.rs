@@ -229,7 +229,7 @@ impl ParameterSpace {
         for name in values.keys() {
             if self.index(name).is_none() {
                 return Err(err(format!(
-                    "unknown parameter `{name}`; this spec's parameters are: {}",
+                    "unknown parameter `{name}`; fix the name or remove it (this spec's parameters are: {})",
                     self.names().join(", ")
                 )));
             }

@@ -403,7 +403,10 @@ impl SpecFile {
             path: path.to_path_buf(),
             message: format!(
                 "{}\n  hint: see the spec reference in README.md (section \"Spec file\")",
-                e.to_string().trim_end()
+                e.to_string()
+                    .trim_end()
+                    .replace("expected usize", "expected a whole number ≥ 0")
+                    .replace("expected u64", "expected a whole number ≥ 0")
             ),
         })?;
         let file = SpecFile {
@@ -482,6 +485,35 @@ impl SpecFile {
         }
         if s.estimation.max_iters == 0 {
             return Err(self.error("`[estimation] max_iters = 0`: use at least 1"));
+        }
+        let space = crate::params::ParameterSpace::from_spec(self);
+        for (name, &v) in &s.estimation.start {
+            let key = format!("`[estimation] start` \"{name}\" = {v}");
+            let Some(p) = space.index(name).map(|i| &space.parameters[i]) else {
+                return Err(self.error(format!(
+                    "{key}: unknown parameter; this spec's parameters are: {}",
+                    space.names().join(", ")
+                )));
+            };
+            if let Some(fixed) = p.fixed {
+                return Err(self.error(format!(
+                    "{key}: `{name}` is fixed at {fixed} by the spec, so it has no starting value; remove it from `start` or make it \"free\""
+                )));
+            }
+            let inside = match p.transform {
+                crate::params::Transform::Logit => v > 0.0 && v < 1.0,
+                _ => space.check_value(p, v).is_ok(),
+            };
+            if !inside {
+                return Err(self.error(format!(
+                    "{key}: a start must lie inside the parameter's domain ({}); the optimizer cannot start on its edge",
+                    match p.transform {
+                        crate::params::Transform::Identity => "a finite number",
+                        crate::params::Transform::Log => "a positive number",
+                        crate::params::Transform::Logit => "strictly between 0 and 1",
+                    }
+                )));
+            }
         }
         Ok(())
     }

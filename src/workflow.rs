@@ -121,11 +121,16 @@ pub struct FitReport {
 /// Reads natural-scale parameter values from a JSON file: either an object `{name: value}` or
 /// an `estimates.json` (its `parameters` list).
 pub fn read_params(path: &Path, model: &Model) -> Result<Vec<f64>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
     let err = |message: String| Error::Params {
         path: path.to_path_buf(),
         message,
     };
+    let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::InvalidData => {
+            err("the file is not UTF-8 text; save it as UTF-8 JSON".into())
+        }
+        _ => err(format!("cannot read the file ({e}); check the --params path")),
+    })?;
     let value: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| err(format!("not valid JSON ({e}); write an object like {{\"home:const\": 0.4, \"rho\": 0.5}} or pass an estimates.json")))?;
     let mut map = BTreeMap::new();
@@ -138,7 +143,11 @@ pub fn read_params(path: &Path, model: &Model) -> Result<Vec<f64>> {
         }
     } else {
         for (name, v) in object {
-            let v = v.as_f64().ok_or_else(|| err(format!("`{name}` is not a number")))?;
+            let v = v.as_f64().ok_or_else(|| {
+                err(format!(
+                    "`{name}` is {v}, not a number; give each parameter a JSON number on the natural scale, e.g. \"{name}\": 0.5"
+                ))
+            })?;
             map.insert(name.clone(), v);
         }
     }
