@@ -7,6 +7,7 @@
 //! | a covariate that perfectly separates ratified from other outcomes | warning: its coefficient's estimate runs to infinity |
 //! | a free scalar that no row's protocol uses (`rho` without renegotiable rows, `poll_weight` without polls, `foreign:*` without foreign constraints) | error: the data carry no information about it |
 //! | `home:scale` free in one-shot, one-sided, foreign-proposer data | error: only `(1 − μ)/s` is identified (MODEL.md §6) |
+//! | `poll_weight` free when every row has a poll (one-sided, foreign proposer, no renegotiation) | error: `w_poll` mixes with the location |
 //!
 //! After the fit, [`boundary_warnings`] flags estimates at the edge of their domain.
 
@@ -113,6 +114,12 @@ pub fn before_fit(file: &SpecFile, data: &Dataset, model: &Model) -> Result<Vec<
             "`home:scale` is free, but in one-shot, one-sided games with a foreign proposer only (1 − μ)/s is identified (MODEL.md §6); fix the scale (e.g. scale = 0.1), as a probit fixes its variance".into(),
         ));
     }
+    let all_poll = data.poll.iter().all(|&b| b);
+    if free(&Role::PollWeight) && all_poll && !any_renegotiation && !any_foreign && spec.protocol.proposer == ProposerSpec::Foreign {
+        return Err(stop(
+            "`poll_weight` is free but every row has a poll (and none a renegotiation stage or a foreign constraint): with polls only, P(ratified) mixes w_poll with the location, so the data cannot tell them apart; add episodes without a poll or fix it in `[parameters]` (e.g. poll_weight = 0.5)".into(),
+        ));
+    }
     Ok(warnings)
 }
 
@@ -156,6 +163,26 @@ fn separation(x: &[f64], outcome: &[Outcome]) -> Option<String> {
                 return Some(format!("= {} (its {end} value) in {} rows, all {kind}", g.0, g.2));
             }
         }
+    }
+    // (Quasi-)complete separation on a covariate with many values: a cut-off splits ratified
+    // from the other episodes (ties allowed at the cut-off).
+    let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
+    for (&v, &y) in x.iter().zip(outcome) {
+        let k = usize::from(y == Outcome::Ratified);
+        lo[k] = lo[k].min(v);
+        hi[k] = hi[k].max(v);
+    }
+    if hi[0] <= lo[1] {
+        return Some(format!(
+            "perfectly predicts ratification (every episode with a value ≥ {} is ratified, every one with a value ≤ {} is not)",
+            lo[1], hi[0]
+        ));
+    }
+    if hi[1] <= lo[0] {
+        return Some(format!(
+            "perfectly predicts ratification (every episode with a value ≤ {} is ratified, every one with a value ≥ {} is not)",
+            hi[1], lo[0]
+        ));
     }
     None
 }
