@@ -1,6 +1,6 @@
 //! Fits several specs and their reduced-form benchmarks for a model comparison table
 //! (`twolevel compare`): one column per spec, then one multinomial-logit column per distinct
-//! (data, `[home] location`) combination, and the Vuong test of each structural model against
+//! (data, outcome, renegotiation availability, `[home] location`) combination, and the Vuong test of each structural model against
 //! the benchmark fitted to the same data.
 
 use crate::error::Result;
@@ -36,10 +36,15 @@ pub fn compare_projects(
             se_kind,
             estimates,
         };
+        // Specs share a benchmark column when the logit is the same: same data, outcome
+        // column, renegotiation availability and covariates.
+        let s = &project.spec.spec;
         let key = format!(
-            "{}|{}",
+            "{}|{}|{:?}|{}",
             project.data.hash(),
-            project.spec.spec.home.location.join(",")
+            s.data.outcome,
+            s.protocol.renegotiation,
+            s.home.location.join(",")
         );
         let rf = fit_reduced_form(project)?;
         let vuong = structural_vs_reduced(project, &model, &report.estimates, &rf)?;
