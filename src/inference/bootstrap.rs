@@ -174,9 +174,10 @@ impl BootstrapResults {
                 format!("all {} converged", sum.converged)
             }
             Some(sum) => format!(
-                "{} converged, {} did not and are excluded",
+                "{} converged, {} did not ({}excluded)",
                 sum.converged,
-                sum.failed_replicates.len()
+                sum.failed_replicates.len(),
+                if sum.failed_replicates.len() == 1 { "it is " } else { "they are " }
             ),
             None => "shard only".into(),
         };
