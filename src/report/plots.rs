@@ -632,7 +632,7 @@ impl Figure for SharesFigure<'_> {
                 .map_err(err)?;
             chart
                 .configure_mesh()
-                .light_line_style(RGBColor(238, 238, 238))
+                .light_line_style(WHITE)
                 .disable_y_mesh()
                 .x_labels(6)
                 .y_labels(n.max(2))
@@ -724,7 +724,7 @@ impl Figure for CalibrationFigure<'_> {
             .map_err(err)?;
         chart
             .configure_mesh()
-            .light_line_style(RGBColor(238, 238, 238))
+            .light_line_style(WHITE)
             .x_desc("predicted probability P_i(y) (bin mean, all episode × outcome pairs)")
             .y_desc("observed frequency of y")
             .label_style(font(14))
@@ -796,7 +796,7 @@ impl Figure for StaticsFigure<'_> {
             .map_err(err)?;
         chart
             .configure_mesh()
-            .light_line_style(RGBColor(238, 238, 238))
+            .light_line_style(WHITE)
             .x_desc(format!(
                 "{} (covariate, data units); other covariates at their means, protocol {}",
                 s.covariate,
@@ -895,7 +895,7 @@ impl Figure for ProfileFigure<'_> {
             .map_err(err)?;
         chart
             .configure_mesh()
-            .light_line_style(RGBColor(238, 238, 238))
+            .light_line_style(WHITE)
             .x_desc(self.label.as_str())
             .y_desc("profile log-likelihood")
             .label_style(font(14))
@@ -1020,7 +1020,7 @@ impl Figure for BootstrapFigure<'_> {
                 .map_err(err)?;
             chart
                 .configure_mesh()
-                .light_line_style(RGBColor(238, 238, 238))
+                .light_line_style(WHITE)
                 .x_desc(label.as_str())
                 .y_desc("replicates")
                 .x_labels(5)
