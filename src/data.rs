@@ -89,6 +89,10 @@ pub struct Dataset {
     pub foreign_constraint: Vec<bool>,
     /// Every column as text (for grouping and for scenario filters).
     pub text_columns: BTreeMap<String, Vec<String>>,
+    /// For each data row, its 0-based row in the file (rows dropped by `[data] keep` skipped).
+    pub source_rows: Vec<usize>,
+    /// SHA-256 of the whole file as read (before `[data] keep`).
+    pub file_sha256: String,
 }
 
 impl Dataset {
@@ -104,7 +108,7 @@ impl Dataset {
 
     /// SHA-256 of the file's bytes (recorded in reports).
     pub fn hash(&self) -> String {
-        hex(&Sha256::digest(&self.bytes))
+        self.file_sha256.clone()
     }
 
     /// Loads the data a spec names, reading the file from disk.
@@ -127,6 +131,42 @@ impl Dataset {
 
     /// Loads the data a spec names from bytes already in memory (`path` names it in messages).
     pub fn from_bytes(spec: &SpecFile, path: &Path, bytes: Vec<u8>) -> Result<Dataset> {
+        let file_sha256 = hex(&Sha256::digest(&bytes));
+        let keep = &spec.spec.data.keep;
+        if keep.is_empty() {
+            let mut data = Dataset::parse(spec, path, bytes)?;
+            data.source_rows = (0..data.len()).collect();
+            data.file_sha256 = file_sha256;
+            return Ok(data);
+        }
+        // Filter the rows first; if the file cannot even be read as CSV, let the full parser
+        // say why.
+        let Some((filtered, source_rows)) = filter_rows(path, &bytes, keep)? else {
+            return Dataset::parse(spec, path, bytes);
+        };
+        if source_rows.is_empty() {
+            return Err(Error::data(path, None, None, format!(
+                "`[data] keep` ({}) matches no row; check the values as written in the file",
+                keep.iter().map(|(c, v)| format!("{c} = {:?}", v.0)).collect::<Vec<_>>().join(", ")
+            )));
+        }
+        let remap = |e: Error| match e {
+            Error::Data { path, row: Some(r), column, message } if r >= 1 && r <= source_rows.len() => Error::Data {
+                path,
+                row: Some(source_rows[r - 1] + 1),
+                column,
+                message,
+            },
+            other => other,
+        };
+        let mut data = Dataset::parse(spec, path, filtered).map_err(remap)?;
+        data.source_rows = source_rows;
+        data.file_sha256 = file_sha256;
+        Ok(data)
+    }
+
+    /// Parses and checks the rows of a CSV file (after any `[data] keep` filter).
+    fn parse(spec: &SpecFile, path: &Path, bytes: Vec<u8>) -> Result<Dataset> {
         let err = |row: Option<usize>, column: Option<&str>, message: String| {
             Error::data(path, row, column, message)
         };
@@ -329,6 +369,8 @@ impl Dataset {
             renegotiation,
             foreign_constraint,
             text_columns,
+            source_rows: Vec::new(),
+            file_sha256: String::new(),
         };
         data.check_curated_rules(spec)?;
         Ok(data)
@@ -369,6 +411,35 @@ impl Dataset {
         }
         Ok(())
     }
+}
+
+/// Applies `[data] keep`: the CSV text of the kept rows and their 0-based rows in the file.
+/// `Ok(None)` when the file is not readable CSV (the full parser then reports why).
+#[allow(clippy::type_complexity)]
+fn filter_rows(path: &Path, bytes: &[u8], keep: &BTreeMap<String, crate::spec::KeepValues>) -> Result<Option<(Vec<u8>, Vec<usize>)>> {
+    let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
+    let Ok(headers) = reader.headers().cloned() else { return Ok(None) };
+    let mut tests = Vec::new();
+    for (column, values) in keep {
+        let Some(index) = headers.iter().position(|h| h == column) else {
+            return Err(Error::data(path, None, Some(column), format!(
+                "`[data] keep` names column `{column}`, which the file does not have (it has: {}); fix the spec",
+                headers.iter().collect::<Vec<_>>().join(", ")
+            )));
+        };
+        tests.push((index, &values.0));
+    }
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(&headers).expect("in-memory CSV");
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let Ok(record) = record else { return Ok(None) };
+        if tests.iter().all(|(index, values)| values.iter().any(|v| record.get(*index).is_some_and(|x| x.trim() == v.trim()))) {
+            writer.write_record(&record).expect("in-memory CSV");
+            rows.push(i);
+        }
+    }
+    Ok(Some((writer.into_inner().expect("in-memory CSV"), rows)))
 }
 
 /// Parses a text column as finite numbers, naming the first bad row.

@@ -9,6 +9,7 @@
 //! id = "episode"               # optional
 //! cluster = "treaty"           # optional (robust SEs, bootstrap)
 //! weight = "w"                 # optional
+//! keep = { continues = "" }    # optional: keep only rows with these column values
 //!
 //! [protocol]                   # each: a 0/1 column name, or true/false for every row
 //! poll = "poll"
@@ -159,6 +160,38 @@ pub struct DataSpec {
     pub cluster: Option<String>,
     /// Optional weight column (positive numbers).
     pub weight: Option<String>,
+    /// Optional row filter: keep only the rows whose column has the given value (or one of a
+    /// list of values), e.g. `keep = { continues = "" }` keeps each ratification chain's first
+    /// episode only. Row numbers in messages still refer to the file.
+    #[serde(default)]
+    pub keep: BTreeMap<String, KeepValues>,
+}
+
+/// The values a `[data] keep` column may take: one string or a list of strings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KeepValues(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for KeepValues {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = KeepValues;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string or a list of strings (the values of rows to keep, as written in the file)")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Self::Value, E> {
+                Ok(KeepValues(vec![v.to_string()]))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Self::Value, A::Error> {
+                let mut values = Vec::new();
+                while let Some(v) = seq.next_element::<String>()? {
+                    values.push(v);
+                }
+                Ok(KeepValues(values))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// `[protocol]`.

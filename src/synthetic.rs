@@ -182,6 +182,7 @@ impl Simulation {
             csv.push_str(&format!("{},{}\n", &line[..cut], y.label()));
         }
         data.bytes = csv.into_bytes();
+        data.file_sha256 = crate::data::hex(&<sha2::Sha256 as sha2::Digest>::digest(&data.bytes));
         data.text_columns.insert("outcome".into(), data.outcome.iter().map(|y| y.label().to_string()).collect());
         Ok((Project { spec, data }, theta))
     }

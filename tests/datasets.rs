@@ -85,3 +85,40 @@ fn the_embedded_default_is_the_shipped_eu_spec() {
     assert_eq!(embedded.spec.text, shipped.spec.text);
     assert_eq!(embedded.data.hash(), shipped.data.hash());
 }
+
+#[test]
+fn keep_drops_chain_continuations_and_keeps_file_row_numbers() {
+    let project = Project::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("estimation/eu_renegotiation.toml")).unwrap();
+    let all = rows("eu_treaty_ratifications.csv");
+    let firsts = all.iter().filter(|r| r["continues"].is_empty()).count();
+    assert_eq!(project.data.len(), firsts);
+    assert!(project.data.text_columns["continues"].iter().all(|c| c.is_empty()));
+    for (i, &source) in project.data.source_rows.iter().enumerate() {
+        assert_eq!(project.data.text_columns["episode"][i], all[source]["episode"]);
+    }
+    // A bad value in a kept row is reported at its row in the file.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("data/eu_treaty_ratifications.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    // The last kept row sits after several dropped continuation rows.
+    let last = project
+        .data
+        .source_rows
+        .iter()
+        .rev()
+        .map(|r| r + 1)
+        .find(|&line| lines[line].contains(",ratified,ratified,"))
+        .unwrap();
+    assert!(last > project.data.len(), "rows before it were dropped");
+    lines[last] = lines[last].replacen(",ratified,ratified,", ",ratifed,ratified,", 1);
+    std::fs::write(dir.path().join("data.csv"), lines.join("\n") + "\n").unwrap();
+    let spec = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("estimation/eu_renegotiation.toml"))
+        .unwrap()
+        .replace("../data/eu_treaty_ratifications.csv", "data.csv");
+    std::fs::write(dir.path().join("spec.toml"), spec).unwrap();
+    let message = match Project::load(&dir.path().join("spec.toml")) {
+        Ok(_) => panic!("the bad outcome label was not reported"),
+        Err(e) => e.to_string(),
+    };
+    assert!(message.contains(&format!("row {last}")), "{message}");
+}
