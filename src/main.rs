@@ -312,8 +312,10 @@ fn counterfactual(spec: &Path, scenarios: &Path, out: Option<PathBuf>, group: Op
     let file = ScenarioFile::read(scenarios)?;
     let dir = out.unwrap_or_else(|| project.default_report_dir());
     let model = project.model()?;
-    let (report, mut warnings) = match counterfactual::load_estimates(&project, &dir)? {
-        Some(found) => found,
+    // A fit made here is written only after the scenarios have run: bad scenarios leave
+    // nothing behind.
+    let (report, mut warnings, fitted_here) = match counterfactual::load_estimates(&project, &dir)? {
+        Some((report, warnings)) => (report, warnings, false),
         None => {
             eprintln!("no estimates.json in {}: fitting {} first…", dir.display(), project.spec.path.display());
             let report = FitReport {
@@ -321,15 +323,17 @@ fn counterfactual(spec: &Path, scenarios: &Path, out: Option<PathBuf>, group: Op
                 se_kind: SeKind::Hessian,
                 estimates: project.fit(&model)?,
             };
-            let written = twolevel::report::write_fit_report(&dir, &report, &TableOptions::default(), None)?;
-            eprintln!("wrote {}", list(&written));
-            (report, Vec::new())
+            (report, Vec::new(), true)
         }
     };
     let draws_path = dir.join("bootstrap.csv");
     let draws = if draws_path.exists() { Some(counterfactual::read_draws(&draws_path, &model.space)?) } else { None };
     let options = Options { group, draws, ..Options::default() };
     let mut result = counterfactual::run(&project, &report.estimates, &file, &options)?;
+    if fitted_here {
+        let written = twolevel::report::write_fit_report(&dir, &report, &TableOptions::default(), None)?;
+        eprintln!("wrote {}", list(&written));
+    }
     warnings.append(&mut result.warnings);
     result.warnings = warnings;
     print!("{}", twolevel::report::counterfactual_tables::text(&result));
