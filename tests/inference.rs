@@ -288,10 +288,10 @@ fn intervals_cover_the_truth_in_a_small_monte_carlo() {
 }
 
 #[test]
-#[ignore = "larger Monte Carlo (a few minutes): cargo test --test inference -- --ignored --nocapture"]
+#[ignore = "larger Monte Carlo (about six minutes on 2 cores): cargo test --test inference -- --ignored --nocapture"]
 fn intervals_cover_the_truth_in_a_larger_monte_carlo() {
-    let (wald, pct, total) = coverage(100, 400, 100);
-    println!("coverage over {total} parameter intervals (100 samples of 400, B = 100): Wald {wald:.3}, bootstrap percentile {pct:.3}");
+    let (wald, pct, total) = coverage(300, 400, 200);
+    println!("coverage over {total} parameter intervals (300 samples of 400, B = 200): Wald {wald:.3}, bootstrap percentile {pct:.3}");
     assert!((0.91..0.99).contains(&wald), "Wald coverage {wald}");
     assert!((0.90..0.99).contains(&pct), "percentile coverage {pct}");
 }
