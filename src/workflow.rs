@@ -238,7 +238,7 @@ pub fn simulate_outcomes(model: &Model, spec: &SpecFile, theta: &[f64], rows: &[
 /// drawn from the model, as CSV text with every original column.
 pub fn simulate_csv(project: &Project, model: &Model, theta: &[f64], seed: u64, n: Option<usize>) -> Result<String> {
     let n_rows = project.data.len();
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x5EED_0F_D47A);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x005E_ED0F_D47A);
     let rows: Vec<usize> = match n {
         None => (0..n_rows).collect(),
         Some(n) => (0..n).map(|_| rng.random_range(0..n_rows)).collect(),

@@ -15,6 +15,9 @@
 //!
 //! The number of cases is `TWOLEVEL_PROPTEST_CASES` (default 256).
 
+// `!(a > b)` is deliberate: it is true when either side is NaN.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
 use twolevel::model::{

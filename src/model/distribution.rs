@@ -12,6 +12,9 @@
 //! far tails (locations ±50 with scales down to 1e-4) neither underflow nor lose the
 //! accuracy that the first-order conditions need.
 
+// `!(a > b)` is deliberate throughout: it is true when either side is NaN.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
 use serde::{Deserialize, Serialize};
 use std::f64::consts::{LN_2, PI};
 

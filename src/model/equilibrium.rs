@@ -24,6 +24,9 @@
 //! Outcome probabilities follow MODEL.md §4, with `P(failed)` computed from survival functions
 //! (not as `1 − …`) so that it keeps its accuracy when it is tiny.
 
+// `!(a > b)` is deliberate throughout: it is true when either side is NaN.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
 use super::distribution::{Threshold, Truncation};
 use super::game::{Game, Proposer, Side, StageKind, Transition};
 use super::numeric::{brent_root, golden_max};
@@ -697,6 +700,7 @@ impl<'a> StageSolver<'a> {
 
     /// Root of the stage-`k` slope on `[a, b]` (slope positive at `a`, negative at `b`), with
     /// the next stage warm-started from the latest evaluation.
+    #[allow(clippy::too_many_arguments)]
     fn slope_root(&self, k: usize, c: f64, a: f64, b: f64, sa: f64, sb: f64, hint: Option<f64>) -> f64 {
         let tol = 1e-14 * (1.0 + a.abs()) * self.home.scale.min(1.0);
         let mut last_offer = hint;
@@ -981,7 +985,7 @@ impl<'a> StageSolver<'a> {
             Some((mid, right, s_mid, slope(right)))
         } else if s_mid < 0.0 && mid > left {
             Some((left, mid, slope(left), s_mid))
-        } else if s_mid == 0.0 && self.stage_value(k, c, mid, hint).map_or(false, |v| v.0 > 0.0) {
+        } else if s_mid == 0.0 && self.stage_value(k, c, mid, hint).is_some_and(|v| v.0 > 0.0) {
             return Some((mid, true));
         } else {
             // A flat stretch where the proposer gets nothing (e.g. π = 0 on the whole scan, a
