@@ -26,7 +26,11 @@ pub struct FitArgs {
     pub bootstrap_seed: Option<u64>,
     pub shard: Option<String>,
     pub group: Option<String>,
+    pub resume: bool,
 }
+
+/// The checkpoint of an unfinished bootstrap in a report (or shard) folder.
+pub const CHECKPOINT_FILE: &str = ".bootstrap.checkpoint";
 
 fn names(paths: &[PathBuf]) -> String {
     paths
@@ -68,6 +72,13 @@ fn finish(dir: &Path, before: &[PathBuf], written: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
+/// Removes a finished run's checkpoint (its draws are in bootstrap.csv now).
+fn remove_checkpoint(path: &Path) {
+    if path.exists() {
+        let _ = std::fs::remove_file(path);
+    }
+}
+
 /// Runs the bootstrap with a progress bar (drawn only when stderr is a terminal) and reports
 /// the rate.
 fn run_bootstrap(
@@ -76,6 +87,7 @@ fn run_bootstrap(
     estimates: &Estimates,
     settings: &BootstrapSettings,
     shard: Option<Shard>,
+    checkpoint: (&Path, bool),
 ) -> Result<BootstrapResults> {
     let count = shard
         .map(|s| s.range(settings.replicates).len())
@@ -89,7 +101,15 @@ fn run_bootstrap(
         .progress_chars("=> "),
     );
     let start = Instant::now();
-    let results = bootstrap::run(project, model, estimates, settings, shard, &|| bar.inc(1))?;
+    let results = bootstrap::run_with_checkpoint(
+        project,
+        model,
+        estimates,
+        settings,
+        shard,
+        &|| bar.inc(1),
+        Some(checkpoint),
+    )?;
     bar.finish_and_clear();
     let secs = start.elapsed().as_secs_f64();
     let failed = results.draws.iter().filter(|d| !d.converged).count();
@@ -160,13 +180,23 @@ pub fn fit(a: FitArgs) -> Result<()> {
         se_kind: a.se_kind,
         estimates,
     };
+    let checkpoint = dir.join(CHECKPOINT_FILE);
     let boot = if settings.replicates > 0 {
+        if checkpoint.exists() && !a.resume {
+            eprintln!(
+                "note: {} holds an unfinished bootstrap; starting afresh (use --resume to continue it)",
+                checkpoint.display()
+            );
+        } else if a.resume && !checkpoint.exists() {
+            eprintln!("note: --resume: no unfinished bootstrap in {}; starting afresh", dir.display());
+        }
         Some(run_bootstrap(
             &project,
             &model,
             &report.estimates,
             &settings,
             shard,
+            (&checkpoint, a.resume),
         )?)
     } else {
         None
@@ -187,6 +217,7 @@ pub fn fit(a: FitArgs) -> Result<()> {
             range.end,
             settings.replicates
         );
+        remove_checkpoint(&checkpoint);
         return finish(&dir, &before, &written);
     }
     let options = TableOptions {
@@ -209,6 +240,7 @@ pub fn fit(a: FitArgs) -> Result<()> {
             group: a.group.unwrap_or_else(|| default_group(&project)),
         },
     )?;
+    remove_checkpoint(&checkpoint);
     finish(&dir, &before, &written)
 }
 

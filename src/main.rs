@@ -68,6 +68,11 @@ enum Command {
         /// when the data have it, else `protocol`).
         #[arg(long)]
         group: Option<String>,
+        /// Continue an interrupted bootstrap (Ctrl-C, kill, a crash) from the replicates it
+        /// had finished (DIR/.bootstrap.checkpoint); the result is exactly that of an
+        /// uninterrupted run.
+        #[arg(long)]
+        resume: bool,
     },
     /// Combine bootstrap shard folders into one report, exactly as one run would have written it.
     ///
@@ -262,6 +267,7 @@ fn run(command: Command) -> Result<()> {
             bootstrap_seed,
             shard,
             group,
+            resume,
         } => commands::fit(commands::FitArgs {
             spec,
             out,
@@ -272,6 +278,7 @@ fn run(command: Command) -> Result<()> {
             bootstrap_seed,
             shard,
             group,
+            resume,
         }),
         Command::Merge { dirs, out, spec, se, stars, group } => {
             commands::merge(&dirs, &out, spec.as_deref(), se.as_deref().map(parse_se).transpose()?, stars, group)
