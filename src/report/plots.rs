@@ -833,9 +833,34 @@ impl Figure for StaticsFigure<'_> {
                     PathElement::new(vec![(x, yy), (x + 20, yy)], color.stroke_width(3))
                 });
         }
+        // The legend goes where the curves leave the most room: the candidate box (40% of
+        // the width, 0.2 of the height) that the fewest curve points fall into.
+        let corners = [
+            (SeriesLabelPosition::UpperRight, 0.6, 0.8),
+            (SeriesLabelPosition::UpperLeft, 0.0, 0.8),
+            (SeriesLabelPosition::LowerRight, 0.6, 0.0),
+            (SeriesLabelPosition::LowerLeft, 0.0, 0.0),
+            (SeriesLabelPosition::MiddleRight, 0.6, 0.4),
+            (SeriesLabelPosition::MiddleLeft, 0.0, 0.4),
+        ];
+        let crowding = |fx: f64, fy: f64| {
+            s.x.iter()
+                .zip(&s.p)
+                .flat_map(|(x, p)| self.outcomes.iter().map(move |&y| (*x, p[y])))
+                .filter(|&(x, y)| {
+                    let u = (x - lo) / (hi - lo);
+                    (fx..fx + 0.4).contains(&u) && (fy..fy + 0.2).contains(&y)
+                })
+                .count()
+        };
+        let position = corners
+            .into_iter()
+            .min_by_key(|&(_, fx, fy)| crowding(fx, fy))
+            .map(|c| c.0)
+            .unwrap_or(SeriesLabelPosition::UpperRight);
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::MiddleRight)
+            .position(position)
             .label_font(font(14))
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
@@ -976,7 +1001,14 @@ impl Figure for BootstrapFigure<'_> {
             // interval), so that a few diverging replicates do not squash the histogram.
             let mut sorted = values.clone();
             sorted.sort_by(f64::total_cmp);
-            let q = |p: f64| quantile_sorted(&sorted, p).unwrap_or(*estimate);
+            // Order statistics (no interpolation, which would put a range end between a far-off
+            // draw and the next one).
+            let q = |p: f64| {
+                sorted
+                    .get(((sorted.len().max(1) - 1) as f64 * p).round() as usize)
+                    .copied()
+                    .unwrap_or(*estimate)
+            };
             // Trim only when a few draws run far off: the full range is more than three
             // times the range of the central 98%.
             let (min, max) = (q(0.0), q(1.0));
