@@ -25,7 +25,7 @@
 
 use crate::data::{Dataset, Outcome};
 use crate::error::{Error, Result};
-use crate::model::{solve_path, Family, Game, Path, Protocol, Scalars, Side, Threshold};
+use crate::model::{solve_path, Family, Game, Path, PathSensitivity, Protocol, Scalars, Side, Threshold};
 use crate::params::{logistic, ParameterSpace, Role};
 use crate::spec::{ProposerSpec, SpecFile};
 use argmin::core::{CostFunction, Error as ArgminError, Gradient};
@@ -347,6 +347,8 @@ impl Model {
             return (value, Vec::new());
         }
         let mut grad: Vec<(usize, f64)> = Vec::new();
+        let games = [Side::Foreign, Side::Home].map(|side| self.game(g, &q, side));
+        let sensitivities = [0, 1].map(|i| paths[i].as_ref().map(|path| PathSensitivity::new(&games[i], path)));
         for m in 0..N_PRIMITIVES {
             if !self.active(g, m, free_index) {
                 continue;
@@ -377,17 +379,28 @@ impl Model {
                 };
                 counts[0] * d_ratified + counts[2] * d_failed
             } else {
-                let shifted = |h: f64| {
+                // dP/d(internal primitive m), side by side, then mixed.
+                let shift = |t: f64| {
                     let mut r = q;
                     r[m] = match m {
-                        0 | 2 => q[m] + h,
-                        1 | 3 => q[m] * h.exp(),
-                        _ => logistic(logit(q[m]) + h),
+                        0 | 2 => q[m] + t,
+                        1 | 3 => q[m] * t.exp(),
+                        _ => logistic(logit(q[m]) + t),
                     };
-                    let shifted_paths = self.side_paths(g, &r, Some(&paths));
-                    log_lik(&mix(shifted_paths.map(|p| p.map(|p| p.probabilities)), r[4]))
+                    r
                 };
-                (shifted(FD_STEP) - shifted(-FD_STEP)) / (2.0 * FD_STEP)
+                let mut dp = [0.0; 3];
+                for (i, (side, weight)) in [(Side::Foreign, 1.0 - q[4]), (Side::Home, q[4])].into_iter().enumerate() {
+                    let Some(sensitivity) = &sensitivities[i] else { continue };
+                    let d = sensitivity.derivative(|t| self.game(g, &shift(t), side), FD_STEP);
+                    for y in 0..3 {
+                        dp[y] += weight * d[y];
+                    }
+                }
+                (0..3)
+                    .filter(|&y| counts[y] > 0.0)
+                    .map(|y| counts[y] * dp[y] / p[y].max(PROBABILITY_FLOOR))
+                    .sum()
             };
             let d = &self.designs[g];
             for &(j, loading) in &self.loadings[m] {
