@@ -30,11 +30,15 @@ struct Cli {
 enum Command {
     /// Fit a spec by maximum likelihood and write its report.
     ///
-    /// Prints the estimates table and writes estimates.json, estimates.md, estimates.tex
-    /// (booktabs) and estimates.csv into DIR (default reports/<spec file stem>/). Without SPEC,
-    /// fits the embedded default example (EU treaty ratifications with renegotiation,
-    /// estimation/eu_renegotiation.toml). An earlier report in DIR is replaced, and the
-    /// command says which files it replaces.
+    /// Prints the estimates table and writes the report into DIR (default reports/<spec file
+    /// stem>/): estimates.{json,md,tex,csv} (booktabs LaTeX), the comparison with the
+    /// reduced-form multinomial logit and its Vuong test (comparison.{md,tex,csv}), profile
+    /// log-likelihoods (profiles.json), figures (PNG and SVG: shares by group, calibration,
+    /// comparative statics, profiles, bootstrap distributions) and, with --bootstrap B, every
+    /// draw (bootstrap.csv). Without SPEC, fits the embedded default example (EU treaty
+    /// ratifications with renegotiation, estimation/eu_renegotiation.toml). An earlier report
+    /// in DIR is replaced: the command lists the files it replaces and those of the earlier
+    /// report that it removes.
     Fit {
         /// The spec file (TOML). Omit to fit the embedded EU example.
         spec: Option<PathBuf>,
