@@ -147,6 +147,13 @@ fn one_run_equals_four_merged_shards_and_report_regenerates_it() {
             && !full.join("bootstrap.csv").exists(),
         "{stderr}"
     );
+    // Without a bootstrap, the comparative statics bands come from the delta method.
+    let statics = std::fs::read_to_string(full.join("statics_x.svg")).unwrap();
+    assert!(
+        statics.contains("delta method"),
+        "statics_x.svg names its band"
+    );
+    assert!(!full.join("bootstrap_distributions.png").exists());
     // An incomplete set of shards is refused.
     let out = bin()
         .args([
