@@ -368,7 +368,7 @@ fn polish(problem: &Likelihood, mut x: Vec<f64>, result: &mut StartResult, optim
     // standard error; polishing further only costs evaluations.
     const GOOD: f64 = 1e-6;
     for _ in 0..2 {
-        if scaled_gradient_norm(problem, &x) <= GOOD {
+        if scaled_gradient_norm(problem, &x) <= GOOD || is_kink_maximum(problem, &x, result.loglik) {
             return x;
         }
         let (y, r) = optimize(problem, &x, optimizer, max_iters);
@@ -408,6 +408,19 @@ fn polish(problem: &Likelihood, mut x: Vec<f64>, result: &mut StartResult, optim
         }
     }
     x
+}
+
+/// Whether `x` is a maximum along every coordinate direction (both ways, step 1e-5 on the
+/// internal scale): the test for a maximum at a kink, where the gradient is not defined.
+fn is_kink_maximum(problem: &Likelihood, x: &[f64], value: f64) -> bool {
+    let tolerance = 1e-9 * (1.0 + value.abs());
+    (0..x.len()).all(|k| {
+        [-1e-5, 1e-5].iter().all(|&h| {
+            let mut y = x.to_vec();
+            y[k] += h;
+            problem.log_likelihood(&y) <= value + tolerance
+        })
+    })
 }
 
 /// Fits a model to outcomes with row weights. `warm` replaces the starts (bootstrap).
@@ -460,7 +473,17 @@ pub fn fit(
     let (loglik, grad) = problem.evaluate(&x, true);
     let gradient_norm = grad.iter().map(|g| (g / total_weight).abs()).fold(0.0, f64::max);
     let mut warnings = Vec::new();
-    let converged = winner.converged && loglik.is_finite() && gradient_norm < 1e-4;
+    let smooth_optimum = winner.converged && loglik.is_finite() && gradient_norm < 1e-4;
+    // Where an episode's optimal offer sits at its bound (x = 0 or 1), the probabilities have a
+    // kink in the parameters, and the maximum can be at the kink: the gradient is not small
+    // there, but every coordinate direction lowers the likelihood.
+    let kink_optimum = !smooth_optimum && loglik.is_finite() && n_free > 0 && is_kink_maximum(&problem, &x, loglik);
+    let converged = smooth_optimum || kink_optimum;
+    if kink_optimum {
+        warnings.push(format!(
+            "the maximum is at a kink of the likelihood (gradient max-norm {gradient_norm:.2e}, but a step of 1e-5 either way along every parameter lowers it): some episode's optimal offer is at its bound 0 or 1; the estimate is a maximum, but Hessian-based standard errors are approximate there — prefer the bootstrap or the profile likelihood"
+        ));
+    }
     if !converged {
         warnings.push(format!(
             "the optimizer did not converge ({}; gradient max-norm {gradient_norm:.2e}); estimates are not reliable: try more `[estimation] starts`, a larger `max_iters`, other start values, or fix weakly identified parameters",

@@ -80,6 +80,9 @@ impl Shard {
     }
 }
 
+/// Iteration limit of a bootstrap replicate (warm-started at the estimate).
+pub const BOOTSTRAP_MAX_ITERS: u64 = 150;
+
 /// One replicate's result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Draw {
@@ -415,8 +418,13 @@ pub fn run_with_checkpoint(
         }
     }
     let (resampler, resampling) = Resampler::new(project, model, estimates, settings.kind);
+    // Replicates start at the estimate: a replicate still climbing after 150 iterations is one
+    // whose maximum runs off to a boundary (e.g. ρ → 1 in a resample without failures); it is
+    // counted as not converged instead of spending the run's time.
+    let mut estimation = project.spec.spec.estimation.clone();
+    estimation.max_iters = estimation.max_iters.min(BOOTSTRAP_MAX_ITERS);
     let options = FitOptions {
-        estimation: project.spec.spec.estimation.clone(),
+        estimation,
         standard_errors: false,
     };
     let n_par = model.space.len();
