@@ -20,11 +20,19 @@ fn main() {
     let threads = list("TWOLEVEL_BENCH_THREADS", "1,2");
     println!("| protocol | N | threads | loglik episodes/s | loglik+gradient episodes/s |");
     println!("|---|---:|---:|---:|---:|");
-    for protocols in [ProtocolMix::OneShot, ProtocolMix::Renegotiation, ProtocolMix::Poll, ProtocolMix::PollRenegotiation] {
+    for protocols in [
+        ProtocolMix::OneShot,
+        ProtocolMix::Renegotiation,
+        ProtocolMix::Poll,
+        ProtocolMix::PollRenegotiation,
+    ] {
         for &n in &sizes {
             for &t in &threads {
                 let m = measure(protocols, n, t, 1.0).expect("simulated benchmark data");
-                println!("| {} | {} | {} | {:.0} | {:.0} |", m.protocol, m.n, m.threads, m.loglik_episodes_per_s, m.gradient_episodes_per_s);
+                println!(
+                    "| {} | {} | {} | {:.0} | {:.0} |",
+                    m.protocol, m.n, m.threads, m.loglik_episodes_per_s, m.gradient_episodes_per_s
+                );
             }
         }
     }

@@ -39,12 +39,20 @@ fn time_per_call(min_seconds: f64, mut f: impl FnMut()) -> f64 {
 }
 
 /// Measures evaluation throughput for one protocol, size and thread count.
-pub fn measure(protocols: ProtocolMix, n: usize, threads: usize, min_seconds: f64) -> crate::error::Result<Measurement> {
+pub fn measure(
+    protocols: ProtocolMix,
+    n: usize,
+    threads: usize,
+    min_seconds: f64,
+) -> crate::error::Result<Measurement> {
     let (project, theta) = Simulation::new(n, protocols, 7).generate()?;
     let model = Model::new(&project.spec, &project.data)?;
     let problem = Likelihood::new(&model, &project.data.outcome, &project.data.weight);
     let x = model.space.to_internal(&theta);
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool");
     let (t_value, t_grad) = pool.install(|| {
         let tv = time_per_call(min_seconds, || {
             std::hint::black_box(problem.evaluate(&x, false));
@@ -65,15 +73,35 @@ pub fn measure(protocols: ProtocolMix, n: usize, threads: usize, min_seconds: f6
 }
 
 /// Times a full fit (from the default start) of a simulated sample.
-pub fn fit_time(protocols: ProtocolMix, n: usize, threads: usize) -> crate::error::Result<(f64, bool, u64)> {
+pub fn fit_time(
+    protocols: ProtocolMix,
+    n: usize,
+    threads: usize,
+) -> crate::error::Result<(f64, bool, u64)> {
     let (project, _) = Simulation::new(n, protocols, 7).generate()?;
     let model = Model::new(&project.spec, &project.data)?;
     let options = FitOptions {
         estimation: project.spec.spec.estimation.clone(),
         standard_errors: true,
     };
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool");
     let start = Instant::now();
-    let est = pool.install(|| fit(&model, &project.data, &project.data.outcome, &project.data.weight, &options, None))?;
-    Ok((start.elapsed().as_secs_f64(), est.converged, est.diagnostics.iterations))
+    let est = pool.install(|| {
+        fit(
+            &model,
+            &project.data,
+            &project.data.outcome,
+            &project.data.weight,
+            &options,
+            None,
+        )
+    })?;
+    Ok((
+        start.elapsed().as_secs_f64(),
+        est.converged,
+        est.diagnostics.iterations,
+    ))
 }

@@ -188,7 +188,10 @@ pub fn fit(a: FitArgs) -> Result<()> {
                 checkpoint.display()
             );
         } else if a.resume && !checkpoint.exists() {
-            eprintln!("note: --resume: no unfinished bootstrap in {}; starting afresh", dir.display());
+            eprintln!(
+                "note: --resume: no unfinished bootstrap in {}; starting afresh",
+                dir.display()
+            );
         }
         Some(run_bootstrap(
             &project,

@@ -145,13 +145,26 @@ impl Dataset {
             return Dataset::parse(spec, path, bytes);
         };
         if source_rows.is_empty() {
-            return Err(Error::data(path, None, None, format!(
-                "`[data] keep` ({}) matches no row; check the values as written in the file",
-                keep.iter().map(|(c, v)| format!("{c} = {:?}", v.0)).collect::<Vec<_>>().join(", ")
-            )));
+            return Err(Error::data(
+                path,
+                None,
+                None,
+                format!(
+                    "`[data] keep` ({}) matches no row; check the values as written in the file",
+                    keep.iter()
+                        .map(|(c, v)| format!("{c} = {:?}", v.0))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
         }
         let remap = |e: Error| match e {
-            Error::Data { path, row: Some(r), column, message } if r >= 1 && r <= source_rows.len() => Error::Data {
+            Error::Data {
+                path,
+                row: Some(r),
+                column,
+                message,
+            } if r >= 1 && r <= source_rows.len() => Error::Data {
                 path,
                 row: Some(source_rows[r - 1] + 1),
                 column,
@@ -171,16 +184,25 @@ impl Dataset {
             Error::data(path, row, column, message)
         };
         if bytes.iter().all(|b| b.is_ascii_whitespace()) {
-            return Err(err(None, None, "the file is empty; it needs a header row and at least one data row".into()));
+            return Err(err(
+                None,
+                None,
+                "the file is empty; it needs a header row and at least one data row".into(),
+            ));
         }
         if std::str::from_utf8(&bytes).is_err() {
-            return Err(err(None, None, "the file is not UTF-8 text; save it as UTF-8 CSV".into()));
+            return Err(err(
+                None,
+                None,
+                "the file is not UTF-8 text; save it as UTF-8 CSV".into(),
+            ));
         }
         // Read with the `csv` crate, as `workflow::simulate_csv` writes the rows back, so both
         // see the same records: blank lines skipped, `\n`, `\r\n` or `\r` line ends, a UTF-8
         // BOM dropped, and every row as many fields as the header.
         let mut reader = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
-        let csv_error = |e: csv::Error| match e.kind() {
+        let csv_error = |e: csv::Error| {
+            match e.kind() {
             csv::ErrorKind::UnequalLengths {
                 pos,
                 expected_len,
@@ -198,6 +220,7 @@ impl Dataset {
                 None,
                 format!("not a readable CSV file ({e}); check the delimiter (comma) and quoting"),
             ),
+        }
         };
         let names: Vec<String> = reader
             .headers()
@@ -256,7 +279,10 @@ impl Dataset {
 
         // Outcome.
         let mut outcome = Vec::with_capacity(n);
-        for (i, label) in column(&s.data.outcome, "`[data] outcome`")?.iter().enumerate() {
+        for (i, label) in column(&s.data.outcome, "`[data] outcome`")?
+            .iter()
+            .enumerate()
+        {
             outcome.push(Outcome::parse(label).ok_or_else(|| {
                 err(
                     Some(i + 1),
@@ -276,7 +302,14 @@ impl Dataset {
             Some(name) => {
                 let w = numeric(column(name, "`[data] weight`")?, name, path)?;
                 if let Some(i) = w.iter().position(|&v| v <= 0.0) {
-                    return Err(err(Some(i + 1), Some(name), format!("weight {} is not positive; weights must be > 0 (drop the row instead)", w[i])));
+                    return Err(err(
+                        Some(i + 1),
+                        Some(name),
+                        format!(
+                            "weight {} is not positive; weights must be > 0 (drop the row instead)",
+                            w[i]
+                        ),
+                    ));
                 }
                 w
             }
@@ -290,7 +323,11 @@ impl Dataset {
             Some(name) => {
                 let c = column(name, "`[data] cluster`")?.clone();
                 if let Some(i) = c.iter().position(|v| v.trim().is_empty()) {
-                    return Err(err(Some(i + 1), Some(name), "empty cluster label; every row needs a cluster".into()));
+                    return Err(err(
+                        Some(i + 1),
+                        Some(name),
+                        "empty cluster label; every row needs a cluster".into(),
+                    ));
                 }
                 Some(c)
             }
@@ -311,7 +348,9 @@ impl Dataset {
                             other => Err(err(
                                 Some(i + 1),
                                 Some(name),
-                                format!("protocol value `{other}` is not 0 or 1; code `{key}` as 0/1"),
+                                format!(
+                                    "protocol value `{other}` is not 0 or 1; code `{key}` as 0/1"
+                                ),
                             )),
                         })
                         .collect()
@@ -330,10 +369,18 @@ impl Dataset {
             .map(|c| (c, "a covariate of `[home] location`"))
             .collect();
         if let Some(f) = &s.foreign {
-            wanted.extend(f.location.iter().map(|c| (c, "a covariate of `[foreign] location`")));
+            wanted.extend(
+                f.location
+                    .iter()
+                    .map(|c| (c, "a covariate of `[foreign] location`")),
+            );
         }
         if let Some(p) = &s.proposer {
-            wanted.extend(p.index.iter().map(|c| (c, "a covariate of `[proposer] index`")));
+            wanted.extend(
+                p.index
+                    .iter()
+                    .map(|c| (c, "a covariate of `[proposer] index`")),
+            );
         }
         let mut covariates = BTreeMap::new();
         for (name, role) in wanted {
@@ -384,7 +431,11 @@ impl Dataset {
         if let Some(route) = self.text_columns.get("route") {
             for (i, r) in route.iter().enumerate() {
                 if !ROUTES.contains(&r.as_str()) {
-                    return Err(err(i, "route", format!("unknown route `{r}`; use one of {}", ROUTES.join(", "))));
+                    return Err(err(
+                        i,
+                        "route",
+                        format!("unknown route `{r}`; use one of {}", ROUTES.join(", ")),
+                    ));
                 }
                 if let Some(referendum) = self.text_columns.get("referendum") {
                     let expected = if r == "parliament" { "0" } else { "1" };
@@ -395,7 +446,12 @@ impl Dataset {
             }
         }
         if let Some(continues) = self.text_columns.get("continues") {
-            let id_column = spec.spec.data.id.clone().unwrap_or_else(|| "episode".to_string());
+            let id_column = spec
+                .spec
+                .data
+                .id
+                .clone()
+                .unwrap_or_else(|| "episode".to_string());
             if let Some(ids) = self.text_columns.get(&id_column) {
                 let known: HashSet<&str> = ids.iter().map(String::as_str).collect();
                 for (i, c) in continues.iter().enumerate() {
@@ -404,7 +460,11 @@ impl Dataset {
                         return Err(err(i, "continues", format!("the chain points to episode `{c}`, which is not in the file; fix the id or add the episode")));
                     }
                     if c == ids[i] {
-                        return Err(err(i, "continues", format!("episode `{c}` continues itself")));
+                        return Err(err(
+                            i,
+                            "continues",
+                            format!("episode `{c}` continues itself"),
+                        ));
                     }
                 }
             }
@@ -416,9 +476,15 @@ impl Dataset {
 /// Applies `[data] keep`: the CSV text of the kept rows and their 0-based rows in the file.
 /// `Ok(None)` when the file is not readable CSV (the full parser then reports why).
 #[allow(clippy::type_complexity)]
-fn filter_rows(path: &Path, bytes: &[u8], keep: &BTreeMap<String, crate::spec::KeepValues>) -> Result<Option<(Vec<u8>, Vec<usize>)>> {
+fn filter_rows(
+    path: &Path,
+    bytes: &[u8],
+    keep: &BTreeMap<String, crate::spec::KeepValues>,
+) -> Result<Option<(Vec<u8>, Vec<usize>)>> {
     let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
-    let Ok(headers) = reader.headers().cloned() else { return Ok(None) };
+    let Ok(headers) = reader.headers().cloned() else {
+        return Ok(None);
+    };
     let mut tests = Vec::new();
     for (column, values) in keep {
         let Some(index) = headers.iter().position(|h| h == column) else {
@@ -434,7 +500,11 @@ fn filter_rows(path: &Path, bytes: &[u8], keep: &BTreeMap<String, crate::spec::K
     let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let Ok(record) = record else { return Ok(None) };
-        if tests.iter().all(|(index, values)| values.iter().any(|v| record.get(*index).is_some_and(|x| x.trim() == v.trim()))) {
+        if tests.iter().all(|(index, values)| {
+            values
+                .iter()
+                .any(|v| record.get(*index).is_some_and(|x| x.trim() == v.trim()))
+        }) {
             writer.write_record(&record).expect("in-memory CSV");
             rows.push(i);
         }

@@ -42,7 +42,13 @@ pub fn before_fit(file: &SpecFile, data: &Dataset, model: &Model) -> Result<Vec<
         ("proposer", spec.proposer.as_ref().map(|p| &p.index)),
     ] {
         let Some(columns) = columns else { continue };
-        let value = |c: &str, i: usize| if c == "const" { 1.0 } else { data.covariates[c][i] };
+        let value = |c: &str, i: usize| {
+            if c == "const" {
+                1.0
+            } else {
+                data.covariates[c][i]
+            }
+        };
         for c in columns.iter().filter(|c| c.as_str() != "const") {
             let v = &data.covariates[c];
             if v.iter().all(|&x| x == v[0]) && columns.iter().any(|c| c == "const") {
@@ -58,7 +64,11 @@ pub fn before_fit(file: &SpecFile, data: &Dataset, model: &Model) -> Result<Vec<
             let x = DMatrix::from_fn(n, k, |i, j| value(&columns[j], i));
             let svd = x.svd(false, false);
             let max = svd.singular_values.max();
-            let rank = svd.singular_values.iter().filter(|&&s| s > 1e-10 * max).count();
+            let rank = svd
+                .singular_values
+                .iter()
+                .filter(|&&s| s > 1e-10 * max)
+                .count();
             if rank < k {
                 return Err(stop(format!(
                     "the covariates of `[{table}]` ({}) are linearly dependent (rank {rank} of {k}): one of them is a combination of the others; drop one",
@@ -89,10 +99,30 @@ pub fn before_fit(file: &SpecFile, data: &Dataset, model: &Model) -> Result<Vec<
     let any_poll = data.poll.iter().any(|&b| b);
     let any_foreign = data.foreign_constraint.iter().any(|&b| b);
     for (role, name, ok, why) in [
-        (Role::Rho, "rho", any_renegotiation, "no row has a renegotiation stage"),
-        (Role::DeltaRatifier, "delta_ratifier", any_renegotiation, "no row has a renegotiation stage"),
-        (Role::DeltaProposer, "delta_proposer", any_renegotiation, "no row has a renegotiation stage"),
-        (Role::PollWeight, "poll_weight", any_poll, "no row has a poll"),
+        (
+            Role::Rho,
+            "rho",
+            any_renegotiation,
+            "no row has a renegotiation stage",
+        ),
+        (
+            Role::DeltaRatifier,
+            "delta_ratifier",
+            any_renegotiation,
+            "no row has a renegotiation stage",
+        ),
+        (
+            Role::DeltaProposer,
+            "delta_proposer",
+            any_renegotiation,
+            "no row has a renegotiation stage",
+        ),
+        (
+            Role::PollWeight,
+            "poll_weight",
+            any_poll,
+            "no row has a poll",
+        ),
     ] {
         if free(&role) && !ok {
             return Err(stop(format!(
@@ -101,7 +131,12 @@ pub fn before_fit(file: &SpecFile, data: &Dataset, model: &Model) -> Result<Vec<
         }
     }
     if !any_foreign {
-        if let Some(p) = model.space.parameters.iter().find(|p| p.name.starts_with("foreign:") && p.fixed.is_none()) {
+        if let Some(p) = model
+            .space
+            .parameters
+            .iter()
+            .find(|p| p.name.starts_with("foreign:") && p.fixed.is_none())
+        {
             return Err(stop(format!(
                 "`{}` is free but no row has a foreign constraint, so the data carry no information about it; set `[protocol] foreign_constraint` or remove `[foreign]`",
                 p.name
@@ -109,13 +144,23 @@ pub fn before_fit(file: &SpecFile, data: &Dataset, model: &Model) -> Result<Vec<
         }
     }
     let scale_free = free(&Role::HomeScale);
-    if scale_free && !any_renegotiation && !any_poll && !any_foreign && spec.protocol.proposer == ProposerSpec::Foreign {
+    if scale_free
+        && !any_renegotiation
+        && !any_poll
+        && !any_foreign
+        && spec.protocol.proposer == ProposerSpec::Foreign
+    {
         return Err(stop(
             "`home:scale` is free, but in one-shot, one-sided games with a foreign proposer only (1 − μ)/s is identified (MODEL.md §6); fix the scale (e.g. scale = 0.1), as a probit fixes its variance".into(),
         ));
     }
     let all_poll = data.poll.iter().all(|&b| b);
-    if free(&Role::PollWeight) && all_poll && !any_renegotiation && !any_foreign && spec.protocol.proposer == ProposerSpec::Foreign {
+    if free(&Role::PollWeight)
+        && all_poll
+        && !any_renegotiation
+        && !any_foreign
+        && spec.protocol.proposer == ProposerSpec::Foreign
+    {
         return Err(stop(
             "`poll_weight` is free but every row has a poll (and none a renegotiation stage or a foreign constraint): with polls only, P(ratified) mixes w_poll with the location, so the data cannot tell them apart; add episodes without a poll or fix it in `[parameters]` (e.g. poll_weight = 0.5)".into(),
         ));
@@ -125,7 +170,11 @@ pub fn before_fit(file: &SpecFile, data: &Dataset, model: &Model) -> Result<Vec<
 
 /// Whether ratified and non-ratified episodes are perfectly split by a threshold on `x`.
 fn separation(x: &[f64], outcome: &[Outcome]) -> Option<String> {
-    let mut pairs: Vec<(f64, bool)> = x.iter().zip(outcome).map(|(&v, &y)| (v, y == Outcome::Ratified)).collect();
+    let mut pairs: Vec<(f64, bool)> = x
+        .iter()
+        .zip(outcome)
+        .map(|(&v, &y)| (v, y == Outcome::Ratified))
+        .collect();
     pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
     let ratified = pairs.iter().filter(|p| p.1).count();
     if ratified == 0 || ratified == pairs.len() {
@@ -160,7 +209,10 @@ fn separation(x: &[f64], outcome: &[Outcome]) -> Option<String> {
     for (g, end) in [(lo, "lowest"), (hi, "highest")] {
         if let Some(kind) = describe(g) {
             if groups.len() == 2 || g.2 >= 5 {
-                return Some(format!("= {} (its {end} value) in {} rows, all {kind}", g.0, g.2));
+                return Some(format!(
+                    "= {} (its {end} value) in {} rows, all {kind}",
+                    g.0, g.2
+                ));
             }
         }
     }

@@ -80,7 +80,10 @@ impl ParameterEstimate {
         let t = self.transform.to_internal(self.estimate);
         let slope = self.transform.derivative(t).abs();
         let half = 1.959_963_984_540_054 * se / slope;
-        (self.transform.to_natural(t - half), self.transform.to_natural(t + half))
+        (
+            self.transform.to_natural(t - half),
+            self.transform.to_natural(t + half),
+        )
     }
 }
 
@@ -242,13 +245,17 @@ pub fn optimize(
                     .and_then(|s| s.with_tolerance_cost(1e-13))
                     .and_then(|solver| {
                         Executor::new(adapter, solver)
-                            .configure(|s| s.param(start.to_vec()).inv_hessian(h0).max_iters(max_iters))
+                            .configure(|s| {
+                                s.param(start.to_vec()).inv_hessian(h0).max_iters(max_iters)
+                            })
                             .run()
                     })
                     .map(|r| {
                         let st = r.state();
                         (
-                            DVector::from_vec(st.get_best_param().cloned().unwrap_or(start.to_vec())),
+                            DVector::from_vec(
+                                st.get_best_param().cloned().unwrap_or(start.to_vec()),
+                            ),
                             st.get_iter(),
                             st.get_termination_status().clone(),
                         )
@@ -285,7 +292,10 @@ pub fn optimize(
             let (termination, converged) = match &status {
                 TerminationStatus::Terminated(reason) => (
                     reason.text().to_string(),
-                    matches!(reason, TerminationReason::SolverConverged | TerminationReason::TargetCostReached),
+                    matches!(
+                        reason,
+                        TerminationReason::SolverConverged | TerminationReason::TargetCostReached
+                    ),
                 ),
                 TerminationStatus::NotTerminated => ("not terminated".to_string(), false),
             };
@@ -356,19 +366,28 @@ pub fn observed_information(problem: &Likelihood, x: &[f64]) -> DMatrix<f64> {
 /// Max-norm of the gradient of `ℓ/Σw`.
 fn scaled_gradient_norm(problem: &Likelihood, x: &[f64]) -> f64 {
     let (_, g) = problem.evaluate(x, true);
-    g.iter().map(|d| (d / problem.total_weight()).abs()).fold(0.0, f64::max)
+    g.iter()
+        .map(|d| (d / problem.total_weight()).abs())
+        .fold(0.0, f64::max)
 }
 
 /// Finishes an optimizer run: L-BFGS can stop on a tiny change of the cost in a flat valley
 /// (weakly identified directions) before the gradient is small. Restart it (fresh memory) a
 /// few times while the gradient is not small, then take Newton steps with the observed
 /// information while it is positive definite and they raise the likelihood.
-fn polish(problem: &Likelihood, mut x: Vec<f64>, result: &mut StartResult, optimizer: Optimizer, max_iters: u64) -> Vec<f64> {
+fn polish(
+    problem: &Likelihood,
+    mut x: Vec<f64>,
+    result: &mut StartResult,
+    optimizer: Optimizer,
+    max_iters: u64,
+) -> Vec<f64> {
     // Below this max-norm of the gradient of ℓ/Σw the optimum is found to well within its
     // standard error; polishing further only costs evaluations.
     const GOOD: f64 = 1e-6;
     for _ in 0..2 {
-        if scaled_gradient_norm(problem, &x) <= GOOD || is_kink_maximum(problem, &x, result.loglik) {
+        if scaled_gradient_norm(problem, &x) <= GOOD || is_kink_maximum(problem, &x, result.loglik)
+        {
             return x;
         }
         let (y, r) = optimize(problem, &x, optimizer, max_iters);
@@ -384,7 +403,12 @@ fn polish(problem: &Likelihood, mut x: Vec<f64>, result: &mut StartResult, optim
     }
     for _ in 0..5 {
         let (value, grad) = problem.evaluate(&x, true);
-        if grad.iter().map(|d| (d / problem.total_weight()).abs()).fold(0.0, f64::max) <= GOOD {
+        if grad
+            .iter()
+            .map(|d| (d / problem.total_weight()).abs())
+            .fold(0.0, f64::max)
+            <= GOOD
+        {
             break;
         }
         let info = observed_information(problem, &x);
@@ -453,11 +477,19 @@ pub fn fit(
         best = Some((Vec::new(), r));
     } else {
         for start in &starts {
-            let (x, r) = optimize(&problem, start, options.estimation.optimizer, options.estimation.max_iters);
+            let (x, r) = optimize(
+                &problem,
+                start,
+                options.estimation.optimizer,
+                options.estimation.max_iters,
+            );
             results.push(r.clone());
             let better = match &best {
                 None => true,
-                Some((_, b)) => (r.converged && !b.converged) || (r.converged == b.converged && r.loglik > b.loglik),
+                Some((_, b)) => {
+                    (r.converged && !b.converged)
+                        || (r.converged == b.converged && r.loglik > b.loglik)
+                }
             };
             if better {
                 best = Some((x, r));
@@ -466,18 +498,30 @@ pub fn fit(
     }
     let (x, mut winner) = best.expect("at least one start");
     let x = if n_free > 0 {
-        polish(&problem, x, &mut winner, options.estimation.optimizer, options.estimation.max_iters)
+        polish(
+            &problem,
+            x,
+            &mut winner,
+            options.estimation.optimizer,
+            options.estimation.max_iters,
+        )
     } else {
         x
     };
     let (loglik, grad) = problem.evaluate(&x, true);
-    let gradient_norm = grad.iter().map(|g| (g / total_weight).abs()).fold(0.0, f64::max);
+    let gradient_norm = grad
+        .iter()
+        .map(|g| (g / total_weight).abs())
+        .fold(0.0, f64::max);
     let mut warnings = Vec::new();
     let smooth_optimum = winner.converged && loglik.is_finite() && gradient_norm < 1e-4;
     // Where an episode's optimal offer sits at its bound (x = 0 or 1), the probabilities have a
     // kink in the parameters, and the maximum can be at the kink: the gradient is not small
     // there, but every coordinate direction lowers the likelihood.
-    let kink_optimum = !smooth_optimum && loglik.is_finite() && n_free > 0 && is_kink_maximum(&problem, &x, loglik);
+    let kink_optimum = !smooth_optimum
+        && loglik.is_finite()
+        && n_free > 0
+        && is_kink_maximum(&problem, &x, loglik);
     let converged = smooth_optimum || kink_optimum;
     if kink_optimum {
         warnings.push(format!(
@@ -523,7 +567,11 @@ pub fn fit(
                 ));
             }
         }
-        if let Some(inv) = info.clone().try_inverse().filter(|m| (0..n_free).all(|i| m[(i, i)] > 0.0)) {
+        if let Some(inv) = info
+            .clone()
+            .try_inverse()
+            .filter(|m| (0..n_free).all(|i| m[(i, i)] > 0.0))
+        {
             let scores = problem.row_scores(&x, outcomes);
             let weighted: Vec<Vec<f64>> = scores
                 .iter()
@@ -542,7 +590,9 @@ pub fn fit(
             if let Some(labels) = &data.cluster {
                 let mut sums: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
                 for (s, label) in weighted.iter().zip(labels) {
-                    let e = sums.entry(label.as_str()).or_insert_with(|| vec![0.0; n_free]);
+                    let e = sums
+                        .entry(label.as_str())
+                        .or_insert_with(|| vec![0.0; n_free]);
                     for (a, b) in e.iter_mut().zip(s) {
                         *a += b;
                     }
@@ -557,7 +607,8 @@ pub fn fit(
     let se = |m: &Option<DMatrix<f64>>, k: usize, j: usize| -> Option<f64> {
         m.as_ref().and_then(|m| {
             let v = m[(k, k)];
-            (v >= 0.0 && v.is_finite()).then(|| v.sqrt() * space.parameters[j].transform.derivative(x[k]).abs())
+            (v >= 0.0 && v.is_finite())
+                .then(|| v.sqrt() * space.parameters[j].transform.derivative(x[k]).abs())
         })
     };
     let parameters = space
@@ -595,6 +646,10 @@ pub fn fit(
         },
         warnings,
         internal: x,
-        covariance: covariance.map(|m| (0..n_free).map(|i| m.row(i).iter().copied().collect()).collect()),
+        covariance: covariance.map(|m| {
+            (0..n_free)
+                .map(|i| m.row(i).iter().copied().collect())
+                .collect()
+        }),
     })
 }

@@ -5,19 +5,19 @@
 //! for the model this crate implements.
 #![warn(missing_docs)]
 
-pub mod model;
+pub mod bench;
 pub mod counterfactual;
 pub mod data;
 pub mod diagnose;
 pub mod error;
 pub mod estimate;
 pub mod inference;
-pub mod likelihood;
-pub mod params;
-pub mod spec;
-pub mod bench;
 pub mod io;
+pub mod likelihood;
+pub mod model;
+pub mod params;
 pub mod reduced_form;
 pub mod report;
+pub mod spec;
 pub mod synthetic;
 pub mod workflow;

@@ -25,7 +25,9 @@
 
 use crate::data::{Dataset, Outcome};
 use crate::error::{Error, Result};
-use crate::model::{solve_path, Family, Game, Path, PathSensitivity, Protocol, Scalars, Side, Threshold};
+use crate::model::{
+    solve_path, Family, Game, Path, PathSensitivity, Protocol, Scalars, Side, Threshold,
+};
 use crate::params::{logistic, ParameterSpace, Role};
 use crate::spec::{ProposerSpec, SpecFile};
 use argmin::core::{CostFunction, Error as ArgminError, Gradient};
@@ -168,8 +170,18 @@ impl Model {
         let mut designs = Vec::new();
         let mut row_design = Vec::with_capacity(rows.len());
         for d in rows {
-            let mut key: Vec<u64> = d.home.iter().chain(&d.foreign).chain(&d.proposer).map(|v| (v + 0.0).to_bits()).collect(); // + 0.0: −0 and 0 share a design
-            key.push(d.protocol.poll as u64 | (d.protocol.renegotiation as u64) << 1 | (d.foreign_constraint as u64) << 2);
+            let mut key: Vec<u64> = d
+                .home
+                .iter()
+                .chain(&d.foreign)
+                .chain(&d.proposer)
+                .map(|v| (v + 0.0).to_bits())
+                .collect(); // + 0.0: −0 and 0 share a design
+            key.push(
+                d.protocol.poll as u64
+                    | (d.protocol.renegotiation as u64) << 1
+                    | (d.foreign_constraint as u64) << 2,
+            );
             let g = *index.entry(key).or_insert_with(|| {
                 designs.push(d);
                 designs.len() - 1
@@ -268,9 +280,15 @@ impl Model {
     /// Equilibrium paths of design `g` for each proposer side: `(foreign proposes, home
     /// proposes)`, each `None` when it has zero weight. With `near`, each side is re-solved
     /// locally around the given paths (see [`solve_path`]).
-    fn side_paths(&self, g: usize, q: &[f64; N_PRIMITIVES], near: Option<&[Option<Path>; 2]>) -> [Option<Path>; 2] {
+    fn side_paths(
+        &self,
+        g: usize,
+        q: &[f64; N_PRIMITIVES],
+        near: Option<&[Option<Path>; 2]>,
+    ) -> [Option<Path>; 2] {
         let p_home = q[4];
-        let side = |s: Side, i: usize| solve_path(&self.game(g, q, s), near.and_then(|n| n[i].as_ref()));
+        let side =
+            |s: Side, i: usize| solve_path(&self.game(g, q, s), near.and_then(|n| n[i].as_ref()));
         [
             (p_home < 1.0).then(|| side(Side::Foreign, 0)),
             (p_home > 0.0).then(|| side(Side::Home, 1)),
@@ -280,7 +298,8 @@ impl Model {
     /// Outcome probabilities `[ratified, renegotiated, failed]` of design `g` for each proposer
     /// side.
     fn side_probabilities(&self, g: usize, q: &[f64; N_PRIMITIVES]) -> [Option<[f64; 3]>; 2] {
-        self.side_paths(g, q, None).map(|p| p.map(|p| p.probabilities))
+        self.side_paths(g, q, None)
+            .map(|p| p.map(|p| p.probabilities))
     }
 
     /// Mixed outcome probabilities of design `g`.
@@ -319,7 +338,9 @@ impl Model {
             8 => d.protocol.poll,
             _ => false,
         };
-        used && self.loadings[m].iter().any(|&(j, _)| free_index[j].is_some())
+        used && self.loadings[m]
+            .iter()
+            .any(|&(j, _)| free_index[j].is_some())
     }
 
     /// `(Σ_y n_y log P_y, ∂/∂θ_internal)` for design `g` (gradient over free parameters).
@@ -348,7 +369,11 @@ impl Model {
         }
         let mut grad: Vec<(usize, f64)> = Vec::new();
         let games = [Side::Foreign, Side::Home].map(|side| self.game(g, &q, side));
-        let sensitivities = [0, 1].map(|i| paths[i].as_ref().map(|path| PathSensitivity::new(&games[i], path)));
+        let sensitivities = [0, 1].map(|i| {
+            paths[i]
+                .as_ref()
+                .map(|path| PathSensitivity::new(&games[i], path))
+        });
         for m in 0..N_PRIMITIVES {
             if !self.active(g, m, free_index) {
                 continue;
@@ -390,8 +415,13 @@ impl Model {
                     r
                 };
                 let mut dp = [0.0; 3];
-                for (i, (side, weight)) in [(Side::Foreign, 1.0 - q[4]), (Side::Home, q[4])].into_iter().enumerate() {
-                    let Some(sensitivity) = &sensitivities[i] else { continue };
+                for (i, (side, weight)) in [(Side::Foreign, 1.0 - q[4]), (Side::Home, q[4])]
+                    .into_iter()
+                    .enumerate()
+                {
+                    let Some(sensitivity) = &sensitivities[i] else {
+                        continue;
+                    };
                     let d = sensitivity.derivative(|t| self.game(g, &shift(t), side), FD_STEP);
                     for y in 0..3 {
                         dp[y] += weight * d[y];
@@ -500,7 +530,14 @@ impl<'a> Likelihood<'a> {
                 if self.counts[g].iter().all(|&c| c == 0.0) {
                     return (0.0, Vec::new());
                 }
-                self.model.design_contribution(g, &theta, internal, &self.counts[g], &self.free_index, with_gradient)
+                self.model.design_contribution(
+                    g,
+                    &theta,
+                    internal,
+                    &self.counts[g],
+                    &self.free_index,
+                    with_gradient,
+                )
             })
             .collect();
         let mut value = 0.0;
@@ -528,11 +565,19 @@ impl<'a> Likelihood<'a> {
         let per_design: Vec<[Vec<f64>; 3]> = (0..self.model.designs.len())
             .into_par_iter()
             .map(|g| {
-                let mut out: [Vec<f64>; 3] = [vec![0.0; n_free], vec![0.0; n_free], vec![0.0; n_free]];
+                let mut out: [Vec<f64>; 3] =
+                    [vec![0.0; n_free], vec![0.0; n_free], vec![0.0; n_free]];
                 for (y, slot) in out.iter_mut().enumerate() {
                     let mut unit = [0.0; 3];
                     unit[y] = 1.0;
-                    let (_, g_) = self.model.design_contribution(g, &theta, internal, &unit, &self.free_index, true);
+                    let (_, g_) = self.model.design_contribution(
+                        g,
+                        &theta,
+                        internal,
+                        &unit,
+                        &self.free_index,
+                        true,
+                    );
                     for (k, d) in g_ {
                         slot[k] += d;
                     }
@@ -564,6 +609,9 @@ impl Gradient for Likelihood<'_> {
 
     fn gradient(&self, p: &Self::Param) -> std::result::Result<DVector<f64>, ArgminError> {
         let (_, g) = self.evaluate(p.as_slice(), true);
-        Ok(DVector::from_iterator(g.len(), g.into_iter().map(|d| -d / self.total_weight)))
+        Ok(DVector::from_iterator(
+            g.len(),
+            g.into_iter().map(|d| -d / self.total_weight),
+        ))
     }
 }

@@ -238,7 +238,9 @@ fn main() -> ExitCode {
             eprintln!("error: --threads must be at least 1");
             return ExitCode::from(2);
         }
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(t).build_global();
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build_global();
     }
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
@@ -255,7 +257,9 @@ fn parse_se(text: &str) -> Result<SeKind> {
         "robust" => Ok(SeKind::Robust),
         "cluster" => Ok(SeKind::Cluster),
         "bootstrap" => Ok(SeKind::Bootstrap),
-        other => Err(Error::Estimation(format!("--se `{other}`: use hessian, robust, cluster or bootstrap"))),
+        other => Err(Error::Estimation(format!(
+            "--se `{other}`: use hessian, robust, cluster or bootstrap"
+        ))),
     }
 }
 
@@ -284,13 +288,40 @@ fn run(command: Command) -> Result<()> {
             group,
             resume,
         }),
-        Command::Merge { dirs, out, spec, se, stars, group } => {
-            commands::merge(&dirs, &out, spec.as_deref(), se.as_deref().map(parse_se).transpose()?, stars, group)
-        }
-        Command::Report { spec, out, se, stars, group } => {
-            commands::report(spec.as_deref(), out, se.as_deref().map(parse_se).transpose()?, stars, group)
-        }
-        Command::Compare { specs, out, se, stars } => commands::compare(&specs, out, parse_se(&se)?, stars),
+        Command::Merge {
+            dirs,
+            out,
+            spec,
+            se,
+            stars,
+            group,
+        } => commands::merge(
+            &dirs,
+            &out,
+            spec.as_deref(),
+            se.as_deref().map(parse_se).transpose()?,
+            stars,
+            group,
+        ),
+        Command::Report {
+            spec,
+            out,
+            se,
+            stars,
+            group,
+        } => commands::report(
+            spec.as_deref(),
+            out,
+            se.as_deref().map(parse_se).transpose()?,
+            stars,
+            group,
+        ),
+        Command::Compare {
+            specs,
+            out,
+            se,
+            stars,
+        } => commands::compare(&specs, out, parse_se(&se)?, stars),
         Command::Predict { spec, params, out } => {
             let project = Project::load(&spec)?;
             let model = project.model()?;
@@ -300,7 +331,13 @@ fn run(command: Command) -> Result<()> {
             eprintln!("wrote {} ({} rows)", out.display(), project.data.len());
             Ok(())
         }
-        Command::Simulate { spec, params, seed, n, out } => {
+        Command::Simulate {
+            spec,
+            params,
+            seed,
+            n,
+            out,
+        } => {
             let project = Project::load(&spec)?;
             let model = project.model()?;
             let theta = read_params(&params, &model)?;
@@ -309,15 +346,35 @@ fn run(command: Command) -> Result<()> {
             }
             let text = simulate_csv(&project, &model, &theta, seed, n)?;
             twolevel::io::write_text(&out, &text)?;
-            eprintln!("wrote {} ({} rows, seed {seed})", out.display(), n.unwrap_or(project.data.len()));
+            eprintln!(
+                "wrote {} ({} rows, seed {seed})",
+                out.display(),
+                n.unwrap_or(project.data.len())
+            );
             Ok(())
         }
-        Command::Counterfactual { spec, scenarios, out, group } => counterfactual(&spec, &scenarios, out, group),
-        Command::Bench { n, threads, seconds, no_fit, json } => bench(&n, &threads, seconds, no_fit, json.as_deref()),
+        Command::Counterfactual {
+            spec,
+            scenarios,
+            out,
+            group,
+        } => counterfactual(&spec, &scenarios, out, group),
+        Command::Bench {
+            n,
+            threads,
+            seconds,
+            no_fit,
+            json,
+        } => bench(&n, &threads, seconds, no_fit, json.as_deref()),
     }
 }
 
-fn counterfactual(spec: &Path, scenarios: &Path, out: Option<PathBuf>, group: Option<String>) -> Result<()> {
+fn counterfactual(
+    spec: &Path,
+    scenarios: &Path,
+    out: Option<PathBuf>,
+    group: Option<String>,
+) -> Result<()> {
     use twolevel::counterfactual::{self, Options, ScenarioFile};
     let project = Project::load(spec)?;
     let file = ScenarioFile::read(scenarios)?;
@@ -325,10 +382,15 @@ fn counterfactual(spec: &Path, scenarios: &Path, out: Option<PathBuf>, group: Op
     let model = project.model()?;
     // A fit made here is written only after the scenarios have run: bad scenarios leave
     // nothing behind.
-    let (report, mut warnings, fitted_here) = match counterfactual::load_estimates(&project, &dir)? {
+    let (report, mut warnings, fitted_here) = match counterfactual::load_estimates(&project, &dir)?
+    {
         Some((report, warnings)) => (report, warnings, false),
         None => {
-            eprintln!("no estimates.json in {}: fitting {} first…", dir.display(), project.spec.path.display());
+            eprintln!(
+                "no estimates.json in {}: fitting {} first…",
+                dir.display(),
+                project.spec.path.display()
+            );
             let report = FitReport {
                 provenance: project.provenance(),
                 se_kind: SeKind::Hessian,
@@ -338,18 +400,31 @@ fn counterfactual(spec: &Path, scenarios: &Path, out: Option<PathBuf>, group: Op
         }
     };
     let draws_path = dir.join("bootstrap.csv");
-    let draws = if draws_path.exists() { Some(counterfactual::read_draws(&draws_path, &model.space)?) } else { None };
-    let options = Options { group, draws, ..Options::default() };
+    let draws = if draws_path.exists() {
+        Some(counterfactual::read_draws(&draws_path, &model.space)?)
+    } else {
+        None
+    };
+    let options = Options {
+        group,
+        draws,
+        ..Options::default()
+    };
     let mut result = counterfactual::run(&project, &report.estimates, &file, &options)?;
     if fitted_here {
-        let written = twolevel::report::write_fit_report(&dir, &report, &TableOptions::default(), None)?;
+        let written =
+            twolevel::report::write_fit_report(&dir, &report, &TableOptions::default(), None)?;
         eprintln!("wrote {}", list(&written));
     }
     warnings.append(&mut result.warnings);
     result.warnings = warnings;
     print!("{}", twolevel::report::counterfactual_tables::text(&result));
     let written = twolevel::report::write_counterfactual_report(&dir, &result)?;
-    for w in result.warnings.iter().chain(result.scenarios.iter().flat_map(|s| &s.warnings)) {
+    for w in result
+        .warnings
+        .iter()
+        .chain(result.scenarios.iter().flat_map(|s| &s.warnings))
+    {
         eprintln!("warning: {w}");
     }
     eprintln!("wrote {}", list(&written));
@@ -357,21 +432,43 @@ fn counterfactual(spec: &Path, scenarios: &Path, out: Option<PathBuf>, group: Op
 }
 
 fn list(paths: &[PathBuf]) -> String {
-    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-fn bench(sizes: &[usize], threads: &[usize], seconds: f64, no_fit: bool, json: Option<&Path>) -> Result<()> {
+fn bench(
+    sizes: &[usize],
+    threads: &[usize],
+    seconds: f64,
+    no_fit: bool,
+    json: Option<&Path>,
+) -> Result<()> {
     use twolevel::synthetic::ProtocolMix;
-    println!("| protocol | N | threads | loglik episodes/s | loglik+gradient episodes/s | free params |");
+    println!(
+        "| protocol | N | threads | loglik episodes/s | loglik+gradient episodes/s | free params |"
+    );
     println!("|---|---:|---:|---:|---:|---:|");
     let mut all = Vec::new();
-    for protocols in [ProtocolMix::OneShot, ProtocolMix::Renegotiation, ProtocolMix::Poll, ProtocolMix::PollRenegotiation] {
+    for protocols in [
+        ProtocolMix::OneShot,
+        ProtocolMix::Renegotiation,
+        ProtocolMix::Poll,
+        ProtocolMix::PollRenegotiation,
+    ] {
         for &n in sizes {
             for &t in threads {
                 let m = twolevel::bench::measure(protocols, n, t, seconds)?;
                 println!(
                     "| {} | {} | {} | {:.0} | {:.0} | {} |",
-                    m.protocol, m.n, m.threads, m.loglik_episodes_per_s, m.gradient_episodes_per_s, m.n_free
+                    m.protocol,
+                    m.n,
+                    m.threads,
+                    m.loglik_episodes_per_s,
+                    m.gradient_episodes_per_s,
+                    m.n_free
                 );
                 all.push(m);
             }
@@ -381,7 +478,8 @@ fn bench(sizes: &[usize], threads: &[usize], seconds: f64, no_fit: bool, json: O
     if !no_fit {
         let n = *sizes.iter().max().unwrap_or(&100_000);
         for &t in threads {
-            let (secs, converged, iters) = twolevel::bench::fit_time(ProtocolMix::Renegotiation, n, t)?;
+            let (secs, converged, iters) =
+                twolevel::bench::fit_time(ProtocolMix::Renegotiation, n, t)?;
             println!("full fit, [vote, renegotiation], N = {n}, {t} thread(s): {secs:.2} s (converged: {converged}, {iters} iterations)");
             fits.push(serde_json::json!({"protocol": "[vote, renegotiation]", "n": n, "threads": t, "seconds": secs, "converged": converged, "iterations": iters}));
         }

@@ -133,27 +133,67 @@ impl ParameterSpace {
             FixedOrFree::Free => None,
         };
         for c in &s.home.location {
-            push(format!("home:{c}"), Role::HomeLocation(c.clone()), Transform::Identity, None);
+            push(
+                format!("home:{c}"),
+                Role::HomeLocation(c.clone()),
+                Transform::Identity,
+                None,
+            );
         }
-        push("home:scale".into(), Role::HomeScale, Transform::Log, fixed(s.home.scale));
+        push(
+            "home:scale".into(),
+            Role::HomeScale,
+            Transform::Log,
+            fixed(s.home.scale),
+        );
         if let Some(f) = &s.foreign {
             for c in &f.location {
-                push(format!("foreign:{c}"), Role::ForeignLocation(c.clone()), Transform::Identity, None);
+                push(
+                    format!("foreign:{c}"),
+                    Role::ForeignLocation(c.clone()),
+                    Transform::Identity,
+                    None,
+                );
             }
-            push("foreign:scale".into(), Role::ForeignScale, Transform::Log, fixed(f.scale));
+            push(
+                "foreign:scale".into(),
+                Role::ForeignScale,
+                Transform::Log,
+                fixed(f.scale),
+            );
         }
         if s.protocol.proposer == ProposerSpec::Mixed {
             if let Some(p) = &s.proposer {
                 for c in &p.index {
-                    push(format!("proposer:{c}"), Role::ProposerIndex(c.clone()), Transform::Identity, None);
+                    push(
+                        format!("proposer:{c}"),
+                        Role::ProposerIndex(c.clone()),
+                        Transform::Identity,
+                        None,
+                    );
                 }
             }
         }
         let p = &s.parameters;
         push("rho".into(), Role::Rho, Transform::Logit, fixed(p.rho));
-        push("delta_ratifier".into(), Role::DeltaRatifier, Transform::Logit, fixed(p.delta_ratifier));
-        push("delta_proposer".into(), Role::DeltaProposer, Transform::Logit, fixed(p.delta_proposer));
-        push("poll_weight".into(), Role::PollWeight, Transform::Logit, fixed(p.poll_weight));
+        push(
+            "delta_ratifier".into(),
+            Role::DeltaRatifier,
+            Transform::Logit,
+            fixed(p.delta_ratifier),
+        );
+        push(
+            "delta_proposer".into(),
+            Role::DeltaProposer,
+            Transform::Logit,
+            fixed(p.delta_proposer),
+        );
+        push(
+            "poll_weight".into(),
+            Role::PollWeight,
+            Transform::Logit,
+            fixed(p.poll_weight),
+        );
         ParameterSpace { parameters }
     }
 
@@ -169,7 +209,9 @@ impl ParameterSpace {
 
     /// Indices of the free parameters.
     pub fn free(&self) -> Vec<usize> {
-        (0..self.len()).filter(|&i| self.parameters[i].fixed.is_none()).collect()
+        (0..self.len())
+            .filter(|&i| self.parameters[i].fixed.is_none())
+            .collect()
     }
 
     /// Names of all parameters.
@@ -214,7 +256,9 @@ impl ParameterSpace {
             .iter()
             .map(|p| match p.fixed {
                 Some(v) => v,
-                None => p.transform.to_natural(*free.next().expect("one internal value per free parameter")),
+                None => p
+                    .transform
+                    .to_natural(*free.next().expect("one internal value per free parameter")),
             })
             .collect()
     }
@@ -239,13 +283,15 @@ impl ParameterSpace {
             let v = match (values.get(&p.name), p.fixed) {
                 (Some(&v), _) => v,
                 (None, Some(f)) => f,
-                (None, None) => {
-                    return Err(err(format!(
-                        "free parameter `{}` is missing; give a value for every free parameter ({})",
-                        p.name,
-                        self.free().iter().map(|&i| self.parameters[i].name.as_str()).collect::<Vec<_>>().join(", ")
-                    )))
-                }
+                (None, None) => return Err(err(format!(
+                    "free parameter `{}` is missing; give a value for every free parameter ({})",
+                    p.name,
+                    self.free()
+                        .iter()
+                        .map(|&i| self.parameters[i].name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))),
             };
             self.check_value(p, v).map_err(err)?;
             out.push(v);

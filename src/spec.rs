@@ -182,7 +182,10 @@ impl<'de> Deserialize<'de> for KeepValues {
             fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Self::Value, E> {
                 Ok(KeepValues(vec![v.to_string()]))
             }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Self::Value, A::Error> {
+            fn visit_seq<A: de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
                 let mut values = Vec::new();
                 while let Some(v) = seq.next_element::<String>()? {
                     values.push(v);
@@ -461,9 +464,9 @@ impl SpecFile {
     fn validate(&self) -> Result<()> {
         let s = &self.spec;
         if s.home.location.is_empty() {
-            return Err(self.error(
-                "`[home] location` is empty; list at least \"const\" (the intercept)",
-            ));
+            return Err(
+                self.error("`[home] location` is empty; list at least \"const\" (the intercept)")
+            );
         }
         for (table, spec) in [("home", Some(&s.home)), ("foreign", s.foreign.as_ref())] {
             let Some(spec) = spec else { continue };
@@ -569,7 +572,9 @@ impl SpecFile {
 fn check_duplicates(list: &[String], key: &str, file: &SpecFile) -> Result<()> {
     for (i, a) in list.iter().enumerate() {
         if list[..i].contains(a) {
-            return Err(file.error(format!("`{key}` lists `{a}` twice; list each covariate once")));
+            return Err(file.error(format!(
+                "`{key}` lists `{a}` twice; list each covariate once"
+            )));
         }
     }
     Ok(())
@@ -600,13 +605,19 @@ scale = 0.1
     #[test]
     fn unknown_key_and_wrong_type_are_named() {
         let bad = format!("{MINIMAL}\n[parameters]\nrho = \"fre\"\n");
-        let e = SpecFile::parse(&bad, Path::new("s.toml")).unwrap_err().to_string();
+        let e = SpecFile::parse(&bad, Path::new("s.toml"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("rho") && e.contains("free"), "{e}");
         let bad = MINIMAL.replace("scale = 0.1", "scale = 0.1\nscael = 2");
-        let e = SpecFile::parse(&bad, Path::new("s.toml")).unwrap_err().to_string();
+        let e = SpecFile::parse(&bad, Path::new("s.toml"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("scael"), "{e}");
         let bad = format!("{MINIMAL}\n[parameters]\nrho = 1.5\n");
-        let e = SpecFile::parse(&bad, Path::new("s.toml")).unwrap_err().to_string();
+        let e = SpecFile::parse(&bad, Path::new("s.toml"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("[0, 1]"), "{e}");
     }
 }

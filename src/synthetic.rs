@@ -84,7 +84,11 @@ pub const TRUTH: [(&str, f64); 9] = [
 
 /// The true value of a parameter.
 pub fn truth(name: &str) -> f64 {
-    TRUTH.iter().find(|t| t.0 == name).map(|t| t.1).expect("known parameter")
+    TRUTH
+        .iter()
+        .find(|t| t.0 == name)
+        .map(|t| t.1)
+        .expect("known parameter")
 }
 
 impl Simulation {
@@ -122,7 +126,11 @@ impl Simulation {
             }
         };
         let mut s = String::from("[data]\npath = \"synthetic.csv\"\noutcome = \"outcome\"\nid = \"episode\"\n\n[protocol]\npoll = \"poll\"\nrenegotiation = \"renegotiable\"\nforeign_constraint = false\n");
-        s.push_str(if self.mixed_proposer { "proposer = \"mixed\"\n\n[proposer]\nindex = [\"const\", \"z\"]\n" } else { "proposer = \"foreign\"\n" });
+        s.push_str(if self.mixed_proposer {
+            "proposer = \"mixed\"\n\n[proposer]\nindex = [\"const\", \"z\"]\n"
+        } else {
+            "proposer = \"foreign\"\n"
+        });
         s.push_str("\n[model]\nfamily = \"logistic\"\n\n[home]\nlocation = [\"const\", \"x\"]\n");
         if self.free_scale {
             s.push_str("scale = \"free\"\n");
@@ -159,7 +167,10 @@ impl Simulation {
                 ProtocolMix::PollRenegotiation => (true, true),
                 ProtocolMix::Mixed => (rng.random::<bool>(), rng.random::<bool>()),
             };
-            s.push_str(&format!("e{i},{x},{z},{},{},ratified\n", poll as u8, reneg as u8));
+            s.push_str(&format!(
+                "e{i},{x},{z},{},{},ratified\n",
+                poll as u8, reneg as u8
+            ));
         }
         s
     }
@@ -167,9 +178,18 @@ impl Simulation {
     /// The spec, the data with simulated outcomes, and the true parameter vector.
     pub fn generate(&self) -> Result<(Project, Vec<f64>)> {
         let spec = SpecFile::parse(&self.spec_text(), Path::new("synthetic.toml"))?;
-        let data = Dataset::from_bytes(&spec, Path::new("synthetic.csv"), self.design_csv().into_bytes())?;
+        let data = Dataset::from_bytes(
+            &spec,
+            Path::new("synthetic.csv"),
+            self.design_csv().into_bytes(),
+        )?;
         let model = Model::new(&spec, &data)?;
-        let theta: Vec<f64> = model.space.parameters.iter().map(|p| truth(&p.name)).collect();
+        let theta: Vec<f64> = model
+            .space
+            .parameters
+            .iter()
+            .map(|p| truth(&p.name))
+            .collect();
         let rows: Vec<usize> = (0..data.len()).collect();
         let outcomes = simulate_outcomes(&model, &spec, &theta, &rows, self.seed.wrapping_add(1));
         let mut data = data;
@@ -183,7 +203,10 @@ impl Simulation {
         }
         data.bytes = csv.into_bytes();
         data.file_sha256 = crate::data::hex(&<sha2::Sha256 as sha2::Digest>::digest(&data.bytes));
-        data.text_columns.insert("outcome".into(), data.outcome.iter().map(|y| y.label().to_string()).collect());
+        data.text_columns.insert(
+            "outcome".into(),
+            data.outcome.iter().map(|y| y.label().to_string()).collect(),
+        );
         Ok((Project { spec, data }, theta))
     }
 }

@@ -70,9 +70,18 @@ impl Project {
             standard_errors: true,
         };
         let before = crate::diagnose::before_fit(&self.spec, &self.data, model)?;
-        let mut estimates = fit(model, &self.data, &self.data.outcome, &self.data.weight, &options, None)?;
+        let mut estimates = fit(
+            model,
+            &self.data,
+            &self.data.outcome,
+            &self.data.weight,
+            &options,
+            None,
+        )?;
         let boundary = crate::diagnose::boundary_warnings(&estimates);
-        estimates.warnings.splice(0..0, before.into_iter().chain(boundary));
+        estimates
+            .warnings
+            .splice(0..0, before.into_iter().chain(boundary));
         Ok(estimates)
     }
 
@@ -129,16 +138,27 @@ pub fn read_params(path: &Path, model: &Model) -> Result<Vec<f64>> {
         std::io::ErrorKind::InvalidData => {
             err("the file is not UTF-8 text; save it as UTF-8 JSON".into())
         }
-        _ => err(format!("cannot read the file ({e}); check the --params path")),
+        _ => err(format!(
+            "cannot read the file ({e}); check the --params path"
+        )),
     })?;
     let value: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| err(format!("not valid JSON ({e}); write an object like {{\"home:const\": 0.4, \"rho\": 0.5}} or pass an estimates.json")))?;
     let mut map = BTreeMap::new();
-    let object = value.as_object().ok_or_else(|| err("expected a JSON object {name: value} or an estimates.json".into()))?;
+    let object = value
+        .as_object()
+        .ok_or_else(|| err("expected a JSON object {name: value} or an estimates.json".into()))?;
     if let Some(list) = object.get("parameters").and_then(|p| p.as_array()) {
         for (i, p) in list.iter().enumerate() {
-            let name = p.get("name").and_then(|n| n.as_str()).ok_or_else(|| err(format!("parameters[{i}] has no `name`")))?;
-            let v = p.get("estimate").and_then(|n| n.as_f64()).ok_or_else(|| err(format!("parameters[{i}] (`{name}`) has no numeric `estimate`")))?;
+            let name = p
+                .get("name")
+                .and_then(|n| n.as_str())
+                .ok_or_else(|| err(format!("parameters[{i}] has no `name`")))?;
+            let v = p.get("estimate").and_then(|n| n.as_f64()).ok_or_else(|| {
+                err(format!(
+                    "parameters[{i}] (`{name}`) has no numeric `estimate`"
+                ))
+            })?;
             map.insert(name.to_string(), v);
         }
     } else {
@@ -186,7 +206,16 @@ pub fn predict_csv(project: &Project, model: &Model, theta: &[f64]) -> Result<St
     if let Some(id) = &project.spec.spec.data.id {
         header.push(id.clone());
     }
-    for h in ["p_ratified", "p_renegotiated", "p_failed", "offer_poll", "offer_vote", "offer_renegotiation", "home_share", "p_strategic"] {
+    for h in [
+        "p_ratified",
+        "p_renegotiated",
+        "p_failed",
+        "offer_poll",
+        "offer_vote",
+        "offer_renegotiation",
+        "home_share",
+        "p_strategic",
+    ] {
         header.push(h.to_string());
     }
     w.write_record(&header).expect("in-memory CSV");
@@ -202,11 +231,21 @@ pub fn predict_csv(project: &Project, model: &Model, theta: &[f64]) -> Result<St
         let d = &model.designs[g];
         let offers = s.offers();
         let mut it = offers.iter();
-        let mut take = |present: bool| if present { it.next().map(|x| format!("{x:.12}")).unwrap_or_default() } else { String::new() };
+        let mut take = |present: bool| {
+            if present {
+                it.next().map(|x| format!("{x:.12}")).unwrap_or_default()
+            } else {
+                String::new()
+            }
+        };
         rec.push(take(d.protocol.poll));
         rec.push(take(true));
         rec.push(take(d.protocol.renegotiation));
-        rec.push(if s.home_share.is_finite() { format!("{:.12}", s.home_share) } else { String::new() });
+        rec.push(if s.home_share.is_finite() {
+            format!("{:.12}", s.home_share)
+        } else {
+            String::new()
+        });
         rec.push(format!("{:.12}", s.p_strategic));
         w.write_record(&rec).expect("in-memory CSV");
     }
@@ -226,17 +265,34 @@ pub fn draw_outcome(p: &[f64; 3], u: f64) -> Outcome {
 
 /// Simulated outcomes for the data rows at `theta`: rows `rows` (indices into the data), one
 /// draw each from a xoshiro256++ stream seeded with `seed`.
-pub fn simulate_outcomes(model: &Model, spec: &SpecFile, theta: &[f64], rows: &[usize], seed: u64) -> Vec<Outcome> {
+pub fn simulate_outcomes(
+    model: &Model,
+    spec: &SpecFile,
+    theta: &[f64],
+    rows: &[usize],
+    seed: u64,
+) -> Vec<Outcome> {
     let solutions = solve_designs(model, spec, theta);
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     rows.iter()
-        .map(|&i| draw_outcome(&solutions[model.row_design[i]].probabilities, rng.random::<f64>()))
+        .map(|&i| {
+            draw_outcome(
+                &solutions[model.row_design[i]].probabilities,
+                rng.random::<f64>(),
+            )
+        })
         .collect()
 }
 
 /// `simulate`: the data rows (or `n` rows resampled with the seed) with the outcome column
 /// drawn from the model, as CSV text with every original column.
-pub fn simulate_csv(project: &Project, model: &Model, theta: &[f64], seed: u64, n: Option<usize>) -> Result<String> {
+pub fn simulate_csv(
+    project: &Project,
+    model: &Model,
+    theta: &[f64],
+    seed: u64,
+    n: Option<usize>,
+) -> Result<String> {
     let n_rows = project.data.len();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x005E_ED0F_D47A);
     let rows: Vec<usize> = match n {
@@ -247,12 +303,26 @@ pub fn simulate_csv(project: &Project, model: &Model, theta: &[f64], seed: u64, 
     let mut reader = csv::ReaderBuilder::new().from_reader(project.data.bytes.as_slice());
     let headers = reader
         .headers()
-        .map_err(|e| Error::data(&project.data.path, None, None, format!("cannot re-read the header ({e})")))?
+        .map_err(|e| {
+            Error::data(
+                &project.data.path,
+                None,
+                None,
+                format!("cannot re-read the header ({e})"),
+            )
+        })?
         .clone();
     let records: Vec<csv::StringRecord> = reader
         .records()
         .collect::<std::result::Result<_, _>>()
-        .map_err(|e| Error::data(&project.data.path, None, None, format!("cannot re-read the rows ({e})")))?;
+        .map_err(|e| {
+        Error::data(
+            &project.data.path,
+            None,
+            None,
+            format!("cannot re-read the rows ({e})"),
+        )
+    })?;
     let outcome_col = headers
         .iter()
         .position(|h| h == project.spec.spec.data.outcome)

@@ -84,7 +84,11 @@ impl Dist {
     fn sf(&self, t: f64) -> f64 {
         match self.family {
             Family::Uniform => 1.0 - self.cdf(t),
-            _ => Dist { mu: -self.mu, ..*self }.cdf(-t),
+            _ => Dist {
+                mu: -self.mu,
+                ..*self
+            }
+            .cdf(-t),
         }
     }
 
@@ -104,7 +108,9 @@ impl Dist {
             Family::Logistic => (p / (1.0 - p)).ln(),
             Family::Normal => {
                 use statrs::distribution::ContinuousCDF;
-                statrs::distribution::Normal::new(0.0, 1.0).unwrap().inverse_cdf(p)
+                statrs::distribution::Normal::new(0.0, 1.0)
+                    .unwrap()
+                    .inverse_cdf(p)
             }
             Family::Uniform => 2.0 * p - 1.0,
         };
@@ -134,8 +140,20 @@ struct GridSpec {
     pts: usize,
 }
 
-const LAST: GridSpec = GridSpec { uniform: 41, quantile: 16, peaks: 1, rounds: 2, pts: 9 };
-const EARLIER: GridSpec = GridSpec { uniform: 24, quantile: 16, peaks: 2, rounds: 2, pts: 9 };
+const LAST: GridSpec = GridSpec {
+    uniform: 41,
+    quantile: 16,
+    peaks: 1,
+    rounds: 2,
+    pts: 9,
+};
+const EARLIER: GridSpec = GridSpec {
+    uniform: 24,
+    quantile: 16,
+    peaks: 2,
+    rounds: 2,
+    pts: 9,
+};
 
 /// A maximum found by [`search`].
 #[derive(Clone, Copy, Debug)]
@@ -184,7 +202,11 @@ fn search<T: Copy>(
         let (v0, d0) = vals[i].unwrap();
         let mut best = (coarse[i], v0, d0);
         let mut a = if i > 0 { coarse[i - 1] } else { coarse[i] };
-        let mut b = if i + 1 < coarse.len() { coarse[i + 1] } else { coarse[i] };
+        let mut b = if i + 1 < coarse.len() {
+            coarse[i + 1]
+        } else {
+            coarse[i]
+        };
         let consider = |t: f64, best: &mut (f64, f64, T)| -> f64 {
             match f(t) {
                 Some((val, d)) => {
@@ -292,7 +314,12 @@ fn search<T: Copy>(
         .filter(|m| distance(m.0, arg) > DISTANT)
         .map(|m| m.1)
         .fold(f64::NEG_INFINITY, f64::max);
-    Some(Found { arg, value, data, runner_up })
+    Some(Found {
+        arg,
+        value,
+        data,
+        runner_up,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -326,9 +353,17 @@ struct Reply {
 }
 
 fn transitions(protocol: Protocol, sc: Scalars) -> Vec<Transition> {
-    let mut t = vec![Transition { kappa: f64::NAN, lambda: f64::NAN, reach: 1.0 }];
+    let mut t = vec![Transition {
+        kappa: f64::NAN,
+        lambda: f64::NAN,
+        reach: 1.0,
+    }];
     if protocol.poll {
-        t.push(Transition { kappa: sc.poll_weight, lambda: 1.0, reach: 1.0 });
+        t.push(Transition {
+            kappa: sc.poll_weight,
+            lambda: 1.0,
+            reach: 1.0,
+        });
     }
     if protocol.renegotiation {
         t.push(Transition {
@@ -342,7 +377,13 @@ fn transitions(protocol: Protocol, sc: Scalars) -> Vec<Transition> {
 
 impl Brute {
     fn new(home: Dist, foreign: Option<Dist>, side: Side, protocol: Protocol, sc: Scalars) -> Self {
-        Brute { home, foreign, side, transitions: transitions(protocol, sc), tail: home.quantile(1e-12) }
+        Brute {
+            home,
+            foreign,
+            side,
+            transitions: transitions(protocol, sc),
+            tail: home.quantile(1e-12),
+        }
     }
 
     /// A coarse grid of `[lo, hi]`: uniform in the variable `t`, in `G(t)` and, with a foreign
@@ -410,10 +451,20 @@ impl Brute {
         let h = 1e-5 * self.resolution();
         let found = search(&f, &coarse, lo, 1.0, &[], LAST, h, &|a, b| (a - b).abs()).unwrap();
         if found.value > 0.0 {
-            Reply { value: found.value, offer: found.arg, cutoff: found.arg, gap: f64::INFINITY }
+            Reply {
+                value: found.value,
+                offer: found.arg,
+                cutoff: found.arg,
+                gap: f64::INFINITY,
+            }
         } else {
             // Nobody accepts: the offer is irrelevant; report one nobody would take.
-            Reply { value: 0.0, offer: c.clamp(0.0, 1.0), cutoff: c, gap: f64::INFINITY }
+            Reply {
+                value: 0.0,
+                offer: c.clamp(0.0, 1.0),
+                cutoff: c,
+                gap: f64::INFINITY,
+            }
         }
     }
 
@@ -433,20 +484,37 @@ impl Brute {
         if !(0.0..=1.0).contains(&x) || !next.value.is_finite() {
             return None;
         }
-        let accept = if t > c { self.pi(x) * self.home.mass(c, t) } else { 0.0 };
+        let accept = if t > c {
+            self.pi(x) * self.home.mass(c, t)
+        } else {
+            0.0
+        };
         Some((accept + tr.lambda * next.value, (x, next)))
     }
 
     fn earlier_stage(&self, k: usize, c: f64) -> Reply {
         let tr = self.transitions[k + 1];
-        let feasible_low = if tr.kappa < 1.0 { -tr.kappa / (1.0 - tr.kappa) } else { f64::NEG_INFINITY };
+        let feasible_low = if tr.kappa < 1.0 {
+            -tr.kappa / (1.0 - tr.kappa)
+        } else {
+            f64::NEG_INFINITY
+        };
         let lo = c.max(feasible_low).max(self.tail).min(1.0);
         let hi = 1.0;
         let coarse = self.coarse_grid(lo, hi, EARLIER);
         let f = |t: f64| self.objective(k, c, t);
         let distance = |a: f64, b: f64| (self.g(a) - self.g(b)).abs();
         // "Nobody accepts" (c_k = c) is an extra candidate, and wins ties.
-        let found = search(&f, &coarse, lo, hi, &[c], EARLIER, 1e-3 * self.resolution(), &distance);
+        let found = search(
+            &f,
+            &coarse,
+            lo,
+            hi,
+            &[c],
+            EARLIER,
+            1e-3 * self.resolution(),
+            &distance,
+        );
         match found {
             Some(fd) => {
                 let gap = if fd.runner_up > f64::NEG_INFINITY {
@@ -454,9 +522,19 @@ impl Brute {
                 } else {
                     f64::INFINITY
                 };
-                Reply { value: fd.value, offer: fd.data.0, cutoff: fd.arg.max(c), gap }
+                Reply {
+                    value: fd.value,
+                    offer: fd.data.0,
+                    cutoff: fd.arg.max(c),
+                    gap,
+                }
             }
-            None => Reply { value: f64::NEG_INFINITY, offer: f64::NAN, cutoff: f64::NAN, gap: f64::INFINITY },
+            None => Reply {
+                value: f64::NEG_INFINITY,
+                offer: f64::NAN,
+                cutoff: f64::NAN,
+                gap: f64::INFINITY,
+            },
         }
     }
 
@@ -502,7 +580,11 @@ impl Brute {
     fn continuation_value(&self, stages: &[(f64, f64)], from: usize) -> f64 {
         let mut v = 0.0;
         let mut disc = 1.0;
-        let mut prev = if from == 0 { f64::NEG_INFINITY } else { stages[from - 1].1 };
+        let mut prev = if from == 0 {
+            f64::NEG_INFINITY
+        } else {
+            stages[from - 1].1
+        };
         for (k, &(x, c)) in stages.iter().enumerate().skip(from) {
             if k > from {
                 disc *= self.transitions[k].lambda;
@@ -520,10 +602,22 @@ impl Brute {
 // The comparison.
 
 const PROTOCOLS: [Protocol; 4] = [
-    Protocol { poll: false, renegotiation: false },
-    Protocol { poll: false, renegotiation: true },
-    Protocol { poll: true, renegotiation: false },
-    Protocol { poll: true, renegotiation: true },
+    Protocol {
+        poll: false,
+        renegotiation: false,
+    },
+    Protocol {
+        poll: false,
+        renegotiation: true,
+    },
+    Protocol {
+        poll: true,
+        renegotiation: false,
+    },
+    Protocol {
+        poll: true,
+        renegotiation: true,
+    },
 ];
 const FAMILIES: [Family; 3] = [Family::Logistic, Family::Normal, Family::Uniform];
 
@@ -567,7 +661,13 @@ fn cases(draws_for: impl Fn(Protocol) -> usize) -> Vec<Case> {
                             delta_proposer: draw_unit(&mut rng),
                             poll_weight: draw_unit(&mut rng),
                         };
-                        out.push(Case { protocol, home, foreign, side, scalars });
+                        out.push(Case {
+                            protocol,
+                            home,
+                            foreign,
+                            side,
+                            scalars,
+                        });
                     }
                 }
             }
@@ -580,11 +680,24 @@ fn describe(case: &Case, eq: &Equilibrium, bf: &[Reply], v_solver: f64, v_brute:
     let solver_path: Vec<String> = eq
         .stages
         .iter()
-        .map(|s| format!("{}: x={:.9} c={:.9} P={:.6}", s.kind.name(), s.offer, s.cutoff, s.p_accept))
+        .map(|s| {
+            format!(
+                "{}: x={:.9} c={:.9} P={:.6}",
+                s.kind.name(),
+                s.offer,
+                s.cutoff,
+                s.p_accept
+            )
+        })
         .collect();
     let brute_path: Vec<String> = bf
         .iter()
-        .map(|r| format!("x={:.9} c={:.9} W={:.9e} gap={:.2e}", r.offer, r.cutoff, r.value, r.gap))
+        .map(|r| {
+            format!(
+                "x={:.9} c={:.9} W={:.9e} gap={:.2e}",
+                r.offer, r.cutoff, r.value, r.gap
+            )
+        })
         .collect();
     format!(
         "{} home={:?} foreign={:?} proposer={:?} scalars={:?}\n    solver: {:?} P={:?} value={:.12e}\n    brute:  {:?} value={:.12e}",
@@ -624,9 +737,20 @@ fn check(case: &Case) -> (Kind, Option<String>) {
         scalars: case.scalars,
     };
     let eq = solve(&game);
-    let brute = Brute::new(case.home, case.foreign, case.side, case.protocol, case.scalars);
+    let brute = Brute::new(
+        case.home,
+        case.foreign,
+        case.side,
+        case.protocol,
+        case.scalars,
+    );
     let (bf, v_brute) = brute.path();
-    let reneg: Vec<bool> = case.protocol.stages().iter().map(|k| k.name() == "renegotiation").collect();
+    let reneg: Vec<bool> = case
+        .protocol
+        .stages()
+        .iter()
+        .map(|k| k.name() == "renegotiation")
+        .collect();
     let solver_stages: Vec<(f64, f64)> = eq.stages.iter().map(|s| (s.offer, s.cutoff)).collect();
     let v_solver = brute.path_value(&solver_stages);
     let mut problems = Vec::new();
@@ -647,11 +771,17 @@ fn check(case: &Case) -> (Kind, Option<String>) {
             let next = eq.stages[k + 1].offer;
             let implied = s.cutoff + kappa * (next - s.cutoff).max(0.0);
             if (implied - s.offer).abs() > 1e-9 {
-                problems.push(format!("(c) stage {k}: offer {} but the cutoff type's indifference implies {implied}", s.offer));
+                problems.push(format!(
+                    "(c) stage {k}: offer {} but the cutoff type's indifference implies {implied}",
+                    s.offer
+                ));
             }
         }
         if someone && k + 1 == eq.stages.len() && (s.cutoff - s.offer).abs() > 1e-12 {
-            problems.push(format!("(c) last stage: cutoff {} != offer {}", s.cutoff, s.offer));
+            problems.push(format!(
+                "(c) last stage: cutoff {} != offer {}",
+                s.cutoff, s.offer
+            ));
         }
         prev = s.cutoff.max(prev);
     }
@@ -662,8 +792,16 @@ fn check(case: &Case) -> (Kind, Option<String>) {
     let tol = |v: f64| 1e-7 + 1e-6 * v.abs();
     let mut brute_missed = false;
     for k in 0..eq.stages.len() {
-        let c_prev = if k == 0 { f64::NEG_INFINITY } else { eq.stages[k - 1].cutoff };
-        let w_brute = if k == 0 { v_brute } else { brute.stage(k, c_prev).value };
+        let c_prev = if k == 0 {
+            f64::NEG_INFINITY
+        } else {
+            eq.stages[k - 1].cutoff
+        };
+        let w_brute = if k == 0 {
+            v_brute
+        } else {
+            brute.stage(k, c_prev).value
+        };
         let w_solver = brute.continuation_value(&solver_stages, k);
         if w_solver < w_brute - tol(w_brute) {
             problems.push(format!(
@@ -674,7 +812,9 @@ fn check(case: &Case) -> (Kind, Option<String>) {
         if w_solver > w_brute + tol(w_brute) {
             if k + 1 == eq.stages.len() {
                 // The last stage is unimodal: the brute force cannot miss it.
-                problems.push(format!("(a') last stage: solver {w_solver:.12e} > brute force {w_brute:.12e}"));
+                problems.push(format!(
+                    "(a') last stage: solver {w_solver:.12e} > brute force {w_brute:.12e}"
+                ));
             } else {
                 brute_missed = true;
             }
@@ -687,7 +827,9 @@ fn check(case: &Case) -> (Kind, Option<String>) {
     let brute_cutoffs: Vec<f64> = bf.iter().map(|r| r.cutoff).collect();
     let p_brute = brute.probabilities(&brute_cutoffs, &reneg);
     let p_solver = eq.probabilities();
-    let dp = (0..3).map(|i| (p_brute[i] - p_solver[i]).abs()).fold(0.0, f64::max);
+    let dp = (0..3)
+        .map(|i| (p_brute[i] - p_solver[i]).abs())
+        .fold(0.0, f64::max);
     let kind = if dp <= PROB_TOL {
         Kind::Compared
     } else if brute_missed {
@@ -695,11 +837,18 @@ fn check(case: &Case) -> (Kind, Option<String>) {
     } else if near_tie {
         Kind::NearTie
     } else {
-        problems.push(format!("(b) probabilities differ by {dp:.3e}: solver {p_solver:?}, brute {p_brute:?}"));
+        problems.push(format!(
+            "(b) probabilities differ by {dp:.3e}: solver {p_solver:?}, brute {p_brute:?}"
+        ));
         Kind::Compared
     };
-    let msg = (!problems.is_empty())
-        .then(|| format!("{}\n    {}", problems.join("; "), describe(case, &eq, &bf, v_solver, v_brute)));
+    let msg = (!problems.is_empty()).then(|| {
+        format!(
+            "{}\n    {}",
+            problems.join("; "),
+            describe(case, &eq, &bf, v_solver, v_brute)
+        )
+    });
     (kind, msg)
 }
 
@@ -724,7 +873,12 @@ fn run(protocol: Protocol, draws: usize) {
     for f in failures.iter().take(10) {
         println!("FAIL {f}");
     }
-    assert!(failures.is_empty(), "{} of {} cases failed (see above)", failures.len(), results.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed (see above)",
+        failures.len(),
+        results.len()
+    );
 }
 
 #[test]
@@ -750,8 +904,17 @@ fn brute_force_poll_vote_renegotiation() {
 
 #[test]
 fn brute_force_reproduces_model_reference_values() {
-    let u = Dist { family: Family::Uniform, mu: 0.5, s: 0.5 };
-    let sc = |rho: f64, d: f64, w: f64| Scalars { rho, delta_ratifier: d, delta_proposer: d, poll_weight: w };
+    let u = Dist {
+        family: Family::Uniform,
+        mu: 0.5,
+        s: 0.5,
+    };
+    let sc = |rho: f64, d: f64, w: f64| Scalars {
+        rho,
+        delta_ratifier: d,
+        delta_proposer: d,
+        poll_weight: w,
+    };
     let close = |a: f64, b: f64, what: &str| assert!((a - b).abs() < 1e-6, "{what}: {a} vs {b}");
     // [vote, renegotiation], ρ = 1, δ = 0.5: x₁ = 0.55, c₁ = 0.40, x₂ = 0.70.
     let b = Brute::new(u, None, Side::Foreign, PROTOCOLS[1], sc(1.0, 0.5, 0.0));
@@ -766,8 +929,16 @@ fn brute_force_reproduces_model_reference_values() {
     close(p[0].offer, 0.4375, "trial");
     close(p[1].offer, 0.625, "final");
     // Logistic one shot, μ = 0.3, s = 0.1: x* = 0.450334.
-    let l = Dist { family: Family::Logistic, mu: 0.3, s: 0.1 };
+    let l = Dist {
+        family: Family::Logistic,
+        mu: 0.3,
+        s: 0.1,
+    };
     let b = Brute::new(l, None, Side::Foreign, PROTOCOLS[0], Scalars::default());
     let (p, _) = b.path();
-    assert!((p[0].offer - 0.450334).abs() < 1e-6, "logistic x* {}", p[0].offer);
+    assert!(
+        (p[0].offer - 0.450334).abs() < 1e-6,
+        "logistic x* {}",
+        p[0].offer
+    );
 }

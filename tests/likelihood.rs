@@ -4,7 +4,11 @@
 use twolevel::likelihood::{Likelihood, Model};
 use twolevel::synthetic::{ProtocolMix, Simulation};
 
-fn problem_for(mix: ProtocolMix, mixed_proposer: bool, discrete: bool) -> (twolevel::workflow::Project, Vec<f64>) {
+fn problem_for(
+    mix: ProtocolMix,
+    mixed_proposer: bool,
+    discrete: bool,
+) -> (twolevel::workflow::Project, Vec<f64>) {
     let mut sim = Simulation::new(400, mix, 11);
     sim.mixed_proposer = mixed_proposer;
     sim.discrete_covariates = discrete;
@@ -20,7 +24,13 @@ fn gradient_matches_central_differences() {
             let model = Model::new(&project.spec, &project.data).unwrap();
             let problem = Likelihood::new(&model, &project.data.outcome, &project.data.weight);
             // A point away from the truth.
-            let x: Vec<f64> = model.space.to_internal(&theta).iter().enumerate().map(|(i, v)| v + 0.1 * (i as f64 + 1.0).sin()).collect();
+            let x: Vec<f64> = model
+                .space
+                .to_internal(&theta)
+                .iter()
+                .enumerate()
+                .map(|(i, v)| v + 0.1 * (i as f64 + 1.0).sin())
+                .collect();
             let (value, grad) = problem.evaluate(&x, true);
             assert!(value.is_finite());
             for k in 0..x.len() {
@@ -50,12 +60,19 @@ fn serial_equals_parallel() {
     let problem = Likelihood::new(&model, &project.data.outcome, &project.data.weight);
     let x = model.space.to_internal(&theta);
     let run = |threads: usize| {
-        rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(|| problem.evaluate(&x, true))
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| problem.evaluate(&x, true))
     };
     let (v1, g1) = run(1);
     for threads in [2, 3, 8] {
         let (v, g) = run(threads);
-        assert!((v - v1).abs() <= 1e-12 * v1.abs(), "{threads} threads: {v} vs {v1}");
+        assert!(
+            (v - v1).abs() <= 1e-12 * v1.abs(),
+            "{threads} threads: {v} vs {v1}"
+        );
         assert_eq!(v.to_bits(), v1.to_bits(), "bit-identical log-likelihood");
         for (a, b) in g.iter().zip(&g1) {
             assert_eq!(a.to_bits(), b.to_bits(), "bit-identical gradient");
@@ -67,6 +84,10 @@ fn serial_equals_parallel() {
 fn episodes_with_equal_covariates_share_a_design() {
     let (project, _) = problem_for(ProtocolMix::Mixed, false, true);
     let model = Model::new(&project.spec, &project.data).unwrap();
-    assert!(model.designs.len() < 7 * 4 + 1, "{} designs for 7 covariate levels × 4 protocols", model.designs.len());
+    assert!(
+        model.designs.len() < 7 * 4 + 1,
+        "{} designs for 7 covariate levels × 4 protocols",
+        model.designs.len()
+    );
     assert_eq!(model.row_design.len(), 400);
 }

@@ -10,21 +10,58 @@ use twolevel::likelihood::{Likelihood, Model};
 use twolevel::synthetic::{truth, ProtocolMix, Simulation};
 
 fn recover(sim: Simulation) {
-    let label = format!("{}{}", sim.protocols.label(), if sim.mixed_proposer { ", mixed proposer" } else { "" });
+    let label = format!(
+        "{}{}",
+        sim.protocols.label(),
+        if sim.mixed_proposer {
+            ", mixed proposer"
+        } else {
+            ""
+        }
+    );
     let (project, theta) = sim.generate().unwrap();
     let model = Model::new(&project.spec, &project.data).unwrap();
-    let options = FitOptions { estimation: project.spec.spec.estimation.clone(), standard_errors: true };
-    let est = fit(&model, &project.data, &project.data.outcome, &project.data.weight, &options, None).unwrap();
-    assert!(est.converged, "{label}: did not converge: {:?}", est.warnings);
+    let options = FitOptions {
+        estimation: project.spec.spec.estimation.clone(),
+        standard_errors: true,
+    };
+    let est = fit(
+        &model,
+        &project.data,
+        &project.data.outcome,
+        &project.data.weight,
+        &options,
+        None,
+    )
+    .unwrap();
+    assert!(
+        est.converged,
+        "{label}: did not converge: {:?}",
+        est.warnings
+    );
     let problem = Likelihood::new(&model, &project.data.outcome, &project.data.weight);
     let true_loglik = problem.log_likelihood(&model.space.to_internal(&theta));
-    assert!(est.loglik >= true_loglik - 1e-6, "{label}: fitted loglik {} below the truth's {true_loglik}", est.loglik);
+    assert!(
+        est.loglik >= true_loglik - 1e-6,
+        "{label}: fitted loglik {} below the truth's {true_loglik}",
+        est.loglik
+    );
     for p in est.parameters.iter().filter(|p| !p.fixed) {
-        let se = p.std_error.unwrap_or_else(|| panic!("{label}: no SE for {}", p.name));
+        let se = p
+            .std_error
+            .unwrap_or_else(|| panic!("{label}: no SE for {}", p.name));
         let t = truth(&p.name);
         let z = (p.estimate - t) / se;
-        eprintln!("{label}: {} = {:.4} (SE {:.4}), truth {t}, z = {z:.2}", p.name, p.estimate, se);
-        assert!(z.abs() <= 3.0, "{label}: {} = {} (SE {se}) is {z:.2} SEs from the truth {t}", p.name, p.estimate);
+        eprintln!(
+            "{label}: {} = {:.4} (SE {:.4}), truth {t}, z = {z:.2}",
+            p.name, p.estimate, se
+        );
+        assert!(
+            z.abs() <= 3.0,
+            "{label}: {} = {} (SE {se}) is {z:.2} SEs from the truth {t}",
+            p.name,
+            p.estimate
+        );
     }
 }
 

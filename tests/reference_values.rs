@@ -1,25 +1,51 @@
 //! MODEL.md §5: reference values, closed forms and the four theory properties.
 
-use twolevel::model::{solve, solve_with_proposer, Family, Game, Protocol, Proposer, Scalars, Side, Threshold};
+use twolevel::model::{
+    solve, solve_with_proposer, Family, Game, Proposer, Protocol, Scalars, Side, Threshold,
+};
 
 fn uniform01() -> Threshold {
     Threshold::new(Family::Uniform, 0.5, 0.5)
 }
 
 fn game(home: Threshold, protocol: Protocol, scalars: Scalars) -> Game {
-    Game { home, foreign: None, proposer: Side::Foreign, protocol, scalars }
+    Game {
+        home,
+        foreign: None,
+        proposer: Side::Foreign,
+        protocol,
+        scalars,
+    }
 }
 
-const ONE_SHOT: Protocol = Protocol { poll: false, renegotiation: false };
-const RENEG: Protocol = Protocol { poll: false, renegotiation: true };
-const POLL: Protocol = Protocol { poll: true, renegotiation: false };
+const ONE_SHOT: Protocol = Protocol {
+    poll: false,
+    renegotiation: false,
+};
+const RENEG: Protocol = Protocol {
+    poll: false,
+    renegotiation: true,
+};
+const POLL: Protocol = Protocol {
+    poll: true,
+    renegotiation: false,
+};
 
 fn close(a: f64, b: f64, tol: f64, what: &str) {
-    assert!((a - b).abs() <= tol, "{what}: got {a}, expected {b} (diff {:e})", (a - b).abs());
+    assert!(
+        (a - b).abs() <= tol,
+        "{what}: got {a}, expected {b} (diff {:e})",
+        (a - b).abs()
+    );
 }
 
 fn scalars(rho: f64, dr: f64, dp: f64, w: f64) -> Scalars {
-    Scalars { rho, delta_ratifier: dr, delta_proposer: dp, poll_weight: w }
+    Scalars {
+        rho,
+        delta_ratifier: dr,
+        delta_proposer: dp,
+        poll_weight: w,
+    }
 }
 
 #[test]
@@ -70,7 +96,12 @@ fn uniform_closed_forms() {
         let home = Threshold::new(Family::Uniform, 0.5 * (a + b), 0.5 * (b - a));
         let eq = solve(&game(home, ONE_SHOT, Scalars::default()));
         close(eq.stages[0].offer, (1.0 + a) / 2.0, 1e-9, "one-shot x*");
-        close(eq.p_ratified, (1.0 - a) / (2.0 * (b - a)), 1e-9, "one-shot P");
+        close(
+            eq.p_ratified,
+            (1.0 - a) / (2.0 * (b - a)),
+            1e-9,
+            "one-shot P",
+        );
         for (rho, dr, dp) in [(1.0, 0.5, 0.5), (0.8, 0.9, 0.6), (0.5, 0.3, 0.9)] {
             let (kappa, lambda): (f64, f64) = (rho * dr, rho * dp);
             let eq = solve(&game(home, RENEG, scalars(rho, dr, dp, 0.0)));
@@ -89,7 +120,11 @@ fn uniform_closed_forms() {
 
 #[test]
 fn logistic_one_shot_lambert_w() {
-    let eq = solve(&game(Threshold::new(Family::Logistic, 0.3, 0.1), ONE_SHOT, Scalars::default()));
+    let eq = solve(&game(
+        Threshold::new(Family::Logistic, 0.3, 0.1),
+        ONE_SHOT,
+        Scalars::default(),
+    ));
     close(eq.stages[0].offer, 0.450334, 1e-6, "x*");
     close(eq.p_ratified, 0.818071, 1e-6, "P");
     // Against the closed form itself (Lambert W by Newton), to 1e-12.
@@ -99,7 +134,11 @@ fn logistic_one_shot_lambert_w() {
         for _ in 0..100 {
             w -= (w * w.exp() - k.exp()) / (w.exp() * (1.0 + w));
         }
-        let eq = solve(&game(Threshold::new(Family::Logistic, mu, s), ONE_SHOT, Scalars::default()));
+        let eq = solve(&game(
+            Threshold::new(Family::Logistic, mu, s),
+            ONE_SHOT,
+            Scalars::default(),
+        ));
         close(eq.stages[0].offer, mu + s * w.ln(), 1e-10, "x* closed form");
         close(eq.p_ratified, w / (1.0 + w), 1e-10, "P closed form");
     }
@@ -110,7 +149,11 @@ fn property_complete_information() {
     for family in [Family::Logistic, Family::Normal, Family::Uniform] {
         let mut last = 1.0;
         for s in [0.1, 0.01, 0.001, 1e-4] {
-            let eq = solve(&game(Threshold::new(family, 0.4, s), ONE_SHOT, Scalars::default()));
+            let eq = solve(&game(
+                Threshold::new(family, 0.4, s),
+                ONE_SHOT,
+                Scalars::default(),
+            ));
             assert!(eq.p_failed <= last + 1e-12, "{family:?} s={s}");
             last = eq.p_failed;
         }
@@ -122,13 +165,28 @@ fn property_complete_information() {
 fn property_two_sided_constraints_are_more_equitable() {
     for family in [Family::Logistic, Family::Normal, Family::Uniform] {
         let home = Threshold::new(family, 0.5, 0.2);
-        let one_sided = Game { home, foreign: None, proposer: Side::Foreign, protocol: ONE_SHOT, scalars: Scalars::default() };
-        let two_sided = Game { foreign: Some(home), ..one_sided };
+        let one_sided = Game {
+            home,
+            foreign: None,
+            proposer: Side::Foreign,
+            protocol: ONE_SHOT,
+            scalars: Scalars::default(),
+        };
+        let two_sided = Game {
+            foreign: Some(home),
+            ..one_sided
+        };
         let mixed = Proposer::Mixed { p_home: 0.5 };
         let s1 = solve_with_proposer(&one_sided, mixed).home_share;
         let s2 = solve_with_proposer(&two_sided, mixed).home_share;
-        assert!((s2 - 0.5).abs() < (s1 - 0.5).abs(), "{family:?}: two-sided {s2}, one-sided {s1}");
-        assert!((s2 - 0.5).abs() < 1e-9, "symmetric constraints give an even split: {s2}");
+        assert!(
+            (s2 - 0.5).abs() < (s1 - 0.5).abs(),
+            "{family:?}: two-sided {s2}, one-sided {s1}"
+        );
+        assert!(
+            (s2 - 0.5).abs() < 1e-9,
+            "symmetric constraints give an even split: {s2}"
+        );
     }
 }
 
@@ -141,9 +199,15 @@ fn property_renegotiation_induces_strategic_voting() {
         let one_shot = solve(&game(home, ONE_SHOT, Scalars::default())).p_ratified;
         for (rho, dr, dp) in [(1.0, 0.5, 0.5), (0.7, 0.9, 0.8), (0.3, 0.5, 0.9)] {
             let eq = solve(&game(home, RENEG, scalars(rho, dr, dp, 0.0)));
-            assert!(eq.stages[0].cutoff < eq.stages[0].offer, "{family:?}: c1 < x1");
+            assert!(
+                eq.stages[0].cutoff < eq.stages[0].offer,
+                "{family:?}: c1 < x1"
+            );
             let first_vote = home.cdf(eq.stages[0].cutoff);
-            assert!(first_vote < one_shot, "{family:?}: G(c1) = {first_vote} vs one-shot {one_shot}");
+            assert!(
+                first_vote < one_shot,
+                "{family:?}: G(c1) = {first_vote} vs one-shot {one_shot}"
+            );
         }
     }
 }
@@ -157,7 +221,10 @@ fn property_strategic_polls_tighten_the_constraint() {
         for i in 0..=10 {
             let w = i as f64 / 10.0;
             let p = solve(&game(home, POLL, scalars(0.5, 0.9, 0.9, w))).p_ratified;
-            assert!(p <= last + 1e-10, "{family:?}: P(ratified) rose at w_poll = {w}: {p} > {last}");
+            assert!(
+                p <= last + 1e-10,
+                "{family:?}: P(ratified) rose at w_poll = {w}: {p} > {last}"
+            );
             last = p;
         }
         close(last, one_shot, 1e-9, "w_poll = 1 equals one shot");

@@ -9,7 +9,8 @@ const REPLICATES: &str = "40";
 
 fn fit(out: &Path, resume: bool) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_twolevel"));
-    c.args(["fit", "--bootstrap", REPLICATES, "--threads", "2", "--out"]).arg(out);
+    c.args(["fit", "--bootstrap", REPLICATES, "--threads", "2", "--out"])
+        .arg(out);
     if resume {
         c.arg("--resume");
     }
@@ -18,7 +19,9 @@ fn fit(out: &Path, resume: bool) -> Command {
 }
 
 fn finished_replicates(checkpoint: &Path) -> usize {
-    std::fs::read_to_string(checkpoint).map(|t| t.lines().count().saturating_sub(1)).unwrap_or(0)
+    std::fs::read_to_string(checkpoint)
+        .map(|t| t.lines().count().saturating_sub(1))
+        .unwrap_or(0)
 }
 
 #[test]
@@ -27,7 +30,10 @@ fn killed_bootstrap_resumes_to_the_uninterrupted_result() {
     let (whole, resumed) = (dir.path().join("whole"), dir.path().join("resumed"));
     assert!(fit(&whole, false).status().unwrap().success());
     let expected = std::fs::read(whole.join("bootstrap.csv")).unwrap();
-    assert!(!whole.join(".bootstrap.checkpoint").exists(), "a finished run removes its checkpoint");
+    assert!(
+        !whole.join(".bootstrap.checkpoint").exists(),
+        "a finished run removes its checkpoint"
+    );
 
     // Start, wait for a few finished replicates, kill.
     let checkpoint = resumed.join(".bootstrap.checkpoint");
@@ -42,12 +48,18 @@ fn killed_bootstrap_resumes_to_the_uninterrupted_result() {
     let _ = child.kill();
     let _ = child.wait();
     let done = finished_replicates(&checkpoint);
-    assert!(!resumed.join("bootstrap.csv").exists() || done == 40, "no report from a killed run");
+    assert!(
+        !resumed.join("bootstrap.csv").exists() || done == 40,
+        "no report from a killed run"
+    );
     eprintln!("killed after {done} of {REPLICATES} replicates");
 
     assert!(fit(&resumed, true).status().unwrap().success());
     let got = std::fs::read(resumed.join("bootstrap.csv")).unwrap();
-    assert!(got == expected, "resumed bootstrap.csv differs from the uninterrupted run");
+    assert!(
+        got == expected,
+        "resumed bootstrap.csv differs from the uninterrupted run"
+    );
     assert!(!checkpoint.exists());
 }
 
@@ -56,7 +68,11 @@ fn a_checkpoint_of_another_run_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report");
     std::fs::create_dir_all(&out).unwrap();
-    std::fs::write(out.join(".bootstrap.checkpoint"), "twolevel bootstrap checkpoint v1; something else\n").unwrap();
+    std::fs::write(
+        out.join(".bootstrap.checkpoint"),
+        "twolevel bootstrap checkpoint v1; something else\n",
+    )
+    .unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_twolevel"))
         .args(["fit", "--bootstrap", "3", "--resume", "--out"])
         .arg(&out)
@@ -64,5 +80,8 @@ fn a_checkpoint_of_another_run_is_refused() {
         .unwrap();
     assert!(!output.status.success());
     let message = String::from_utf8_lossy(&output.stderr);
-    assert!(message.contains("another run") && message.contains("--resume"), "{message}");
+    assert!(
+        message.contains("another run") && message.contains("--resume"),
+        "{message}"
+    );
 }

@@ -21,7 +21,7 @@
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
 use twolevel::model::{
-    solve_with_proposer, Equilibrium, Family, Game, Protocol, Proposer, Scalars, Side, Threshold,
+    solve_with_proposer, Equilibrium, Family, Game, Proposer, Protocol, Scalars, Side, Threshold,
 };
 
 fn config() -> ProptestConfig {
@@ -44,7 +44,11 @@ fn unit() -> impl Strategy<Value = f64> {
 }
 
 fn family() -> impl Strategy<Value = Family> {
-    prop_oneof![Just(Family::Logistic), Just(Family::Normal), Just(Family::Uniform)]
+    prop_oneof![
+        Just(Family::Logistic),
+        Just(Family::Normal),
+        Just(Family::Uniform)
+    ]
 }
 
 fn location() -> impl Strategy<Value = f64> {
@@ -72,7 +76,14 @@ fn proposer() -> impl Strategy<Value = Proposer> {
 fn edge_threshold() -> impl Strategy<Value = Threshold> {
     (
         family(),
-        prop_oneof![Just(-50.0), Just(50.0), Just(0.0), Just(1.0), Just(0.5), location()],
+        prop_oneof![
+            Just(-50.0),
+            Just(50.0),
+            Just(0.0),
+            Just(1.0),
+            Just(0.5),
+            location()
+        ],
         prop_oneof![Just(1e-4), Just(1e3), Just(1.0), scale()],
     )
         .prop_map(|(f, m, s)| Threshold::new(f, m, s))
@@ -95,16 +106,26 @@ fn edge_input() -> impl Strategy<Value = Input> {
         edge_proposer(),
         (unit(), unit(), unit(), unit()),
     )
-        .prop_map(|((poll, renegotiation), home, foreign, proposer, (rho, dr, dp, w))| Input {
-            game: Game {
-                home,
-                foreign,
-                proposer: Side::Foreign,
-                protocol: Protocol { poll, renegotiation },
-                scalars: Scalars { rho, delta_ratifier: dr, delta_proposer: dp, poll_weight: w },
+        .prop_map(
+            |((poll, renegotiation), home, foreign, proposer, (rho, dr, dp, w))| Input {
+                game: Game {
+                    home,
+                    foreign,
+                    proposer: Side::Foreign,
+                    protocol: Protocol {
+                        poll,
+                        renegotiation,
+                    },
+                    scalars: Scalars {
+                        rho,
+                        delta_ratifier: dr,
+                        delta_proposer: dp,
+                        poll_weight: w,
+                    },
+                },
+                proposer,
             },
-            proposer,
-        })
+        )
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -121,16 +142,26 @@ fn input() -> impl Strategy<Value = Input> {
         proposer(),
         (unit(), unit(), unit(), unit()),
     )
-        .prop_map(|((poll, renegotiation), home, foreign, proposer, (rho, dr, dp, w))| Input {
-            game: Game {
-                home,
-                foreign,
-                proposer: Side::Foreign,
-                protocol: Protocol { poll, renegotiation },
-                scalars: Scalars { rho, delta_ratifier: dr, delta_proposer: dp, poll_weight: w },
+        .prop_map(
+            |((poll, renegotiation), home, foreign, proposer, (rho, dr, dp, w))| Input {
+                game: Game {
+                    home,
+                    foreign,
+                    proposer: Side::Foreign,
+                    protocol: Protocol {
+                        poll,
+                        renegotiation,
+                    },
+                    scalars: Scalars {
+                        rho,
+                        delta_ratifier: dr,
+                        delta_proposer: dp,
+                        poll_weight: w,
+                    },
+                },
+                proposer,
             },
-            proposer,
-        })
+        )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -161,7 +192,12 @@ impl Model {
         if game.protocol.renegotiation {
             transitions.push((s.rho * s.delta_ratifier, s.rho * s.delta_proposer));
         }
-        Model { home: game.home, foreign: game.foreign, side, transitions }
+        Model {
+            home: game.home,
+            foreign: game.foreign,
+            side,
+            transitions,
+        }
     }
 
     fn k_last(&self) -> usize {
@@ -214,7 +250,10 @@ impl Model {
     fn last(&self, c: f64) -> Sol {
         let (mut a, mut b) = (c.max(0.0), 1.0);
         if !(b > a) {
-            return Sol { value: 0.0, offer: c.clamp(0.0, 1.0) };
+            return Sol {
+                value: 0.0,
+                offer: c.clamp(0.0, 1.0),
+            };
         }
         let x = if self.foc(b, c) >= 0.0 {
             b
@@ -238,7 +277,10 @@ impl Model {
         if value > 0.0 {
             Sol { value, offer: x }
         } else {
-            Sol { value: 0.0, offer: c.clamp(0.0, 1.0) }
+            Sol {
+                value: 0.0,
+                offer: c.clamp(0.0, 1.0),
+            }
         }
     }
 
@@ -266,7 +308,11 @@ impl Model {
         if !(0.0..=1.0).contains(&x) {
             return None;
         }
-        let accept = if t > c { self.pi(x) * self.mass(c, t) } else { 0.0 };
+        let accept = if t > c {
+            self.pi(x) * self.mass(c, t)
+        } else {
+            0.0
+        };
         Some((accept + lambda * next.value, x))
     }
 
@@ -274,9 +320,16 @@ impl Model {
     /// in `G_F(1 − t)`, on the feasible range with non-negligible mass.
     fn grid(&self, k: usize, c: f64, n: usize) -> Vec<f64> {
         let kappa = self.transitions[k + 1].0;
-        let feasible_low = if kappa < 1.0 { -kappa / (1.0 - kappa) } else { f64::NEG_INFINITY };
+        let feasible_low = if kappa < 1.0 {
+            -kappa / (1.0 - kappa)
+        } else {
+            f64::NEG_INFINITY
+        };
         let tail = self.home.quantile(1e-15).min(1.0);
-        let lo = c.max(feasible_low).max(if tail.is_finite() { tail } else { -1e6 }).min(1.0);
+        let lo = c
+            .max(feasible_low)
+            .max(if tail.is_finite() { tail } else { -1e6 })
+            .min(1.0);
         grid(lo, 1.0, n, &self.home, self.foreign.as_ref())
     }
 
@@ -286,7 +339,10 @@ impl Model {
         let pts = self.grid(k, c, n);
         let f = |t: f64| self.objective(k, c, t).map_or(f64::NEG_INFINITY, |v| v.0);
         let vals: Vec<f64> = pts.iter().map(|&t| f(t)).collect();
-        let mut best = (c, self.objective(k, c, c).map_or(f64::NEG_INFINITY, |v| v.0));
+        let mut best = (
+            c,
+            self.objective(k, c, c).map_or(f64::NEG_INFINITY, |v| v.0),
+        );
         let mut idx: Vec<usize> = (0..pts.len())
             .filter(|&i| {
                 vals[i] > f64::NEG_INFINITY
@@ -300,7 +356,11 @@ impl Model {
                 best = (pts[i], vals[i]);
             }
             let mut a = if i > 0 { pts[i - 1] } else { pts[i] };
-            let b = if i + 1 < pts.len() { pts[i + 1] } else { pts[i] };
+            let b = if i + 1 < pts.len() {
+                pts[i + 1]
+            } else {
+                pts[i]
+            };
             if f(a) == f64::NEG_INFINITY {
                 // Feasibility corner (x_k = 0).
                 let mut inside = pts[i];
@@ -321,7 +381,10 @@ impl Model {
         }
         match self.objective(k, c, best.0) {
             Some((value, offer)) if best.1 > f64::NEG_INFINITY => Sol { value, offer },
-            _ => Sol { value: f64::NEG_INFINITY, offer: f64::NAN },
+            _ => Sol {
+                value: f64::NEG_INFINITY,
+                offer: f64::NAN,
+            },
         }
     }
 
@@ -334,13 +397,19 @@ impl Model {
             return pts
                 .iter()
                 .map(|&x| (x, self.pi(x) * self.home.cdf(x)))
-                .fold((f64::NAN, f64::NEG_INFINITY), |a, b| if b.1 > a.1 { b } else { a });
+                .fold(
+                    (f64::NAN, f64::NEG_INFINITY),
+                    |a, b| if b.1 > a.1 { b } else { a },
+                );
         }
         let mut pts = self.grid(0, c, if self.k_last() == 1 { 200 } else { 60 });
         pts.push(c);
         pts.iter()
             .filter_map(|&t| self.objective(0, c, t).map(|v| (t, v.0)))
-            .fold((f64::NAN, f64::NEG_INFINITY), |a, b| if b.1 > a.1 { b } else { a })
+            .fold(
+                (f64::NAN, f64::NEG_INFINITY),
+                |a, b| if b.1 > a.1 { b } else { a },
+            )
     }
 
     /// The proposer's value of a solver path: `Σ_k Λ_k π(x_k) [G(c_k) − G(c_{k−1})]`.
@@ -362,7 +431,9 @@ impl Model {
 /// `n` points uniform on `[lo, hi]`, `n/2` uniform in `G` and (two-sided) `n/2` uniform in
 /// `G_F(1 − ·)`, sorted.
 fn grid(lo: f64, hi: f64, n: usize, home: &Threshold, foreign: Option<&Threshold>) -> Vec<f64> {
-    let mut pts: Vec<f64> = (0..n).map(|i| lo + (hi - lo) * i as f64 / (n - 1) as f64).collect();
+    let mut pts: Vec<f64> = (0..n)
+        .map(|i| lo + (hi - lo) * i as f64 / (n - 1) as f64)
+        .collect();
     let m = n / 2;
     let (plo, phi) = (home.cdf(lo), home.cdf(hi));
     for i in 1..=m {
@@ -461,10 +532,16 @@ fn equilibria(sol: &twolevel::model::Solution) -> Vec<(Side, &Equilibrium)> {
 
 fn check_probabilities(p: [f64; 3], what: &str) -> Result<(), TestCaseError> {
     for q in p {
-        prop_assert!(q.is_finite() && (0.0..=1.0).contains(&q), "{what}: probabilities {p:?}");
+        prop_assert!(
+            q.is_finite() && (0.0..=1.0).contains(&q),
+            "{what}: probabilities {p:?}"
+        );
     }
     let sum: f64 = p.iter().sum();
-    prop_assert!((sum - 1.0).abs() <= 1e-12, "{what}: probabilities {p:?} sum to {sum}");
+    prop_assert!(
+        (sum - 1.0).abs() <= 1e-12,
+        "{what}: probabilities {p:?} sum to {sum}"
+    );
     Ok(())
 }
 
@@ -480,7 +557,11 @@ fn no_nan(eq: &Equilibrium) -> Result<(), TestCaseError> {
             prop_assert!(!v.is_nan(), "stage {k}: {name} is NaN in {eq:?}");
         }
     }
-    for (name, v) in [("p_ratified", eq.p_ratified), ("p_renegotiated", eq.p_renegotiated), ("p_failed", eq.p_failed)] {
+    for (name, v) in [
+        ("p_ratified", eq.p_ratified),
+        ("p_renegotiated", eq.p_renegotiated),
+        ("p_failed", eq.p_failed),
+    ] {
         prop_assert!(!v.is_nan(), "{name} is NaN in {eq:?}");
     }
     Ok(())
@@ -492,9 +573,21 @@ fn check_path(eq: &Equilibrium, game: &Game) -> Result<(), TestCaseError> {
     prop_assert_eq!(eq.stages.len(), game.protocol.stages().len());
     let mut prev = f64::NEG_INFINITY;
     for (k, s) in eq.stages.iter().enumerate() {
-        prop_assert!((0.0..=1.0).contains(&s.offer), "stage {k}: offer {} not in [0, 1]", s.offer);
-        prop_assert!(s.cutoff >= prev, "stage {k}: cutoff {} below the previous {prev}", s.cutoff);
-        prop_assert!((0.0..=1.0).contains(&s.p_accept), "stage {k}: p_accept {}", s.p_accept);
+        prop_assert!(
+            (0.0..=1.0).contains(&s.offer),
+            "stage {k}: offer {} not in [0, 1]",
+            s.offer
+        );
+        prop_assert!(
+            s.cutoff >= prev,
+            "stage {k}: cutoff {} below the previous {prev}",
+            s.cutoff
+        );
+        prop_assert!(
+            (0.0..=1.0).contains(&s.p_accept),
+            "stage {k}: p_accept {}",
+            s.p_accept
+        );
         prev = s.cutoff;
     }
     Ok(())
@@ -503,7 +596,11 @@ fn check_path(eq: &Equilibrium, game: &Game) -> Result<(), TestCaseError> {
 /// Relative tolerance of the grid check: the later stages of a three-stage protocol are solved
 /// here by a grid search whose offer error enters the first stage's value to first order.
 fn optimality_tolerance(game: &Game, v: f64) -> f64 {
-    let rel = if game.protocol.poll && game.protocol.renegotiation { 1e-5 } else { 1e-7 };
+    let rel = if game.protocol.poll && game.protocol.renegotiation {
+        1e-5
+    } else {
+        1e-7
+    };
     rel * v.abs() + 1e-14
 }
 
@@ -525,7 +622,10 @@ fn check_optimality(input: &Input, side: Side, eq: &Equilibrium) -> Result<(), T
 
 /// The first stage where two paths differ by more than 1e-3 in the offer.
 fn jump(a: &Equilibrium, b: &Equilibrium) -> Option<usize> {
-    a.stages.iter().zip(&b.stages).position(|(s, t)| (s.offer - t.offer).abs() > 1e-3)
+    a.stages
+        .iter()
+        .zip(&b.stages)
+        .position(|(s, t)| (s.offer - t.offer).abs() > 1e-3)
 }
 
 fn check_continuity(input: &Input) -> Result<(), TestCaseError> {
@@ -546,12 +646,18 @@ fn check_continuity(input: &Input) -> Result<(), TestCaseError> {
         let mut game = input.game;
         game.proposer = side;
         let model = Model::new(&game, side);
-        let c = if k == 0 { f64::NEG_INFINITY } else { a.stages[k - 1].cutoff };
+        let c = if k == 0 {
+            f64::NEG_INFINITY
+        } else {
+            a.stages[k - 1].cutoff
+        };
         let value = |eq: &Equilibrium| -> f64 {
             if k == model.k_last() {
                 model.pi(eq.stages[k].offer) * model.mass(c, eq.stages[k].offer)
             } else {
-                model.objective(k, c, eq.stages[k].cutoff).map_or(f64::NEG_INFINITY, |v| v.0)
+                model
+                    .objective(k, c, eq.stages[k].cutoff)
+                    .map_or(f64::NEG_INFINITY, |v| v.0)
             }
         };
         let (va, vb) = (value(a), value(b));
@@ -625,37 +731,131 @@ proptest! {
 #[test]
 fn known_regressions() {
     use Family::{Logistic, Uniform};
-    const RENEG: Protocol = Protocol { poll: false, renegotiation: true };
-    const POLL: Protocol = Protocol { poll: true, renegotiation: false };
-    const BOTH: Protocol = Protocol { poll: true, renegotiation: true };
+    const RENEG: Protocol = Protocol {
+        poll: false,
+        renegotiation: true,
+    };
+    const POLL: Protocol = Protocol {
+        poll: true,
+        renegotiation: false,
+    };
+    const BOTH: Protocol = Protocol {
+        poll: true,
+        renegotiation: true,
+    };
     let t = Threshold::new;
-    let sc = |rho, delta_ratifier, delta_proposer, poll_weight| Scalars { rho, delta_ratifier, delta_proposer, poll_weight };
+    let sc = |rho, delta_ratifier, delta_proposer, poll_weight| Scalars {
+        rho,
+        delta_ratifier,
+        delta_proposer,
+        poll_weight,
+    };
     let cases = [
         // Refinement ignored the cell between the feasibility corner (x₁ = 0) and the peak.
-        (t(Uniform, -0.1206269700398635, 0.13508549532947464), None, Side::Foreign, RENEG,
-         sc(0.21680731348463778, 0.9624072030074915, 0.7393400063438813, 0.4558851574089906)),
-        (t(Logistic, -0.13896376218458967, 0.6708976397893527), Some(t(Logistic, -0.1176799067581224, 0.22301062197554672)),
-         Side::Foreign, RENEG, sc(1.0, 0.7854298713364642, 0.469606266247236, 0.9631679194774947)),
-        (t(Uniform, 0.0, 115.60248870605038), Some(t(Uniform, 0.0, 26.042872004815802)), Side::Foreign, BOTH,
-         sc(0.8133914551479361, 0.7220834796015049, 0.0, 0.1299401616380239)),
+        (
+            t(Uniform, -0.1206269700398635, 0.13508549532947464),
+            None,
+            Side::Foreign,
+            RENEG,
+            sc(
+                0.21680731348463778,
+                0.9624072030074915,
+                0.7393400063438813,
+                0.4558851574089906,
+            ),
+        ),
+        (
+            t(Logistic, -0.13896376218458967, 0.6708976397893527),
+            Some(t(Logistic, -0.1176799067581224, 0.22301062197554672)),
+            Side::Foreign,
+            RENEG,
+            sc(
+                1.0,
+                0.7854298713364642,
+                0.469606266247236,
+                0.9631679194774947,
+            ),
+        ),
+        (
+            t(Uniform, 0.0, 115.60248870605038),
+            Some(t(Uniform, 0.0, 26.042872004815802)),
+            Side::Foreign,
+            BOTH,
+            sc(
+                0.8133914551479361,
+                0.7220834796015049,
+                0.0,
+                0.1299401616380239,
+            ),
+        ),
         // Implicit-function slope of the last stage's offer applied at a jump of its FOC.
-        (t(Uniform, 1.004718065203343, 0.6719632159202805), Some(t(Uniform, -0.06573813255871247, 0.28978928532316756)),
-         Side::Foreign, RENEG, sc(0.9495380843841374, 0.850816533736829, 0.29991334462899055, 0.07598287293119599)),
+        (
+            t(Uniform, 1.004718065203343, 0.6719632159202805),
+            Some(t(Uniform, -0.06573813255871247, 0.28978928532316756)),
+            Side::Foreign,
+            RENEG,
+            sc(
+                0.9495380843841374,
+                0.850816533736829,
+                0.29991334462899055,
+                0.07598287293119599,
+            ),
+        ),
         // Two local maxima in one scan cell, on either side of a kink of the continuation.
-        (t(Uniform, 0.9391874807353231, 0.03626255963549328), None, Side::Foreign, RENEG,
-         sc(0.20058929413524096, 0.2666246594552635, 0.27295039264475784, 0.11020553907882236)),
+        (
+            t(Uniform, 0.9391874807353231, 0.03626255963549328),
+            None,
+            Side::Foreign,
+            RENEG,
+            sc(
+                0.20058929413524096,
+                0.2666246594552635,
+                0.27295039264475784,
+                0.11020553907882236,
+            ),
+        ),
         // Off-path offers when nobody is left came from a flat scan.
-        (t(Uniform, -0.12744094858020952, 0.0007592897530612446), None, Side::Foreign, BOTH,
-         sc(0.10068786864805399, 0.18818872137357012, 0.0, 0.8090211940420285)),
+        (
+            t(Uniform, -0.12744094858020952, 0.0007592897530612446),
+            None,
+            Side::Foreign,
+            BOTH,
+            sc(
+                0.10068786864805399,
+                0.18818872137357012,
+                0.0,
+                0.8090211940420285,
+            ),
+        ),
         // A zero slope at the scan's peak was taken for a maximum (π > 0 only in a narrow window).
-        (t(Uniform, -32.18130175470336, 1.0), Some(t(Uniform, 0.7715846948942414, 0.0007616471167769661)),
-         Side::Home, RENEG, sc(0.6406568061184209, 1.0, 0.0, 0.0)),
+        (
+            t(Uniform, -32.18130175470336, 1.0),
+            Some(t(Uniform, 0.7715846948942414, 0.0007616471167769661)),
+            Side::Home,
+            RENEG,
+            sc(0.6406568061184209, 1.0, 0.0, 0.0),
+        ),
         // Newton's early stop next to the pole of (log π)' at x = 1 (warm start there).
-        (t(Logistic, 0.0, 746.1655615683004), None, Side::Foreign, POLL, sc(0.0, 0.0, 0.0, 0.9391418179076543)),
+        (
+            t(Logistic, 0.0, 746.1655615683004),
+            None,
+            Side::Foreign,
+            POLL,
+            sc(0.0, 0.0, 0.0, 0.9391418179076543),
+        ),
     ];
     for (home, foreign, side, protocol, scalars) in cases {
-        let game = Game { home, foreign, proposer: side, protocol, scalars };
-        let input = Input { game, proposer: Proposer::Fixed(side) };
+        let game = Game {
+            home,
+            foreign,
+            proposer: side,
+            protocol,
+            scalars,
+        };
+        let input = Input {
+            game,
+            proposer: Proposer::Fixed(side),
+        };
         let eq = twolevel::model::solve(&game);
         let result = check_path(&eq, &game).and_then(|_| check_optimality(&input, side, &eq));
         assert!(result.is_ok(), "{game:?}: {result:?}");

@@ -180,7 +180,11 @@ impl BootstrapResults {
                 "{} converged, {} did not ({}excluded)",
                 sum.converged,
                 sum.failed_replicates.len(),
-                if sum.failed_replicates.len() == 1 { "it is " } else { "they are " }
+                if sum.failed_replicates.len() == 1 {
+                    "it is "
+                } else {
+                    "they are "
+                }
             ),
             None => "shard only".into(),
         };
@@ -328,8 +332,17 @@ pub fn run(
 pub type CheckpointArg<'a> = Option<(&'a Path, bool)>;
 
 /// The first line of a checkpoint: what run it belongs to.
-fn checkpoint_header(project: &Project, estimates: &Estimates, settings: &BootstrapSettings, shard: Option<Shard>) -> String {
-    let estimate_bits: Vec<String> = estimates.internal.iter().map(|v| format!("{:016x}", v.to_bits())).collect();
+fn checkpoint_header(
+    project: &Project,
+    estimates: &Estimates,
+    settings: &BootstrapSettings,
+    shard: Option<Shard>,
+) -> String {
+    let estimate_bits: Vec<String> = estimates
+        .internal
+        .iter()
+        .map(|v| format!("{:016x}", v.to_bits()))
+        .collect();
     format!(
         "twolevel bootstrap checkpoint v1; spec {}; data {}; replicates {}; kind {:?}; seed {}; shard {:?}; estimate {}",
         crate::data::hex(&sha2::Sha256::digest(project.spec.text.as_bytes())),
@@ -345,7 +358,13 @@ fn checkpoint_header(project: &Project, estimates: &Estimates, settings: &Bootst
 fn draw_line(d: &Draw) -> String {
     let bits = |v: f64| format!("{:016x}", v.to_bits());
     let values: Vec<String> = d.values.iter().map(|&v| bits(v)).collect();
-    format!("{} {} {} {}\n", d.replicate, d.converged as u8, bits(d.loglik), values.join(","))
+    format!(
+        "{} {} {} {}\n",
+        d.replicate,
+        d.converged as u8,
+        bits(d.loglik),
+        values.join(",")
+    )
 }
 
 fn parse_draw_line(line: &str, n_par: usize) -> Option<Draw> {
@@ -355,11 +374,20 @@ fn parse_draw_line(line: &str, n_par: usize) -> Option<Draw> {
     let bits = |t: &str| u64::from_str_radix(t, 16).ok().map(f64::from_bits);
     let loglik = bits(parts.next()?)?;
     let values: Vec<f64> = parts.next()?.split(',').map(bits).collect::<Option<_>>()?;
-    (values.len() == n_par && parts.next().is_none()).then_some(Draw { replicate, converged, loglik, values })
+    (values.len() == n_par && parts.next().is_none()).then_some(Draw {
+        replicate,
+        converged,
+        loglik,
+        values,
+    })
 }
 
 /// Reads the finished replicates of a checkpoint (a torn last line is ignored).
-fn read_checkpoint(path: &Path, header: &str, n_par: usize) -> Result<std::collections::BTreeMap<usize, Draw>> {
+fn read_checkpoint(
+    path: &Path,
+    header: &str,
+    n_par: usize,
+) -> Result<std::collections::BTreeMap<usize, Draw>> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Default::default()),
@@ -372,7 +400,10 @@ fn read_checkpoint(path: &Path, header: &str, n_par: usize) -> Result<std::colle
             path.display()
         )));
     }
-    Ok(lines.filter_map(|l| parse_draw_line(l, n_par)).map(|d| (d.replicate, d)).collect())
+    Ok(lines
+        .filter_map(|l| parse_draw_line(l, n_par))
+        .map(|d| (d.replicate, d))
+        .collect())
 }
 
 /// [`run`] with a checkpoint (see [`CheckpointArg`]).
@@ -390,7 +421,11 @@ pub fn run_with_checkpoint(
     let (done, log) = match checkpoint {
         None => (Default::default(), None),
         Some((path, resume)) => {
-            let done = if resume { read_checkpoint(path, &header, n_par_all)? } else { Default::default() };
+            let done = if resume {
+                read_checkpoint(path, &header, n_par_all)?
+            } else {
+                Default::default()
+            };
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                 std::fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
             }
@@ -400,7 +435,10 @@ pub fn run_with_checkpoint(
                 text.push_str(&draw_line(d));
             }
             std::fs::write(path, text).map_err(|e| Error::io("write", path, e))?;
-            let file = std::fs::OpenOptions::new().append(true).open(path).map_err(|e| Error::io("open", path, e))?;
+            let file = std::fs::OpenOptions::new()
+                .append(true)
+                .open(path)
+                .map_err(|e| Error::io("open", path, e))?;
             (done, Some(std::sync::Mutex::new(file)))
         }
     };
@@ -463,7 +501,9 @@ pub fn run_with_checkpoint(
             use std::io::Write;
             let mut file = log.lock().expect("checkpoint lock");
             // A failed append only costs the replicate's reuse on resume.
-            let _ = file.write_all(draw_line(&draw).as_bytes()).and_then(|_| file.flush());
+            let _ = file
+                .write_all(draw_line(&draw).as_bytes())
+                .and_then(|_| file.flush());
         }
         progress();
         draw

@@ -350,7 +350,11 @@ impl Threshold {
             (1.0 + ec) / (s * (1.0 + 1.0 / e) * em1)
         } else {
             // ec = e^{zc}.
-            let one_minus = if d > 0.5 { 1.0 - ec / e } else { -(-d).exp_m1() };
+            let one_minus = if d > 0.5 {
+                1.0 - ec / e
+            } else {
+                -(-d).exp_m1()
+            };
             (1.0 + ec) / (s * (1.0 + e) * one_minus)
         };
         (q, slope)
@@ -443,16 +447,35 @@ mod tests {
     fn truncated_hazard_matches_log_space() {
         for family in [Family::Logistic, Family::Normal, Family::Uniform] {
             let d = Threshold::new(family, 0.3, 0.4);
-            for (c, x) in [(f64::NEG_INFINITY, 0.2), (-0.5, 0.1), (0.2, 0.25), (0.5, 0.6), (0.6, 0.65)] {
+            for (c, x) in [
+                (f64::NEG_INFINITY, 0.2),
+                (-0.5, 0.1),
+                (0.2, 0.25),
+                (0.5, 0.6),
+                (0.6, 0.65),
+            ] {
                 let reference = (d.log_pdf(x) - d.log_mass(c, x)).exp();
                 let fast = d.truncated_hazard(c, x);
-                assert!((fast - reference).abs() <= 1e-10 * reference.max(1e-300), "{family:?} c={c} x={x}: {fast} vs {reference}");
+                assert!(
+                    (fast - reference).abs() <= 1e-10 * reference.max(1e-300),
+                    "{family:?} c={c} x={x}: {fast} vs {reference}"
+                );
             }
         }
         let d = Threshold::new(Family::Logistic, 0.3, 0.4);
-        for (c, x) in [(f64::NEG_INFINITY, 0.2), (-0.5, 0.1), (0.2, 0.25), (0.5, 0.6), (0.6, 0.65), (0.3, 2.0)] {
+        for (c, x) in [
+            (f64::NEG_INFINITY, 0.2),
+            (-0.5, 0.1),
+            (0.2, 0.25),
+            (0.5, 0.6),
+            (0.6, 0.65),
+            (0.3, 2.0),
+        ] {
             let (q, slope) = d.hazard_and_slope(&d.truncation(c), x);
-            assert!((q - d.truncated_hazard(c, x)).abs() <= 1e-12 * q, "c={c} x={x}");
+            assert!(
+                (q - d.truncated_hazard(c, x)).abs() <= 1e-12 * q,
+                "c={c} x={x}"
+            );
             assert!((slope - d.dlog_pdf(x)).abs() <= 1e-12 * (1.0 + slope.abs()));
             assert!((d.mass_fast(c, x) - d.mass(c, x)).abs() <= 1e-15);
         }

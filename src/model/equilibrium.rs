@@ -153,10 +153,7 @@ pub fn solve_with_proposer(game: &Game, proposer: Proposer) -> Solution {
     let home_proposes = (p_home > 0.0).then(|| solve_side(Side::Home));
     let mut probabilities = [0.0; 3];
     let (mut share_num, mut share_den, mut strategic) = (0.0, 0.0, 0.0);
-    for (eq, weight) in [
-        (&foreign_proposes, 1.0 - p_home),
-        (&home_proposes, p_home),
-    ] {
+    for (eq, weight) in [(&foreign_proposes, 1.0 - p_home), (&home_proposes, p_home)] {
         if let Some(eq) = eq {
             for (p, q) in probabilities.iter_mut().zip(eq.probabilities()) {
                 *p += weight * q;
@@ -326,8 +323,10 @@ impl<'a> PathSensitivity<'a> {
             let solver = StageSolver::new(game);
             let c1 = path.cutoffs[0];
             let eps = 1e-6 * (c1.abs() + game.home.scale.min(1.0));
-            let (up, x_up) = solver.stage_slope(0, f64::NEG_INFINITY, c1 + eps, Some(path.offers[1]));
-            let (down, x_down) = solver.stage_slope(0, f64::NEG_INFINITY, c1 - eps, Some(path.offers[1]));
+            let (up, x_up) =
+                solver.stage_slope(0, f64::NEG_INFINITY, c1 + eps, Some(path.offers[1]));
+            let (down, x_down) =
+                solver.stage_slope(0, f64::NEG_INFINITY, c1 - eps, Some(path.offers[1]));
             let f_c = (up - down) / (2.0 * eps);
             if f_c < 0.0 && f_c.is_finite() {
                 first_stage = Some((f_c, (x_up - x_down) / (2.0 * eps)));
@@ -343,8 +342,10 @@ impl<'a> PathSensitivity<'a> {
         let (up, down) = match self.first_stage {
             Some((f_c, dx2_dc)) => {
                 let (c1, x2) = (self.path.cutoffs[0], self.path.offers[1]);
-                let slope_at = |g: &Game| StageSolver::new(g).stage_slope(0, f64::NEG_INFINITY, c1, Some(x2));
-                let ((slope_up, x_up), (slope_down, x_down)) = (slope_at(&game_up), slope_at(&game_down));
+                let slope_at =
+                    |g: &Game| StageSolver::new(g).stage_slope(0, f64::NEG_INFINITY, c1, Some(x2));
+                let ((slope_up, x_up), (slope_down, x_down)) =
+                    (slope_at(&game_up), slope_at(&game_down));
                 let dc1 = -((slope_up - slope_down) / (2.0 * h)) / f_c;
                 let dx2 = dx2_dc * dc1 + (x_up - x_down) / (2.0 * h);
                 (
@@ -727,7 +728,13 @@ impl<'a> StageSolver<'a> {
 
     /// The value of cutoff `c_k = cand` at stage `k` given `c`, the offer it implies and the
     /// next stage's reply. `None` when the implied offer would be negative (infeasible).
-    fn stage_value(&self, k: usize, c: f64, cand: f64, hint: Option<f64>) -> Option<(f64, f64, Reply)> {
+    fn stage_value(
+        &self,
+        k: usize,
+        c: f64,
+        cand: f64,
+        hint: Option<f64>,
+    ) -> Option<(f64, f64, Reply)> {
         let t = self.transitions[k + 1];
         let next = self.best_reply(k + 1, cand, hint);
         let offer = if cand == f64::NEG_INFINITY {
@@ -777,7 +784,16 @@ impl<'a> StageSolver<'a> {
     /// Root of the stage-`k` slope on `[a, b]` (slope positive at `a`, negative at `b`), with
     /// the next stage warm-started from the latest evaluation.
     #[allow(clippy::too_many_arguments)]
-    fn slope_root(&self, k: usize, c: f64, a: f64, b: f64, sa: f64, sb: f64, hint: Option<f64>) -> f64 {
+    fn slope_root(
+        &self,
+        k: usize,
+        c: f64,
+        a: f64,
+        b: f64,
+        sa: f64,
+        sb: f64,
+        hint: Option<f64>,
+    ) -> f64 {
         let tol = 1e-14 * (1.0 + a.abs()) * self.home.scale.min(1.0);
         let mut last_offer = hint;
         brent_root(
@@ -824,7 +840,8 @@ impl<'a> StageSolver<'a> {
             let (s2, offer) = self.stage_slope(k, c, x2, hint);
             hint = Some(offer);
             (x0, s0, x1, s1) = (x1, s1, x2, s2);
-            if (x1 - x0).abs() <= 1e-15 * (1.0 + x1.abs()) || s1.abs() <= 1e-13 * scale.max(1e-300) {
+            if (x1 - x0).abs() <= 1e-15 * (1.0 + x1.abs()) || s1.abs() <= 1e-13 * scale.max(1e-300)
+            {
                 found = Some(x1);
                 break;
             }
@@ -846,7 +863,11 @@ impl<'a> StageSolver<'a> {
             offer: offer.clamp(0.0, 1.0),
             cutoff: cand.max(c),
             value,
-            marginal: if cand > c { self.pi(offer) } else { t.lambda * next.marginal },
+            marginal: if cand > c {
+                self.pi(offer)
+            } else {
+                t.lambda * next.marginal
+            },
             interior: true,
         })
     }
@@ -871,10 +892,15 @@ impl<'a> StageSolver<'a> {
         let high = 1.0;
 
         // "Nobody accepts at stage k": c_k = c.
-        let mut best: Option<(f64, Reply)> = self.stage_value(k, c, c, None).map(|(v, offer, next)| {
-            (v, reply_of(offer, c, v, t.lambda * next.marginal, false))
-        });
-        let consider = |cand: f64, value: f64, offer: f64, next: Reply, interior: bool, best: &mut Option<(f64, Reply)>| {
+        let mut best: Option<(f64, Reply)> = self
+            .stage_value(k, c, c, None)
+            .map(|(v, offer, next)| (v, reply_of(offer, c, v, t.lambda * next.marginal, false)));
+        let consider = |cand: f64,
+                        value: f64,
+                        offer: f64,
+                        next: Reply,
+                        interior: bool,
+                        best: &mut Option<(f64, Reply)>| {
             let better = match best {
                 None => true,
                 Some((v, _)) => value > *v + TIE * v.abs().max(1e-300),
@@ -885,7 +911,10 @@ impl<'a> StageSolver<'a> {
                 } else {
                     t.lambda * next.marginal
                 };
-                *best = Some((value, reply_of(offer, cand.max(c), value, marginal, interior && cand > c)));
+                *best = Some((
+                    value,
+                    reply_of(offer, cand.max(c), value, marginal, interior && cand > c),
+                ));
             }
         };
 
@@ -933,7 +962,9 @@ impl<'a> StageSolver<'a> {
                 continue;
             }
             let hint = match previous {
-                [Some((c1, x1)), Some((c0, x0))] if c1 > c0 => Some(x1 + (x1 - x0) / (c1 - c0) * (g - c1)),
+                [Some((c1, x1)), Some((c0, x0))] if c1 > c0 => {
+                    Some(x1 + (x1 - x0) / (c1 - c0) * (g - c1))
+                }
                 [Some((_, x1)), _] => Some(x1),
                 _ => None,
             };
@@ -950,7 +981,10 @@ impl<'a> StageSolver<'a> {
         let mut n_peaks = 0;
         for i in 0..n_grid {
             let v = value_at(i);
-            if v > f64::NEG_INFINITY && (i == 0 || v >= value_at(i - 1)) && (i + 1 == n_grid || v >= value_at(i + 1)) {
+            if v > f64::NEG_INFINITY
+                && (i == 0 || v >= value_at(i - 1))
+                && (i + 1 == n_grid || v >= value_at(i + 1))
+            {
                 peaks[n_peaks] = i;
                 n_peaks += 1;
             }
@@ -974,18 +1008,29 @@ impl<'a> StageSolver<'a> {
             let right = if i + 1 < n_grid { grid[i + 1] } else { grid[i] };
             // Kinks of the continuation (the last stage's offer reaching a kink of its problem)
             // can put several local maxima into one cell of the scan: refine every smooth piece.
-            let end_regime = |x: f64| match grid.iter().position(|&g| g == x).and_then(|j| scanned[j]) {
-                Some((_, _, next)) => (x, self.regime_of(k, &next)),
-                None => (x, self.regime(k, x)),
-            };
+            let end_regime =
+                |x: f64| match grid.iter().position(|&g| g == x).and_then(|j| scanned[j]) {
+                    Some((_, _, next)) => (x, self.regime_of(k, &next)),
+                    None => (x, self.regime(k, x)),
+                };
             let mut ends = [left; MAX_PIECES + 1];
             let mut n_ends = 1;
-            self.regime_breaks(k, end_regime(left), end_regime(right), &mut ends, &mut n_ends);
+            self.regime_breaks(
+                k,
+                end_regime(left),
+                end_regime(right),
+                &mut ends,
+                &mut n_ends,
+            );
             ends[n_ends] = right;
             n_ends += 1;
             for piece in ends[..n_ends].windows(2) {
                 let (a, b) = (piece[0], piece[1]);
-                let mid = if a <= grid[i] && grid[i] <= b { grid[i] } else { 0.5 * (a + b) };
+                let mid = if a <= grid[i] && grid[i] <= b {
+                    grid[i]
+                } else {
+                    0.5 * (a + b)
+                };
                 if let Some((cand, interior)) = self.refine(k, c, a, mid, b, Some(next.offer)) {
                     if let Some((v, o, n)) = self.stage_value(k, c, cand, Some(next.offer)) {
                         consider(cand, v, o, n, interior, &mut best);
@@ -1033,7 +1078,14 @@ impl<'a> StageSolver<'a> {
 
     /// Appends to `out` the points of `(a, b]` where the continuation's regime changes
     /// (bisection; the regime is monotone in the cutoff).
-    fn regime_breaks(&self, k: usize, (a, ra): (f64, i32), (b, rb): (f64, i32), out: &mut [f64], n: &mut usize) {
+    fn regime_breaks(
+        &self,
+        k: usize,
+        (a, ra): (f64, i32),
+        (b, rb): (f64, i32),
+        out: &mut [f64],
+        n: &mut usize,
+    ) {
         if ra == rb || *n + 1 >= out.len() {
             return;
         }
@@ -1051,7 +1103,15 @@ impl<'a> StageSolver<'a> {
     /// Refines a local maximum of the scan at `mid` inside `[left, right]`: the root of the
     /// first-order condition where it changes sign (`interior = true`), else golden-section
     /// search.
-    fn refine(&self, k: usize, c: f64, left: f64, mid: f64, right: f64, hint: Option<f64>) -> Option<(f64, bool)> {
+    fn refine(
+        &self,
+        k: usize,
+        c: f64,
+        left: f64,
+        mid: f64,
+        right: f64,
+        hint: Option<f64>,
+    ) -> Option<(f64, bool)> {
         if right <= left {
             return None;
         }

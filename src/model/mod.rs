@@ -7,5 +7,8 @@ pub mod game;
 pub mod numeric;
 
 pub use distribution::{Family, Threshold};
-pub use equilibrium::{outcome_probabilities, solve, solve_path, solve_with_proposer, Equilibrium, Path, PathSensitivity, Solution, StagePath};
-pub use game::{Game, Protocol, Proposer, Scalars, Side, StageKind};
+pub use equilibrium::{
+    outcome_probabilities, solve, solve_path, solve_with_proposer, Equilibrium, Path,
+    PathSensitivity, Solution, StagePath,
+};
+pub use game::{Game, Proposer, Protocol, Scalars, Side, StageKind};

@@ -1,9 +1,9 @@
 //! The reporting layer: numbers in, Markdown / LaTeX / CSV / JSON / PNG / SVG out. Nothing
 //! here computes estimates.
 
+pub mod compare;
 pub mod counterfactual_plot;
 pub mod counterfactual_tables;
-pub mod compare;
 pub mod folder;
 pub mod plots;
 pub mod tables;
@@ -16,7 +16,12 @@ use std::path::{Path, PathBuf};
 use tables::TableOptions;
 
 /// Files of a fit report.
-pub const FIT_FILES: [&str; 4] = ["estimates.json", "estimates.md", "estimates.tex", "estimates.csv"];
+pub const FIT_FILES: [&str; 4] = [
+    "estimates.json",
+    "estimates.md",
+    "estimates.tex",
+    "estimates.csv",
+];
 
 /// Says which files of an earlier report in `dir` a new run will replace (empty if none).
 pub fn previous_report(dir: &Path) -> Vec<PathBuf> {
@@ -29,7 +34,12 @@ pub fn previous_report(dir: &Path) -> Vec<PathBuf> {
 
 /// Writes `estimates.{json,md,tex,csv}` into `dir` (atomically, file by file).
 /// With a bootstrap, the tables add its SEs and percentile intervals.
-pub fn write_fit_report(dir: &Path, report: &FitReport, options: &TableOptions, bootstrap: Option<&BootstrapResults>) -> Result<Vec<PathBuf>> {
+pub fn write_fit_report(
+    dir: &Path,
+    report: &FitReport,
+    options: &TableOptions,
+    bootstrap: Option<&BootstrapResults>,
+) -> Result<Vec<PathBuf>> {
     let paths: Vec<PathBuf> = FIT_FILES.iter().map(|f| dir.join(f)).collect();
     write_json(&paths[0], report)?;
     write_text(&paths[1], &tables::markdown(report, options, bootstrap))?;
@@ -50,7 +60,10 @@ pub const COUNTERFACTUAL_FILES: [&str; 6] = [
 
 /// Writes `counterfactual.{json,md,tex,csv}` and the forest plot
 /// `counterfactual_forest.{png,svg}` into `dir`.
-pub fn write_counterfactual_report(dir: &Path, result: &crate::counterfactual::Counterfactual) -> Result<Vec<PathBuf>> {
+pub fn write_counterfactual_report(
+    dir: &Path,
+    result: &crate::counterfactual::Counterfactual,
+) -> Result<Vec<PathBuf>> {
     let paths: Vec<PathBuf> = COUNTERFACTUAL_FILES.iter().map(|f| dir.join(f)).collect();
     write_json(&paths[0], result)?;
     write_text(&paths[1], &counterfactual_tables::markdown(result))?;

@@ -36,7 +36,11 @@ impl Default for TableOptions {
     }
 }
 
-fn rows<'a>(report: &'a FitReport, options: &TableOptions, bootstrap: Option<&'a BootstrapResults>) -> Vec<Row<'a>> {
+fn rows<'a>(
+    report: &'a FitReport,
+    options: &TableOptions,
+    bootstrap: Option<&'a BootstrapResults>,
+) -> Vec<Row<'a>> {
     let summary = bootstrap.and_then(|b| b.summary.as_ref());
     report
         .estimates
@@ -44,7 +48,9 @@ fn rows<'a>(report: &'a FitReport, options: &TableOptions, bootstrap: Option<&'a
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let b = summary.and_then(|s| s.parameters.get(i)).filter(|b| b.name == p.name);
+            let b = summary
+                .and_then(|s| s.parameters.get(i))
+                .filter(|b| b.name == p.name);
             let (boot_se, boot_ci) = match b {
                 Some(b) if !p.fixed => (b.std_error, b.interval),
                 _ => (None, None),
@@ -73,7 +79,9 @@ fn rows<'a>(report: &'a FitReport, options: &TableOptions, bootstrap: Option<&'a
 }
 
 fn stars(estimate: f64, se: Option<f64>) -> &'static str {
-    let Some(se) = se.filter(|s| *s > 0.0) else { return "" };
+    let Some(se) = se.filter(|s| *s > 0.0) else {
+        return "";
+    };
     let z = (estimate / se).abs();
     if z > 2.575_829 {
         "***"
@@ -98,7 +106,11 @@ pub fn num(v: f64) -> String {
     }
 }
 
-fn caption(report: &FitReport, options: &TableOptions, bootstrap: Option<&BootstrapResults>) -> String {
+fn caption(
+    report: &FitReport,
+    options: &TableOptions,
+    bootstrap: Option<&BootstrapResults>,
+) -> String {
     let wald = "Wald (±1.96 SE on the internal scale: log for scales, logit for ρ, δ, w_poll, mapped back)";
     let mut s = match (options.se_kind, bootstrap) {
         (SeKind::Bootstrap, Some(b)) => format!(
@@ -142,16 +154,31 @@ fn fit_lines(report: &FitReport) -> Vec<(String, String)> {
         ("AIC".into(), format!("{:.2}", e.aic())),
         ("BIC".into(), format!("{:.2}", e.bic())),
         ("Free parameters".into(), e.n_free.to_string()),
-        ("Converged".into(), if e.converged { "yes".into() } else { "NO".into() }),
+        (
+            "Converged".into(),
+            if e.converged {
+                "yes".into()
+            } else {
+                "NO".into()
+            },
+        ),
     ]
 }
 
 /// Formats a row's SE and interval cells (`(fixed)` for a fixed parameter).
 fn cells(r: &Row, missing: &str) -> [String; 4] {
     if r.fixed {
-        return ["(fixed)".into(), String::new(), String::new(), String::new()];
+        return [
+            "(fixed)".into(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ];
     }
-    let ci = |c: Option<(f64, f64)>| c.map(|(a, b)| format!("[{}, {}]", num(a), num(b))).unwrap_or_default();
+    let ci = |c: Option<(f64, f64)>| {
+        c.map(|(a, b)| format!("[{}, {}]", num(a), num(b)))
+            .unwrap_or_default()
+    };
     [
         r.se.map(num).unwrap_or_else(|| missing.into()),
         ci(r.ci),
@@ -172,18 +199,48 @@ fn ci_header(options: &TableOptions) -> &'static str {
 /// The estimates table in Markdown (with fit statistics and warnings). With a bootstrap, two
 /// columns are added: the bootstrap SE and the 95% percentile interval (unless the main
 /// columns already show the bootstrap, `se_kind = bootstrap`).
-pub fn markdown(report: &FitReport, options: &TableOptions, bootstrap: Option<&BootstrapResults>) -> String {
+pub fn markdown(
+    report: &FitReport,
+    options: &TableOptions,
+    bootstrap: Option<&BootstrapResults>,
+) -> String {
     let boot = boot_columns(options, bootstrap);
     let mut s = String::new();
-    s.push_str(&format!("# Estimates: `{}`\n\n", report.provenance.spec_path));
-    s.push_str(&format!("| Parameter | Estimate | {} | {} |", se_header(options), ci_header(options)));
-    s.push_str(if boot { " Bootstrap SE | 95% percentile interval |\n|---|---:|---:|---:|---:|---:|\n" } else { "\n|---|---:|---:|---:|\n" });
+    s.push_str(&format!(
+        "# Estimates: `{}`\n\n",
+        report.provenance.spec_path
+    ));
+    s.push_str(&format!(
+        "| Parameter | Estimate | {} | {} |",
+        se_header(options),
+        ci_header(options)
+    ));
+    s.push_str(if boot {
+        " Bootstrap SE | 95% percentile interval |\n|---|---:|---:|---:|---:|---:|\n"
+    } else {
+        "\n|---|---:|---:|---:|\n"
+    });
     for r in rows(report, options, bootstrap) {
-        let mark = if options.stars { stars(r.estimate, r.se) } else { "" };
+        let mark = if options.stars {
+            stars(r.estimate, r.se)
+        } else {
+            ""
+        };
         let c = cells(&r, "—");
-        s.push_str(&format!("| `{}` | {}{} | {} | {} |", r.name, num(r.estimate), mark, c[0], c[1]));
+        s.push_str(&format!(
+            "| `{}` | {}{} | {} | {} |",
+            r.name,
+            num(r.estimate),
+            mark,
+            c[0],
+            c[1]
+        ));
         if boot {
-            s.push_str(&format!(" {} | {} |", if r.fixed { "" } else { &c[2] }, c[3]));
+            s.push_str(&format!(
+                " {} | {} |",
+                if r.fixed { "" } else { &c[2] },
+                c[3]
+            ));
         }
         s.push('\n');
     }
@@ -204,7 +261,10 @@ pub fn markdown(report: &FitReport, options: &TableOptions, bootstrap: Option<&B
         d.gradient_norm,
         d.hessian_eigenvalues.iter().map(|v| format!("{v:.3e}")).collect::<Vec<_>>().join(", ")
     ));
-    let boot_warnings = bootstrap.and_then(|b| b.summary.as_ref()).map(|s| s.warnings.as_slice()).unwrap_or_default();
+    let boot_warnings = bootstrap
+        .and_then(|b| b.summary.as_ref())
+        .map(|s| s.warnings.as_slice())
+        .unwrap_or_default();
     if !report.estimates.warnings.is_empty() || !boot_warnings.is_empty() {
         s.push_str("\n**Warnings**\n\n");
         for w in report.estimates.warnings.iter().chain(boot_warnings) {
@@ -260,11 +320,18 @@ pub fn latex_escape(text: &str) -> String {
 }
 
 /// The estimates table in LaTeX (booktabs; needs `\usepackage{booktabs}`), ready for `\input`.
-pub fn latex(report: &FitReport, options: &TableOptions, bootstrap: Option<&BootstrapResults>) -> String {
+pub fn latex(
+    report: &FitReport,
+    options: &TableOptions,
+    bootstrap: Option<&BootstrapResults>,
+) -> String {
     let boot = boot_columns(options, bootstrap);
     let mut s = String::new();
     s.push_str("\\begin{table}[htbp]\n\\centering\n");
-    s.push_str(&format!("\\caption{{Estimates ({}).}}\n", latex_escape(&report.provenance.spec_path)));
+    s.push_str(&format!(
+        "\\caption{{Estimates ({}).}}\n",
+        latex_escape(&report.provenance.spec_path)
+    ));
     let se_head = latex_escape(se_header(options)).replace("Std. error", "Std.\\ error");
     let ci_head = latex_escape(ci_header(options));
     if boot {
@@ -276,12 +343,31 @@ pub fn latex(report: &FitReport, options: &TableOptions, bootstrap: Option<&Boot
     }
     let pad = if boot { " & &" } else { "" };
     for r in rows(report, options, bootstrap) {
-        let mark = if options.stars { stars(r.estimate, r.se) } else { "" };
-        let mark = if mark.is_empty() { String::new() } else { format!("$^{{{mark}}}$") };
+        let mark = if options.stars {
+            stars(r.estimate, r.se)
+        } else {
+            ""
+        };
+        let mark = if mark.is_empty() {
+            String::new()
+        } else {
+            format!("$^{{{mark}}}$")
+        };
         let c = cells(&r, "--");
-        s.push_str(&format!("\\texttt{{{}}} & {}{} & {} & {}", latex_escape(r.name), num(r.estimate), mark, c[0], c[1]));
+        s.push_str(&format!(
+            "\\texttt{{{}}} & {}{} & {} & {}",
+            latex_escape(r.name),
+            num(r.estimate),
+            mark,
+            c[0],
+            c[1]
+        ));
         if boot {
-            s.push_str(&format!(" & {} & {}", if r.fixed { "" } else { &c[2] }, c[3]));
+            s.push_str(&format!(
+                " & {} & {}",
+                if r.fixed { "" } else { &c[2] },
+                c[3]
+            ));
         }
         s.push_str(" \\\\\n");
     }
@@ -290,7 +376,10 @@ pub fn latex(report: &FitReport, options: &TableOptions, bootstrap: Option<&Boot
         s.push_str(&format!("{k} & {v} & &{pad} \\\\\n"));
     }
     s.push_str("\\bottomrule\n\\end{tabular}\n");
-    s.push_str(&format!("\\par\\smallskip\\footnotesize {}\n", latex_escape(&caption(report, options, bootstrap))));
+    s.push_str(&format!(
+        "\\par\\smallskip\\footnotesize {}\n",
+        latex_escape(&caption(report, options, bootstrap))
+    ));
     if options.stars {
         s.push_str("Significance: $^{*}$ 10\\%, $^{**}$ 5\\%, $^{***}$ 1\\% (two-sided $z$ test against 0).\n");
     }
@@ -301,7 +390,11 @@ pub fn latex(report: &FitReport, options: &TableOptions, bootstrap: Option<&Boot
 /// The estimates table as CSV: `parameter, estimate, std_error, ci_low, ci_high, fixed,
 /// se_kind, bootstrap_std_error, bootstrap_ci_low, bootstrap_ci_high` (the bootstrap columns
 /// are empty without a bootstrap).
-pub fn csv(report: &FitReport, options: &TableOptions, bootstrap: Option<&BootstrapResults>) -> String {
+pub fn csv(
+    report: &FitReport,
+    options: &TableOptions,
+    bootstrap: Option<&BootstrapResults>,
+) -> String {
     let mut w = ::csv::Writer::from_writer(Vec::new());
     w.write_record([
         "parameter",
@@ -336,18 +429,42 @@ pub fn csv(report: &FitReport, options: &TableOptions, bootstrap: Option<&Bootst
 }
 
 /// A plain-text table for the terminal.
-pub fn text(report: &FitReport, options: &TableOptions, bootstrap: Option<&BootstrapResults>) -> String {
+pub fn text(
+    report: &FitReport,
+    options: &TableOptions,
+    bootstrap: Option<&BootstrapResults>,
+) -> String {
     let boot = boot_columns(options, bootstrap);
     let rows = rows(report, options, bootstrap);
     let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(9).max(9);
-    let mut s = format!("{:<width$}  {:>11}  {:>11}  {:>25}", "parameter", "estimate", "std. error", "95% interval");
-    s.push_str(&if boot { format!("  {:>11}  {:>25}\n", "boot. SE", "95% percentile") } else { "\n".into() });
-    s.push_str(&format!("{}\n", "-".repeat(width + 54 + if boot { 40 } else { 0 })));
+    let mut s = format!(
+        "{:<width$}  {:>11}  {:>11}  {:>25}",
+        "parameter", "estimate", "std. error", "95% interval"
+    );
+    s.push_str(&if boot {
+        format!("  {:>11}  {:>25}\n", "boot. SE", "95% percentile")
+    } else {
+        "\n".into()
+    });
+    s.push_str(&format!(
+        "{}\n",
+        "-".repeat(width + 54 + if boot { 40 } else { 0 })
+    ));
     for r in rows {
         let c = cells(&r, "—");
-        s.push_str(&format!("{:<width$}  {:>11}  {:>11}  {:>25}", r.name, num(r.estimate), c[0], c[1]));
+        s.push_str(&format!(
+            "{:<width$}  {:>11}  {:>11}  {:>25}",
+            r.name,
+            num(r.estimate),
+            c[0],
+            c[1]
+        ));
         if boot {
-            s.push_str(&format!("  {:>11}  {:>25}", if r.fixed { "" } else { &c[2] }, c[3]));
+            s.push_str(&format!(
+                "  {:>11}  {:>25}",
+                if r.fixed { "" } else { &c[2] },
+                c[3]
+            ));
         }
         s.push('\n');
     }
@@ -356,7 +473,10 @@ pub fn text(report: &FitReport, options: &TableOptions, bootstrap: Option<&Boots
         s.push_str(&format!("{k}: {v}   "));
     }
     s.push('\n');
-    let boot_warnings = bootstrap.and_then(|b| b.summary.as_ref()).map(|s| s.warnings.as_slice()).unwrap_or_default();
+    let boot_warnings = bootstrap
+        .and_then(|b| b.summary.as_ref())
+        .map(|s| s.warnings.as_slice())
+        .unwrap_or_default();
     for w in report.estimates.warnings.iter().chain(boot_warnings) {
         s.push_str(&format!("warning: {w}\n"));
     }
