@@ -283,7 +283,8 @@ impl ParameterSpace {
             let v = match (values.get(&p.name), p.fixed) {
                 (Some(&v), _) => v,
                 (None, Some(f)) => f,
-                (None, None) => return Err(err(format!(
+                (None, None) => {
+                    return Err(err(format!(
                     "free parameter `{}` is missing; give a value for every free parameter ({})",
                     p.name,
                     self.free()
@@ -291,7 +292,8 @@ impl ParameterSpace {
                         .map(|&i| self.parameters[i].name.as_str())
                         .collect::<Vec<_>>()
                         .join(", ")
-                ))),
+                )))
+                }
             };
             self.check_value(p, v).map_err(err)?;
             out.push(v);
