@@ -83,6 +83,7 @@ pub fn fit_time(
     let options = FitOptions {
         estimation: project.spec.spec.estimation.clone(),
         standard_errors: true,
+        checkpoint: None,
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)

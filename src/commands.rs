@@ -29,6 +29,9 @@ pub struct FitArgs {
     pub resume: bool,
 }
 
+/// The checkpoint of an unfinished multi-start fit in a report folder.
+pub const FIT_CHECKPOINT_FILE: &str = ".fit.checkpoint";
+
 /// The checkpoint of an unfinished bootstrap in a report (or shard) folder.
 pub const CHECKPOINT_FILE: &str = ".bootstrap.checkpoint";
 
@@ -174,7 +177,9 @@ pub fn fit(a: FitArgs) -> Result<()> {
         model.designs.len(),
         model.space.free().len()
     );
-    let estimates = project.fit(&model)?;
+    let fit_checkpoint = dir.join(FIT_CHECKPOINT_FILE);
+    let estimates =
+        project.fit_with_checkpoint(&model, Some((fit_checkpoint.clone(), a.resume)))?;
     let report = FitReport {
         provenance: project.provenance(),
         se_kind: a.se_kind,
@@ -221,6 +226,7 @@ pub fn fit(a: FitArgs) -> Result<()> {
             settings.replicates
         );
         remove_checkpoint(&checkpoint);
+        remove_checkpoint(&fit_checkpoint);
         return finish(&dir, &before, &written);
     }
     let options = TableOptions {
@@ -243,6 +249,7 @@ pub fn fit(a: FitArgs) -> Result<()> {
             group: a.group.unwrap_or_else(|| default_group(&project)),
         },
     )?;
+    remove_checkpoint(&fit_checkpoint);
     remove_checkpoint(&checkpoint);
     finish(&dir, &before, &written)
 }

@@ -168,6 +168,10 @@ pub struct FitOptions {
     pub estimation: EstimationSpec,
     /// Compute standard errors (off inside bootstrap replicates).
     pub standard_errors: bool,
+    /// Checkpoint of finished starts: `(file, resume)`. Each finished start is appended with the
+    /// exact bits of its result; with `resume`, starts already in the file are not rerun, so an
+    /// interrupted multi-start fit continues to exactly the uninterrupted result.
+    pub checkpoint: Option<(std::path::PathBuf, bool)>,
 }
 
 /// A small, self-contained standard-normal sampler (Box–Muller) so that draws do not depend
@@ -447,6 +451,120 @@ fn is_kink_maximum(problem: &Likelihood, x: &[f64], value: f64) -> bool {
     })
 }
 
+/// The checkpoint of a multi-start fit (see [`FitOptions::checkpoint`]).
+struct StartLog {
+    file: Option<std::fs::File>,
+    done: std::collections::BTreeMap<usize, (Vec<f64>, StartResult)>,
+}
+
+impl StartLog {
+    fn open(
+        checkpoint: Option<&(std::path::PathBuf, bool)>,
+        starts: &[Vec<f64>],
+        total_weight: f64,
+    ) -> Result<StartLog> {
+        let Some((path, resume)) = checkpoint else {
+            return Ok(StartLog {
+                file: None,
+                done: Default::default(),
+            });
+        };
+        let bits = |v: &[f64]| {
+            v.iter()
+                .map(|x| format!("{:016x}", x.to_bits()))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let header = format!(
+            "twolevel fit checkpoint v1; weight {:016x}; starts {}",
+            total_weight.to_bits(),
+            starts.iter().map(|s| bits(s)).collect::<Vec<_>>().join(";")
+        );
+        let mut done = std::collections::BTreeMap::new();
+        if *resume {
+            if let Ok(text) = std::fs::read_to_string(path) {
+                let mut lines = text.lines();
+                if lines.next() != Some(header.as_str()) {
+                    return Err(Error::Results(format!(
+                        "{} belongs to another fit (other spec, data or starts); remove it, or drop --resume to start afresh",
+                        path.display()
+                    )));
+                }
+                for line in lines {
+                    if let Some((i, x, r)) = parse_start_line(line) {
+                        done.insert(i, (x, r));
+                    }
+                }
+            }
+        }
+        let mut text = format!("{header}\n");
+        for (i, (x, r)) in &done {
+            text.push_str(&start_line(*i, x, r));
+        }
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
+        }
+        std::fs::write(path, text).map_err(|e| Error::io("write", path, e))?;
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(|e| Error::io("open", path, e))?;
+        Ok(StartLog {
+            file: Some(file),
+            done,
+        })
+    }
+
+    fn finished(&self, index: usize) -> Option<(Vec<f64>, StartResult)> {
+        self.done.get(&index).cloned()
+    }
+
+    fn append(&mut self, index: usize, x: &[f64], r: &StartResult) {
+        if let Some(file) = &mut self.file {
+            use std::io::Write;
+            // A failed append only costs the start's reuse on resume.
+            let _ = file
+                .write_all(start_line(index, x, r).as_bytes())
+                .and_then(|_| file.flush());
+        }
+    }
+}
+
+fn start_line(index: usize, x: &[f64], r: &StartResult) -> String {
+    let bits = |v: f64| format!("{:016x}", v.to_bits());
+    format!(
+        "{index}\t{}\t{}\t{}\t{}\t{}\n",
+        x.iter().map(|&v| bits(v)).collect::<Vec<_>>().join(","),
+        bits(r.loglik),
+        r.iterations,
+        r.converged as u8,
+        r.termination.replace(['\t', '\n'], " ")
+    )
+}
+
+fn parse_start_line(line: &str) -> Option<(usize, Vec<f64>, StartResult)> {
+    let f: Vec<&str> = line.split('\t').collect();
+    if f.len() != 6 {
+        return None;
+    }
+    let bits = |t: &str| u64::from_str_radix(t, 16).ok().map(f64::from_bits);
+    let x: Vec<f64> = if f[1].is_empty() {
+        Vec::new()
+    } else {
+        f[1].split(',').map(bits).collect::<Option<_>>()?
+    };
+    Some((
+        f[0].parse().ok()?,
+        x,
+        StartResult {
+            loglik: bits(f[2])?,
+            iterations: f[3].parse().ok()?,
+            converged: f[4] == "1",
+            termination: f[5].to_string(),
+        },
+    ))
+}
+
 /// Fits a model to outcomes with row weights. `warm` replaces the starts (bootstrap).
 pub fn fit(
     model: &Model,
@@ -476,13 +594,21 @@ pub fn fit(
         results.push(r.clone());
         best = Some((Vec::new(), r));
     } else {
-        for start in &starts {
-            let (x, r) = optimize(
-                &problem,
-                start,
-                options.estimation.optimizer,
-                options.estimation.max_iters,
-            );
+        let mut log = StartLog::open(options.checkpoint.as_ref(), &starts, total_weight)?;
+        for (index, start) in starts.iter().enumerate() {
+            let (x, r) = match log.finished(index) {
+                Some(done) => done,
+                None => {
+                    let (x, r) = optimize(
+                        &problem,
+                        start,
+                        options.estimation.optimizer,
+                        options.estimation.max_iters,
+                    );
+                    log.append(index, &x, &r);
+                    (x, r)
+                }
+            };
             results.push(r.clone());
             let better = match &best {
                 None => true,

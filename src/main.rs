@@ -72,9 +72,9 @@ enum Command {
         /// when the data have it, else `protocol`).
         #[arg(long)]
         group: Option<String>,
-        /// Continue an interrupted bootstrap (Ctrl-C, kill, a crash) from the replicates it
-        /// had finished (DIR/.bootstrap.checkpoint); the result is exactly that of an
-        /// uninterrupted run.
+        /// Continue an interrupted run (Ctrl-C, kill, a crash) from the starts and bootstrap
+        /// replicates it had finished (DIR/.fit.checkpoint, DIR/.bootstrap.checkpoint); the
+        /// result is exactly that of an uninterrupted run.
         #[arg(long)]
         resume: bool,
     },

@@ -65,9 +65,20 @@ impl Project {
 
     /// Fits the spec to its data.
     pub fn fit(&self, model: &Model) -> Result<Estimates> {
+        self.fit_with_checkpoint(model, None)
+    }
+
+    /// [`Project::fit`] with a checkpoint of the finished starts (`(file, resume)`, see
+    /// [`FitOptions::checkpoint`]).
+    pub fn fit_with_checkpoint(
+        &self,
+        model: &Model,
+        checkpoint: Option<(PathBuf, bool)>,
+    ) -> Result<Estimates> {
         let options = FitOptions {
             estimation: self.spec.spec.estimation.clone(),
             standard_errors: true,
+            checkpoint,
         };
         let before = crate::diagnose::before_fit(&self.spec, &self.data, model)?;
         let mut estimates = fit(

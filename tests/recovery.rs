@@ -24,6 +24,7 @@ fn recover(sim: Simulation) {
     let options = FitOptions {
         estimation: project.spec.spec.estimation.clone(),
         standard_errors: true,
+        checkpoint: None,
     };
     let est = fit(
         &model,

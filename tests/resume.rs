@@ -85,3 +85,41 @@ fn a_checkpoint_of_another_run_is_refused() {
         "{message}"
     );
 }
+
+#[test]
+fn interrupted_multi_start_fit_resumes_to_the_uninterrupted_result() {
+    use twolevel::synthetic::{ProtocolMix, Simulation};
+    let mut sim = Simulation::new(600, ProtocolMix::Renegotiation, 5);
+    sim.discrete_covariates = true;
+    let (mut project, _) = sim.generate().unwrap();
+    project.spec.spec.estimation.starts = 4;
+    let model = project.model().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoint = dir.path().join(".fit.checkpoint");
+    let whole = project.fit(&model).unwrap();
+    // A run that wrote all four starts, then "died" after two: keep the header and two lines.
+    project
+        .fit_with_checkpoint(&model, Some((checkpoint.clone(), false)))
+        .unwrap();
+    let text = std::fs::read_to_string(&checkpoint).unwrap();
+    assert_eq!(text.lines().count(), 5, "header and four starts");
+    let partial: Vec<&str> = text.lines().take(3).collect();
+    std::fs::write(&checkpoint, partial.join("\n") + "\n").unwrap();
+    let resumed = project
+        .fit_with_checkpoint(&model, Some((checkpoint.clone(), true)))
+        .unwrap();
+    assert_eq!(
+        resumed
+            .internal
+            .iter()
+            .map(|v| v.to_bits())
+            .collect::<Vec<_>>(),
+        whole
+            .internal
+            .iter()
+            .map(|v| v.to_bits())
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(resumed.loglik.to_bits(), whole.loglik.to_bits());
+    assert_eq!(resumed.diagnostics.starts, whole.diagnostics.starts);
+}

@@ -464,6 +464,7 @@ pub fn run_with_checkpoint(
     let options = FitOptions {
         estimation,
         standard_errors: false,
+        checkpoint: None,
     };
     let n_par = model.space.len();
     let range = shard

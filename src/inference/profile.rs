@@ -88,6 +88,7 @@ pub fn profiles(
     let options = FitOptions {
         estimation: project.spec.spec.estimation.clone(),
         standard_errors: false,
+        checkpoint: None,
     };
     let mut out = Vec::new();
     for (k, &j) in free.iter().enumerate() {
