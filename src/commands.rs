@@ -234,8 +234,8 @@ pub fn fit(a: FitArgs) -> Result<()> {
         stars: a.stars,
     };
     let analyses = folder::analyses(&project, &model, &report)?;
-    print!("{}", tables::text(&report, &options, boot.as_ref()));
-    print_benchmark(&project, &model, &report, &analyses)?;
+    // The report is written before anything goes to stdout, so a closed pipe
+    // (`twolevel fit | head`) cannot lose it.
     note_replacing(&dir, &before);
     let written = folder::write(
         &dir,
@@ -249,6 +249,8 @@ pub fn fit(a: FitArgs) -> Result<()> {
             group: a.group.unwrap_or_else(|| default_group(&project)),
         },
     )?;
+    print!("{}", tables::text(&report, &options, boot.as_ref()));
+    print_benchmark(&project, &model, &report, &analyses)?;
     remove_checkpoint(&fit_checkpoint);
     remove_checkpoint(&checkpoint);
     finish(&dir, &before, &written)
