@@ -208,19 +208,7 @@ def main():
         parts = d["episode"].split("-")
         return (order.get(parts[1], 99) if parts[0] == "EU" else 99, d["year"], d["episode"])
     rows.sort(key=sortkey)
-    for d in rows:
-        d["threshold"] = f"{d['threshold']:g}"
-        d["decade"] = f"{(int(d['year']) - 2000) / 10:g}"  # (year - 2000) / 10, a covariate on a readable scale
-        # The first attempt's result: a renegotiated episode was rejected at its first vote.
-        d["first_outcome"] = "ratified" if d["outcome"] == "ratified" else "failed"
-        for k, v in d.items():
-            assert "," not in str(v) and '"' not in str(v), (d["episode"], k)
-    assert len({d["episode"] for d in rows}) == len(rows), "duplicate episode id"
-    with open(OUT, "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=COLUMNS, lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
-    print(f"wrote {len(rows)} rows to {OUT}", file=sys.stderr)
+    tr.write_rows(rows, OUT)
 
 
 if __name__ == "__main__":

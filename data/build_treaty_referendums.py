@@ -280,6 +280,11 @@ def main():
                          renegotiable=reneg, foreign_constraint=foreign, outcome=outcome,
                          continues=cont, source=f"Swissvotes {anr}"))
     rows.sort(key=lambda d: (d["year"], d["country"], d["episode"]))
+    write_rows(rows, OUT)
+
+
+def write_rows(rows, out):
+    """Adds the derived columns, checks the rows and writes them (shared by both builders)."""
     for d in rows:
         d["threshold"] = f"{d['threshold']:g}"
         d["decade"] = f"{(int(d['year']) - 2000) / 10:g}"  # (year - 2000) / 10, a covariate on a readable scale
@@ -288,11 +293,11 @@ def main():
         for k, v in d.items():
             assert "," not in str(v) and '"' not in str(v), (d["episode"], k)
     assert len({d["episode"] for d in rows}) == len(rows), "duplicate episode id"
-    with open(OUT, "w", newline="", encoding="utf-8") as f:
+    with open(out, "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=COLUMNS, lineterminator="\n")
         w.writeheader()
         w.writerows(rows)
-    print(f"wrote {len(rows)} rows to {OUT}", file=sys.stderr)
+    print(f"wrote {len(rows)} rows to {out}", file=sys.stderr)
 
 
 if __name__ == "__main__":
