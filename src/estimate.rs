@@ -275,7 +275,7 @@ pub fn optimize(
                 NelderMead::new(simplex)
                     .with_sd_tolerance(1e-12)
                     .and_then(|solver| {
-                        Executor::new(problem.clone(), solver)
+                        Executor::new(CostOnly(problem.clone()), solver)
                             .configure(|s| s.max_iters(max_iters.max(200 * n as u64)))
                             .run()
                     })
@@ -325,6 +325,18 @@ pub fn optimize(
     }
 }
 
+/// Adapter for derivative-free solvers (Nelder–Mead): the cost without the gradient.
+#[derive(Clone)]
+struct CostOnly<'a>(Likelihood<'a>);
+
+impl CostFunction for CostOnly<'_> {
+    type Param = DVector<f64>;
+    type Output = f64;
+    fn cost(&self, p: &DVector<f64>) -> std::result::Result<f64, argmin::core::Error> {
+        Ok(-self.0.log_likelihood(p.as_slice()) / self.0.total_weight())
+    }
+}
+
 /// Adapter that hands the likelihood to argmin's BFGS with the `Vec<f64>` backend.
 #[derive(Clone)]
 struct VecProblem<'a>(Likelihood<'a>);
@@ -333,7 +345,7 @@ impl CostFunction for VecProblem<'_> {
     type Param = Vec<f64>;
     type Output = f64;
     fn cost(&self, p: &Vec<f64>) -> std::result::Result<f64, argmin::core::Error> {
-        Ok(-self.0.log_likelihood(p) / self.0.total_weight())
+        Ok(-self.0.value_and_gradient(p).0 / self.0.total_weight())
     }
 }
 
@@ -341,7 +353,7 @@ impl Gradient for VecProblem<'_> {
     type Param = Vec<f64>;
     type Gradient = Vec<f64>;
     fn gradient(&self, p: &Vec<f64>) -> std::result::Result<Vec<f64>, argmin::core::Error> {
-        let (_, g) = self.0.evaluate(p, true);
+        let (_, g) = self.0.value_and_gradient(p);
         let w = self.0.total_weight();
         Ok(g.into_iter().map(|d| -d / w).collect())
     }

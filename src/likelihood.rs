@@ -465,6 +465,9 @@ fn mix(sides: [Option<[f64; 3]>; 2], p_home: f64) -> [f64; 3] {
     out
 }
 
+/// A point with `ℓ` and `∇ℓ` there.
+type Evaluated = (Vec<f64>, f64, Vec<f64>);
+
 /// The likelihood of a model for given per-row weights: the argmin problem. It borrows the
 /// model and exists to be handed to argmin.
 #[derive(Debug, Clone)]
@@ -476,6 +479,10 @@ pub struct Likelihood<'a> {
     total_weight: f64,
     /// For each parameter, its position among the free ones.
     free_index: Vec<Option<usize>>,
+    /// The last point the optimizer asked about, with `ℓ` and `∇ℓ` there: argmin's line
+    /// search asks for the cost and then the gradient at each trial point, and both come from
+    /// one evaluation.
+    last: std::sync::Arc<std::sync::Mutex<Option<Evaluated>>>,
 }
 
 impl<'a> Likelihood<'a> {
@@ -503,7 +510,22 @@ impl<'a> Likelihood<'a> {
             counts,
             total_weight: weights.iter().sum(),
             free_index,
+            last: Default::default(),
         }
+    }
+
+    /// `(ℓ, ∇ℓ)` at `x` for the optimizer: one evaluation serves the cost and the gradient
+    /// requests at the same point (bit-identical to separate evaluations).
+    pub fn value_and_gradient(&self, x: &[f64]) -> (f64, Vec<f64>) {
+        let mut last = self.last.lock().expect("likelihood cache");
+        if let Some((y, value, grad)) = last.as_ref() {
+            if y.len() == x.len() && y.iter().zip(x).all(|(a, b)| a.to_bits() == b.to_bits()) {
+                return (*value, grad.clone());
+            }
+        }
+        let (value, grad) = self.evaluate(x, true);
+        *last = Some((x.to_vec(), value, grad.clone()));
+        (value, grad)
     }
 
     /// The model.
@@ -599,7 +621,7 @@ impl CostFunction for Likelihood<'_> {
     type Output = f64;
 
     fn cost(&self, p: &Self::Param) -> std::result::Result<f64, ArgminError> {
-        Ok(-self.evaluate(p.as_slice(), false).0 / self.total_weight)
+        Ok(-self.value_and_gradient(p.as_slice()).0 / self.total_weight)
     }
 }
 
@@ -608,7 +630,7 @@ impl Gradient for Likelihood<'_> {
     type Gradient = DVector<f64>;
 
     fn gradient(&self, p: &Self::Param) -> std::result::Result<DVector<f64>, ArgminError> {
-        let (_, g) = self.evaluate(p.as_slice(), true);
+        let (_, g) = self.value_and_gradient(p.as_slice());
         Ok(DVector::from_iterator(
             g.len(),
             g.into_iter().map(|d| -d / self.total_weight),
