@@ -13,11 +13,12 @@
 //!
 //! **Gradient.** Each design's probabilities depend on θ only through a few *primitives*
 //! (`μ, log s, μ_F, log s_F, logit p_home, logit ρ, logit δ_R, logit δ_P, logit w_poll`),
-//! which are linear in the internal parameters. `∂ log P/∂primitive` is computed by central
-//! differences of the equilibrium (step 1e-5; the solver is accurate to ~1e-14, so the
-//! derivative is accurate to ~1e-9) for the primitives that a free parameter moves and the
-//! design's protocol uses, and analytically for `p_home` (the outcome probabilities are
-//! linear in it). The chain rule to θ is exact.
+//! which are linear in the internal parameters. `∂P/∂primitive` is computed, for the primitives
+//! that a free parameter moves and the design's protocol uses: in closed form for one-shot
+//! logistic designs (Lambert W) and for `p_home` (the probabilities are linear in it); by the
+//! implicit function theorem on the first stage's first-order condition for two-stage designs
+//! ([`crate::model::PathSensitivity`]); otherwise by central differences of locally re-solved
+//! equilibria (step 1e-5; the solver is accurate to ~1e-14). The chain rule to θ is exact.
 //!
 //! The optimizer minimizes `−ℓ(θ)/Σw` on the internal scale. Probabilities are floored at
 //! 1e-300 inside the logarithm, so the cost is finite for every parameter value an optimizer
@@ -348,7 +349,6 @@ impl Model {
         &self,
         g: usize,
         theta: &[f64],
-        internal: &[f64],
         counts: &[f64; 3],
         free_index: &[Option<usize>],
         with_gradient: bool,
@@ -441,7 +441,6 @@ impl Model {
                     Loading::Proposer(c) => d.proposer[c],
                     Loading::Direct => 1.0,
                 };
-                let _ = internal;
                 grad.push((k, dm * weight));
             }
         }
@@ -555,7 +554,6 @@ impl<'a> Likelihood<'a> {
                 self.model.design_contribution(
                     g,
                     &theta,
-                    internal,
                     &self.counts[g],
                     &self.free_index,
                     with_gradient,
@@ -592,14 +590,9 @@ impl<'a> Likelihood<'a> {
                 for (y, slot) in out.iter_mut().enumerate() {
                     let mut unit = [0.0; 3];
                     unit[y] = 1.0;
-                    let (_, g_) = self.model.design_contribution(
-                        g,
-                        &theta,
-                        internal,
-                        &unit,
-                        &self.free_index,
-                        true,
-                    );
+                    let (_, g_) =
+                        self.model
+                            .design_contribution(g, &theta, &unit, &self.free_index, true);
                     for (k, d) in g_ {
                         slot[k] += d;
                     }
