@@ -843,6 +843,15 @@ fn known_regressions() {
             POLL,
             sc(0.0, 0.0, 0.0, 0.9391418179076543),
         ),
+        // A narrow uniform foreign window: a 10-point scan of the poll stage missed the
+        // optimum (home proposer).
+        (
+            t(Logistic, 0.5120746187169947, 0.06544719482685042),
+            Some(t(Uniform, 0.6334068104910703, 0.01310926587556101)),
+            Side::Home,
+            POLL,
+            sc(0.0, 0.0, 0.0, 0.0),
+        ),
     ];
     for (home, foreign, side, protocol, scalars) in cases {
         let game = Game {

@@ -33,9 +33,9 @@ use super::numeric::{brent_root, golden_max};
 use serde::Serialize;
 
 /// Grid points (uniform in `c`) of the scan of an earlier stage's objective.
-const SCAN_UNIFORM: usize = 5;
+const SCAN_UNIFORM: usize = 7;
 /// Grid points (uniform in `G(c)`) of the scan of an earlier stage's objective.
-const SCAN_QUANTILE: usize = 5;
+const SCAN_QUANTILE: usize = 7;
 /// How many local maxima of the scan are refined.
 const REFINE_CANDIDATES: usize = 3;
 /// At most this many smooth pieces of a scan cell are refined (regimes of the continuation).
