@@ -10,10 +10,12 @@
 //! a scenario checked against the EU example), so that input the parsers let through cannot
 //! crash a later stage either.
 //!
-//! The number of cases per test is `TWOLEVEL_PROPTEST_CASES` (default 256).
+//! The number of cases per test is `TWOLEVEL_PROPTEST_CASES` (default 256), drawn from a fixed
+//! seed unless `TWOLEVEL_PROPTEST_SEED` says otherwise (see `tests/common`).
+
+mod common;
 
 use proptest::prelude::*;
-use proptest::test_runner::Config as ProptestConfig;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -23,17 +25,6 @@ use twolevel::error::Error;
 use twolevel::spec::SpecFile;
 use twolevel::workflow::{predict_csv, read_params, simulate_csv, Project};
 
-fn config() -> ProptestConfig {
-    let cases = std::env::var("TWOLEVEL_PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(256);
-    ProptestConfig {
-        // Failures are reported with their inputs; no regression files in the source tree.
-        failure_persistence: None,
-        ..ProptestConfig::with_cases(cases)
-    }
-}
 
 fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
@@ -705,7 +696,7 @@ fn scenarios_survive(input: &[u8]) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(common::proptest_config())]
 
     #[test]
     fn spec_parser_survives_random_bytes(input in random_bytes()) {

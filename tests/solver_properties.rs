@@ -13,28 +13,19 @@
 //!   unless the solution switches between distant maxima (offers jump by > 1e−3), which must
 //!   then be a genuine near-tie in the proposer's value.
 //!
-//! The number of cases is `TWOLEVEL_PROPTEST_CASES` (default 256).
+//! The number of cases is `TWOLEVEL_PROPTEST_CASES` (default 256), drawn from a fixed seed unless
+//! `TWOLEVEL_PROPTEST_SEED` says otherwise (see `tests/common`).
 
 // `!(a > b)` is deliberate: it is true when either side is NaN.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+mod common;
+
 use proptest::prelude::*;
-use proptest::test_runner::Config as ProptestConfig;
 use twolevel::model::{
     solve_with_proposer, Equilibrium, Family, Game, Proposer, Protocol, Scalars, Side, Threshold,
 };
 
-fn config() -> ProptestConfig {
-    let cases = std::env::var("TWOLEVEL_PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(256);
-    ProptestConfig {
-        // Failures are reported with their inputs; no regression files in the source tree.
-        failure_persistence: None,
-        ..ProptestConfig::with_cases(cases)
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Strategies.
@@ -684,7 +675,7 @@ fn check_continuity(input: &Input) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(common::proptest_config())]
 
     #[test]
     fn probabilities_and_paths_are_well_formed(input in input()) {
@@ -730,7 +721,7 @@ proptest! {
 /// `tests/brute_force.rs`), checked against the fine first-stage grid.
 #[test]
 fn known_regressions() {
-    use Family::{Logistic, Uniform};
+    use Family::{Logistic, Normal, Uniform};
     const RENEG: Protocol = Protocol {
         poll: false,
         renegotiation: true,
@@ -851,6 +842,15 @@ fn known_regressions() {
             Side::Home,
             POLL,
             sc(0.0, 0.0, 0.0, 0.0),
+        ),
+        // A wide normal G with a strategic poll: the feasible cutoffs are a narrow window
+        // (x₁ ≥ 0) between two scan points, and the window's left end was misread.
+        (
+            t(Normal, 43.38246351960769, 216.51585305739155),
+            None,
+            Side::Foreign,
+            POLL,
+            sc(0.0, 0.0, 0.0, 0.9534317939557928),
         ),
     ];
     for (home, foreign, side, protocol, scalars) in cases {

@@ -691,8 +691,17 @@ impl<'a> StageSolver<'a> {
                 return next;
             }
             let tol = 2.0 * f64::EPSILON * next.abs().max(1e-300);
-            if (newton_step && (next - x).abs() <= tol) || b - a <= tol {
+            if b - a <= tol {
                 return next;
+            }
+            if newton_step && (next - x).abs() <= tol {
+                if f.abs() <= 1e-6 * size {
+                    return next;
+                }
+                // A step at rounding level with a large residual: x sits next to the pole
+                // (ψ ≈ −1/(1 − x)), not next to a root. Bisect out of it.
+                x = 0.5 * (a + b);
+                continue;
             }
             x = next;
         }
