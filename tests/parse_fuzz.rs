@@ -25,7 +25,6 @@ use twolevel::error::Error;
 use twolevel::spec::SpecFile;
 use twolevel::workflow::{predict_csv, read_params, simulate_csv, Project};
 
-
 fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
 }

@@ -26,7 +26,6 @@ use twolevel::model::{
     solve_with_proposer, Equilibrium, Family, Game, Proposer, Protocol, Scalars, Side, Threshold,
 };
 
-
 // ---------------------------------------------------------------------------------------------
 // Strategies.
 
@@ -852,6 +851,23 @@ fn known_regressions() {
             POLL,
             sc(0.0, 0.0, 0.0, 0.9534317939557928),
         ),
+        // A narrow normal foreign window next to a strategic poll (home proposer).
+        (
+            t(Normal, 0.9247479775873212, 0.13595918899010595),
+            Some(t(Normal, 0.2778105363327295, 0.006188511658723535)),
+            Side::Home,
+            POLL,
+            sc(0.0, 0.0, 0.0, 0.09496338650479243),
+        ),
+        // Continuity: a nearly fully strategic poll whose cutoff sits at the bottom of a
+        // uniform support.
+        (
+            t(Uniform, 0.7838374105799361, 0.1640231981435309),
+            None,
+            Side::Foreign,
+            POLL,
+            sc(0.0, 0.0, 0.0, 0.978624777214915),
+        ),
     ];
     for (home, foreign, side, protocol, scalars) in cases {
         let game = Game {
@@ -866,7 +882,9 @@ fn known_regressions() {
             proposer: Proposer::Fixed(side),
         };
         let eq = twolevel::model::solve(&game);
-        let result = check_path(&eq, &game).and_then(|_| check_optimality(&input, side, &eq));
+        let result = check_path(&eq, &game)
+            .and_then(|_| check_optimality(&input, side, &eq))
+            .and_then(|_| check_continuity(&input));
         assert!(result.is_ok(), "{game:?}: {result:?}");
     }
 }

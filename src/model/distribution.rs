@@ -360,6 +360,43 @@ impl Threshold {
         (q, slope)
     }
 
+    /// [`Threshold::mass_fast`] from `c`'s precomputed [`Truncation`] (bit-identical; the
+    /// logistic family then needs one exponential instead of two or three).
+    #[inline]
+    pub fn mass_from(&self, t: &Truncation, x: f64) -> f64 {
+        let c = t.c;
+        if self.family != Family::Logistic || c == f64::NEG_INFINITY || !(x > c) {
+            return self.mass_fast(c, x);
+        }
+        let z = self.standardize(x);
+        let e = (-z.abs()).exp();
+        // G and 1 − G of a standardized point from e^{−|z|}, as in `cdf` and `sf`.
+        let split = |z: f64, e: f64| {
+            if z >= 0.0 {
+                (1.0 / (1.0 + e), e / (1.0 + e))
+            } else {
+                (e / (1.0 + e), 1.0 / (1.0 + e))
+            }
+        };
+        let (gx, sx) = split(z, e);
+        let (gc, sc) = split(t.zc, t.exp_neg_abs_zc);
+        if gx < 0.5 {
+            (gx - gc).max(0.0)
+        } else {
+            (sc - sx).max(0.0)
+        }
+    }
+
+    /// The density at the truncation point, `g(c)` (cheap for the logistic family).
+    #[inline]
+    pub fn pdf_at(&self, t: &Truncation) -> f64 {
+        if self.family != Family::Logistic || t.c == f64::NEG_INFINITY {
+            return self.pdf(t.c);
+        }
+        let e = t.exp_neg_abs_zc;
+        e / (self.scale * (1.0 + e) * (1.0 + e))
+    }
+
     /// `G(x) − G(c)` (0 when `x ≤ c`), without logarithms: the difference of CDFs in the lower
     /// half and of survival functions in the upper half, so that its absolute error is at the
     /// rounding level of the smaller tail.

@@ -271,7 +271,9 @@ pub fn solve_path(game: &Game, near: Option<&Path>) -> Path {
         }
         let hint = near.filter(|b| b.len == n);
         let reply = if k + 1 == n {
-            solver.last_stage(previous, hint.map(|b| b.offers[k])).0
+            solver
+                .last_stage(previous, hint.map(|b| b.offers[k]), false)
+                .0
         } else {
             hint.filter(|b| b.interior[k])
                 .and_then(|b| solver.earlier_stage_near(k, previous, b.cutoffs[k]))
@@ -413,6 +415,11 @@ struct StageSolver<'a> {
     /// supports, home or foreign), sorted: kinks of the last stage's offer as a function of `c`.
     kinks: [f64; 6],
     n_kinks: usize,
+    /// Offers where `π` has a kink or a cliff: the ends of a uniform foreign support (mapped by
+    /// `x = 1 − r_F`) or the middle `1 − μ_F` of a smooth one. An earlier stage's objective can
+    /// peak between two scan points where its own offer crosses one of them.
+    pi_kinks: [f64; 2],
+    n_pi_kinks: usize,
 }
 
 impl<'a> StageSolver<'a> {
@@ -458,7 +465,25 @@ impl<'a> StageSolver<'a> {
             }
         }
         kinks[..n_kinks].sort_by(f64::total_cmp);
+        let (mut pi_kinks, mut n_pi_kinks) = ([0.0; 2], 0);
+        if let Some(f) = game.foreign.as_ref() {
+            let ends = match f.family {
+                super::distribution::Family::Uniform => {
+                    [f.location - f.scale, f.location + f.scale]
+                }
+                _ => [f.location, f64::NAN],
+            };
+            for end in ends {
+                let x = 1.0 - end;
+                if x > 0.0 && x < 1.0 {
+                    pi_kinks[n_pi_kinks] = x;
+                    n_pi_kinks += 1;
+                }
+            }
+        }
         StageSolver {
+            pi_kinks,
+            n_pi_kinks,
             kinks,
             n_kinks,
             home: &game.home,
@@ -518,31 +543,32 @@ impl<'a> StageSolver<'a> {
     /// condition in log form (nonincreasing in `x`).
     #[inline]
     fn last_stage_foc(&self, x: f64, c: &Truncation) -> (f64, f64) {
-        let (f, df, _) = self.last_stage_foc_terms(x, c);
+        let (f, df, _, _) = self.last_stage_foc_terms(x, c);
         (f, df)
     }
 
     /// [`Self::last_stage_foc`] plus the size of its terms, `|(log π)'| + q`, against which a
-    /// residual is judged.
+    /// residual is judged, and the truncated hazard `q = g(x)/[G(x) − G(c)]`.
     #[inline]
-    fn last_stage_foc_terms(&self, x: f64, c: &Truncation) -> (f64, f64, f64) {
+    fn last_stage_foc_terms(&self, x: f64, c: &Truncation) -> (f64, f64, f64, f64) {
         let (d1, d2) = self.dlog_pi(x);
         if d1.is_infinite() {
             // u(x) = 0 at the proposer's end of [0, 1], or F(1 − x) = 0: the sign says which way
             // the proposer's payoff rises.
-            return (d1, 0.0, f64::INFINITY);
+            return (d1, 0.0, f64::INFINITY, f64::NAN);
         }
         let (q, dlog_g) = self.home.hazard_and_slope(c, x);
         if q == f64::INFINITY {
             // No type accepts yet: raising the offer can only help.
-            return (f64::INFINITY, 0.0, f64::INFINITY);
+            return (f64::INFINITY, 0.0, f64::INFINITY, q);
         }
-        (d1 + q, d2 + q * (dlog_g - q), d1.abs() + q)
+        (d1 + q, d2 + q * (dlog_g - q), d1.abs() + q, q)
     }
 
-    /// The last stage: `W_K(c) = max_x π(x)·[G(x) − G(c)]`, with `dx/dc`. `hint` is a
-    /// starting point for Newton's method (e.g. the solution at a nearby `c`).
-    fn last_stage(&self, c: f64, hint: Option<f64>) -> (Reply, f64) {
+    /// The last stage: `W_K(c) = max_x π(x)·[G(x) − G(c)]`, with `dx/dc` when `with_slope`
+    /// (else 0). `hint` is a starting point for Newton's method (e.g. the solution at a nearby
+    /// `c`).
+    fn last_stage(&self, c: f64, hint: Option<f64>, with_slope: bool) -> (Reply, f64) {
         let nobody = |offer: f64| {
             (
                 Reply {
@@ -565,31 +591,23 @@ impl<'a> StageSolver<'a> {
             let x = self.lambert_offer();
             (x.max(0.0), x > 0.0)
         } else {
-            let psi_hi = if self.proposer == Side::Foreign {
-                f64::NEG_INFINITY
-            } else {
-                self.last_stage_foc(hi, &trunc).0
-            };
-            if psi_hi >= 0.0 {
+            // ψ is nonincreasing: the maximum is the corner `hi` if ψ(hi) ≥ 0, the corner `lo`
+            // if ψ(lo) ≤ 0, else the root. (ψ(hi) = −∞ for a foreign proposer, ψ(lo) = +∞
+            // when lo = c.) With a hint inside, only the end on the side of the root needs
+            // checking; Newton does that after its first evaluation.
+            let hi_open = self.proposer != Side::Foreign;
+            let lo_open = lo > c;
+            if hint.is_some_and(|h| h > lo && h < hi) {
+                self.newton_last_stage(&trunc, lo, hi, hint, (lo_open, hi_open))
+            } else if hi_open && self.last_stage_foc(hi, &trunc).0 >= 0.0 {
                 (hi, false)
+            } else if lo_open && self.last_stage_foc(lo, &trunc).0 <= 0.0 {
+                (lo, false)
             } else {
-                let psi_lo = if lo > c {
-                    self.last_stage_foc(lo, &trunc).0
-                } else {
-                    f64::INFINITY
-                };
-                if psi_lo <= 0.0 {
-                    (lo, false)
-                } else {
-                    (self.newton_last_stage(&trunc, lo, hi, hint), true)
-                }
+                self.newton_last_stage(&trunc, lo, hi, hint, (false, false))
             }
         };
-        let mass = if c == f64::NEG_INFINITY {
-            self.home.cdf(x)
-        } else {
-            self.home.mass_fast(c, x)
-        };
+        let mass = self.home.mass_from(&trunc, x);
         let value = self.pi(x) * mass;
         if !(value > 0.0) {
             return nobody(x);
@@ -598,10 +616,10 @@ impl<'a> StageSolver<'a> {
         // ∂ψ/∂c = q(x)·g(c)/[G(x) − G(c)].
         // Not at a jump of ψ (a kink of π where a uniform G_F reaches 1, or the top of a uniform
         // G): there the offer is a corner that stays put as c moves.
-        let doffer = if interior && c > f64::NEG_INFINITY {
-            let (psi, dpsi_dx) = self.last_stage_foc(x, &trunc);
+        let doffer = if with_slope && interior && c > f64::NEG_INFINITY {
+            let (psi, dpsi_dx, _, q) = self.last_stage_foc_terms(x, &trunc);
             let smooth = psi.is_finite() && psi.abs() <= 1e-7 * self.dlog_pi(x).0.abs().max(1.0);
-            let dpsi_dc = self.home.truncated_hazard(c, x) * self.home.pdf(c) / mass;
+            let dpsi_dc = q * self.home.pdf_at(&trunc) / mass;
             if smooth && dpsi_dx < 0.0 && dpsi_dx.is_finite() && dpsi_dc.is_finite() {
                 -dpsi_dc / dpsi_dx
             } else {
@@ -647,20 +665,39 @@ impl<'a> StageSolver<'a> {
         (mu + s * l).min(1.0)
     }
 
-    /// Safeguarded Newton on the last stage's first-order condition, bracketed by `[lo, hi]`
-    /// with `ψ(lo) > 0 > ψ(hi)`.
-    fn newton_last_stage(&self, c: &Truncation, mut a: f64, mut b: f64, hint: Option<f64>) -> f64 {
+    /// Safeguarded Newton on the last stage's first-order condition on `[lo, hi]`: returns the
+    /// maximizer and whether it is the interior root. `ψ(lo) > 0 > ψ(hi)` is known, except at
+    /// the ends flagged `unchecked = (lo, hi)`: the end on the root's side of the first
+    /// iterate is then checked, and returned when it is a corner.
+    fn newton_last_stage(
+        &self,
+        c: &Truncation,
+        mut a: f64,
+        mut b: f64,
+        hint: Option<f64>,
+        unchecked: (bool, bool),
+    ) -> (f64, bool) {
         let mut x = match hint {
             Some(h) if h > a && h < b => h,
             _ => 0.5 * (a + b),
         };
+        let mut first = true;
         // Newton steps are taken only while they shrink |ψ| fast; otherwise bisect. (Near
         // `x = c`, ψ behaves like 1/(x − c) and a Newton step can land next to the pole.)
         let mut f_previous = f64::INFINITY;
         for _ in 0..200 {
-            let (f, df, size) = self.last_stage_foc_terms(x, c);
+            let (f, df, size, _) = self.last_stage_foc_terms(x, c);
+            if first {
+                first = false;
+                if f > 0.0 && unchecked.1 && self.last_stage_foc(b, c).0 >= 0.0 {
+                    return (b, false);
+                }
+                if f < 0.0 && unchecked.0 && self.last_stage_foc(a, c).0 <= 0.0 {
+                    return (a, false);
+                }
+            }
             if f == 0.0 {
-                return x;
+                return (x, true);
             }
             // Converged: the residual is at the rounding level of its terms.
             let converged = f.is_finite() && f.abs() <= 1e-13 * size;
@@ -678,7 +715,7 @@ impl<'a> StageSolver<'a> {
                 (0.5 * (a + b), false)
             };
             if converged {
-                return if newton_step { next } else { x };
+                return (if newton_step { next } else { x }, true);
             }
             // In the quadratic regime a step this small leaves an error of order step²/scale,
             // far below rounding: take it and stop. (Only next to a root: near the pole of
@@ -688,15 +725,15 @@ impl<'a> StageSolver<'a> {
                 && f.abs() <= 1e-6 * size
                 && (next - x).abs() <= 1e-9 * self.home.scale.min(1.0)
             {
-                return next;
+                return (next, true);
             }
             let tol = 2.0 * f64::EPSILON * next.abs().max(1e-300);
             if b - a <= tol {
-                return next;
+                return (next, true);
             }
             if newton_step && (next - x).abs() <= tol {
                 if f.abs() <= 1e-6 * size {
-                    return next;
+                    return (next, true);
                 }
                 // A step at rounding level with a large residual: x sits next to the pole
                 // (ψ ≈ −1/(1 − x)), not next to a root. Bisect out of it.
@@ -705,13 +742,13 @@ impl<'a> StageSolver<'a> {
             }
             x = next;
         }
-        x
+        (x, true)
     }
 
     /// Stage `k` given cutoff `c`, with `d x_k / d c`; `hint` warm-starts a last stage.
     fn best_reply_with_slope(&self, k: usize, c: f64, hint: Option<f64>) -> (Reply, f64) {
         if k == self.last() {
-            return self.last_stage(c, hint);
+            return self.last_stage(c, hint, true);
         }
         let reply = self.earlier_stage(k, c);
         let eps = 1e-7 * (1.0 + c.abs()).min(1e3);
@@ -729,7 +766,7 @@ impl<'a> StageSolver<'a> {
 
     fn best_reply(&self, k: usize, c: f64, hint: Option<f64>) -> Reply {
         if k == self.last() {
-            self.last_stage(c, hint).0
+            self.last_stage(c, hint, false).0
         } else {
             self.earlier_stage(k, c)
         }
@@ -1047,6 +1084,33 @@ impl<'a> StageSolver<'a> {
                 }
             }
         }
+        // Cells where the stage's own offer crosses a kink or cliff of π: split at the
+        // crossing and refine both sides (a peak there can hide between two scan points whose
+        // values fall away from it).
+        for i in 0..n_grid.saturating_sub(1) {
+            let (Some((_, offer_a, next_a)), Some((_, offer_b, _))) = (scanned[i], scanned[i + 1])
+            else {
+                continue;
+            };
+            for &kink in &self.pi_kinks[..self.n_pi_kinks] {
+                if !(offer_a < kink && kink <= offer_b) {
+                    continue;
+                }
+                let cross = self.offer_preimage(k, grid[i], grid[i + 1], kink, next_a.offer);
+                if let Some((v, o, n)) = self.stage_value(k, c, cross, Some(next_a.offer)) {
+                    consider(cross, v, o, n, false, &mut best);
+                }
+                for (a, b) in [(grid[i], cross), (cross, grid[i + 1])] {
+                    if let Some((cand, interior)) =
+                        self.refine(k, c, a, 0.5 * (a + b), b, Some(next_a.offer))
+                    {
+                        if let Some((v, o, n)) = self.stage_value(k, c, cand, Some(next_a.offer)) {
+                            consider(cand, v, o, n, interior, &mut best);
+                        }
+                    }
+                }
+            }
+        }
         match best {
             Some((_, reply)) => reply,
             // Every candidate infeasible (cannot happen: c_k = 1 is always feasible).
@@ -1062,7 +1126,7 @@ impl<'a> StageSolver<'a> {
         if k + 1 != self.last() {
             return 0;
         }
-        self.regime_of(k, &self.last_stage(cand, None).0)
+        self.regime_of(k, &self.last_stage(cand, None, false).0)
     }
 
     /// [`Self::regime`] from the continuation's reply.
@@ -1130,9 +1194,15 @@ impl<'a> StageSolver<'a> {
             Some((mid, right, s_mid, slope(right)))
         } else if s_mid < 0.0 && mid > left {
             Some((left, mid, slope(left), s_mid))
-        } else if s_mid == 0.0 && self.stage_value(k, c, mid, hint).is_some_and(|v| v.0 > 0.0) {
+        } else if s_mid == 0.0
+            && mid > left
+            && mid < right
+            && self.stage_value(k, c, mid, hint).is_some_and(|v| v.0 > 0.0)
+        {
             return Some((mid, true));
         } else {
+            // (A zero slope at an end of the cell proves nothing: at the bottom of a uniform
+            // support the density, and with it the slope, can round to 0 on one side.)
             // A flat stretch where the proposer gets nothing (e.g. π = 0 on the whole scan, a
             // narrow foreign constraint): the cell may still hold a window where it gets
             // something; search the whole cell.
@@ -1150,6 +1220,27 @@ impl<'a> StageSolver<'a> {
                 .unwrap_or(f64::NEG_INFINITY)
         };
         Some((golden_max(objective, left, right, tol.max(1e-13)).0, false))
+    }
+
+    /// The cutoff in `[a, b]` at which the implied offer `x_k` reaches `target` (bisection on
+    /// the nondecreasing offer; `x_k(a) < target ≤ x_k(b)`).
+    fn offer_preimage(&self, k: usize, mut a: f64, mut b: f64, target: f64, hint: f64) -> f64 {
+        let t = self.transitions[k + 1];
+        let mut hint = Some(hint);
+        for _ in 0..200 {
+            if b - a <= 1e-15 * (1.0 + b.abs()) {
+                break;
+            }
+            let m = 0.5 * (a + b);
+            let next = self.best_reply(k + 1, m, hint);
+            hint = Some(next.offer);
+            if m + t.kappa * (next.offer - m).max(0.0) < target {
+                a = m;
+            } else {
+                b = m;
+            }
+        }
+        b
     }
 
     /// The cutoff at which the implied offer `x_k` is exactly 0, between an infeasible `a` and a
