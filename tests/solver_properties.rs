@@ -868,6 +868,15 @@ fn known_regressions() {
             POLL,
             sc(0.0, 0.0, 0.0, 0.978624777214915),
         ),
+        // Everybody at home accepts anything (location −50): the poll's objective is π itself,
+        // with a kink where the uniform foreign support begins to bind.
+        (
+            t(Normal, -49.64705934122603, 1.1462778556451085),
+            Some(t(Uniform, 0.0, 0.8155420265544855)),
+            Side::Home,
+            POLL,
+            sc(0.0, 0.0, 0.0, 0.9781890988147434),
+        ),
     ];
     for (home, foreign, side, protocol, scalars) in cases {
         let game = Game {

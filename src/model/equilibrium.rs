@@ -256,6 +256,7 @@ pub fn solve_path(game: &Game, near: Option<&Path>) -> Path {
     };
     let home = &game.home;
     let mut previous = f64::NEG_INFINITY;
+    let mut next_offer = f64::NAN;
     let mut reach = 1.0;
     let mut p_failed = 0.0;
     let (mut p_ratified, mut p_renegotiated) = (0.0, 0.0);
@@ -271,9 +272,12 @@ pub fn solve_path(game: &Game, near: Option<&Path>) -> Path {
         }
         let hint = near.filter(|b| b.len == n);
         let reply = if k + 1 == n {
-            solver
-                .last_stage(previous, hint.map(|b| b.offers[k]), false)
-                .0
+            // Warm start: the base path's offer, else the offer that the previous stage's
+            // solve found for this stage.
+            let warm = hint
+                .map(|b| b.offers[k])
+                .or((k > 0 && next_offer.is_finite()).then_some(next_offer));
+            solver.last_stage(previous, warm, false).0
         } else {
             hint.filter(|b| b.interior[k])
                 .and_then(|b| solver.earlier_stage_near(k, previous, b.cutoffs[k]))
@@ -291,6 +295,7 @@ pub fn solve_path(game: &Game, near: Option<&Path>) -> Path {
         path.p_accept[k] = p_accept;
         path.interior[k] = reply.interior;
         previous = cutoff;
+        next_offer = reply.next_offer;
     }
     p_failed += reach * home.sf(previous);
     let total = p_ratified + p_renegotiated + p_failed;
@@ -396,6 +401,9 @@ struct Reply {
     marginal: f64,
     /// The cutoff is an interior root of the stage's first-order condition.
     interior: bool,
+    /// The next stage's offer after this stage's cutoff (NaN at the last stage): a warm start
+    /// for solving the next stage on the path.
+    next_offer: f64,
 }
 
 /// Holds an observation's primitives and solves its stage problems.
@@ -411,6 +419,8 @@ struct StageSolver<'a> {
     tail_low: f64,
     /// The logistic one-shot closed form applies (one-sided, foreign proposer).
     lambert: bool,
+    /// `argmax π` on `[0, 1]` (computed when first needed).
+    pi_peak: std::cell::OnceCell<f64>,
     /// Offers where the last stage's first-order condition jumps (0, 1 and the ends of uniform
     /// supports, home or foreign), sorted: kinks of the last stage's offer as a function of `c`.
     kinks: [f64; 6],
@@ -482,6 +492,7 @@ impl<'a> StageSolver<'a> {
             }
         }
         StageSolver {
+            pi_peak: std::cell::OnceCell::new(),
             pi_kinks,
             n_pi_kinks,
             kinks,
@@ -577,12 +588,13 @@ impl<'a> StageSolver<'a> {
                     value: 0.0,
                     marginal: 0.0,
                     interior: false,
+                    next_offer: f64::NAN,
                 },
                 0.0,
             )
         };
         if c >= 1.0 || (c > f64::NEG_INFINITY && self.home.sf(c) == 0.0) {
-            return nobody(c.clamp(0.0, 1.0));
+            return nobody(self.nobody_offer(c));
         }
         let lo = c.max(0.0);
         let trunc = self.home.truncation(c);
@@ -635,9 +647,45 @@ impl<'a> StageSolver<'a> {
                 value,
                 marginal: self.pi(x),
                 interior,
+                next_offer: f64::NAN,
             },
             doffer,
         )
+    }
+
+    /// The last stage's offer when no type is left above `c` (off the path; it matters only
+    /// through the cutoff type's indifference at the stage before). As the mass above `c`
+    /// vanishes the remaining types crowd at `c` (normal tails), so the offer tends to the best
+    /// package that they accept, `argmax_{x ≥ c} π(x) = max(c, argmax π)` (π is log-concave);
+    /// the offer then stays continuous where the mass underflows.
+    fn nobody_offer(&self, c: f64) -> f64 {
+        c.clamp(0.0, 1.0).max(self.pi_peak())
+    }
+
+    /// `argmax π` on `[0, 1]`: 0 for a foreign proposer (`π` decreasing), 1 for a home proposer
+    /// without a foreign constraint, else the root of `(log π)'` (bisection; it is decreasing).
+    fn pi_peak(&self) -> f64 {
+        *self
+            .pi_peak
+            .get_or_init(|| match (self.proposer, self.foreign) {
+                (Side::Foreign, _) => 0.0,
+                (Side::Home, None) => 1.0,
+                (Side::Home, Some(_)) => {
+                    let (mut a, mut b) = (0.0f64, 1.0f64);
+                    if self.dlog_pi(b).0 >= 0.0 {
+                        return 1.0;
+                    }
+                    while b - a > 1e-15 {
+                        let m = 0.5 * (a + b);
+                        if self.dlog_pi(m).0 > 0.0 {
+                            a = m;
+                        } else {
+                            b = m;
+                        }
+                    }
+                    a
+                }
+            })
     }
 
     /// The logistic one-shot offer in closed form (MODEL.md §5): `x* = μ + s·ln ω` with
@@ -781,8 +829,19 @@ impl<'a> StageSolver<'a> {
         cand: f64,
         hint: Option<f64>,
     ) -> Option<(f64, f64, Reply)> {
-        let t = self.transitions[k + 1];
         let next = self.best_reply(k + 1, cand, hint);
+        self.stage_value_given(k, c, cand, next)
+    }
+
+    /// [`Self::stage_value`] given the next stage's reply at `cand`.
+    fn stage_value_given(
+        &self,
+        k: usize,
+        c: f64,
+        cand: f64,
+        next: Reply,
+    ) -> Option<(f64, f64, Reply)> {
+        let t = self.transitions[k + 1];
         let offer = if cand == f64::NEG_INFINITY {
             if t.kappa >= 1.0 {
                 next.offer
@@ -828,7 +887,8 @@ impl<'a> StageSolver<'a> {
     }
 
     /// Root of the stage-`k` slope on `[a, b]` (slope positive at `a`, negative at `b`), with
-    /// the next stage warm-started from the latest evaluation.
+    /// the next stage warm-started from the latest evaluation, and the next stage's offer at
+    /// the last point evaluated (a warm start at the root).
     #[allow(clippy::too_many_arguments)]
     fn slope_root(
         &self,
@@ -839,10 +899,10 @@ impl<'a> StageSolver<'a> {
         sa: f64,
         sb: f64,
         hint: Option<f64>,
-    ) -> f64 {
+    ) -> (f64, Option<f64>) {
         let tol = 1e-14 * (1.0 + a.abs()) * self.home.scale.min(1.0);
         let mut last_offer = hint;
-        brent_root(
+        let root = brent_root(
             |x| {
                 let (s, offer) = self.stage_slope(k, c, x, last_offer);
                 last_offer = Some(offer);
@@ -853,7 +913,8 @@ impl<'a> StageSolver<'a> {
             sa,
             sb,
             tol,
-        )
+        );
+        (root, last_offer)
     }
 
     /// Re-solves stage `k` near a previous interior optimum `around` (no scan). `None` when the
@@ -900,11 +961,10 @@ impl<'a> StageSolver<'a> {
                 if !(sa > 0.0 && sb < 0.0) {
                     return None;
                 }
-                self.slope_root(k, c, a, b, sa, sb, Some(offer_a))
+                self.slope_root(k, c, a, b, sa, sb, Some(offer_a)).0
             }
         };
         let (value, offer, next) = self.stage_value(k, c, cand, hint)?;
-        let _ = next;
         Some(Reply {
             offer: offer.clamp(0.0, 1.0),
             cutoff: cand.max(c),
@@ -915,6 +975,7 @@ impl<'a> StageSolver<'a> {
                 t.lambda * next.marginal
             },
             interior: true,
+            next_offer: next.offer,
         })
     }
 
@@ -926,7 +987,14 @@ impl<'a> StageSolver<'a> {
             // "nobody" reply, carried back by the cutoff type's indifference (not an arbitrary
             // point of a flat scan, which the offer of the stage before would inherit).
             let next = self.best_reply(k + 1, c, None);
-            return reply_of(c + t.kappa * (next.offer - c).max(0.0), c, 0.0, 0.0, false);
+            return reply_of(
+                c + t.kappa * (next.offer - c).max(0.0),
+                c,
+                0.0,
+                0.0,
+                false,
+                next.offer,
+            );
         }
         // Feasible cutoffs: x_k ≥ 0 needs c_k ≥ −κ/(1 − κ); x_k ≤ 1 needs c_k ≤ 1.
         let feasible_low = if t.kappa < 1.0 {
@@ -938,9 +1006,11 @@ impl<'a> StageSolver<'a> {
         let high = 1.0;
 
         // "Nobody accepts at stage k": c_k = c.
-        let mut best: Option<(f64, Reply)> = self
-            .stage_value(k, c, c, None)
-            .map(|(v, offer, next)| (v, reply_of(offer, c, v, t.lambda * next.marginal, false)));
+        let mut best: Option<(f64, Reply)> =
+            self.stage_value(k, c, c, None).map(|(v, offer, next)| {
+                let marginal = t.lambda * next.marginal;
+                (v, reply_of(offer, c, v, marginal, false, next.offer))
+            });
         let consider = |cand: f64,
                         value: f64,
                         offer: f64,
@@ -959,7 +1029,14 @@ impl<'a> StageSolver<'a> {
                 };
                 *best = Some((
                     value,
-                    reply_of(offer, cand.max(c), value, marginal, interior && cand > c),
+                    reply_of(
+                        offer,
+                        cand.max(c),
+                        value,
+                        marginal,
+                        interior && cand > c,
+                        next.offer,
+                    ),
                 ));
             }
         };
@@ -1001,23 +1078,29 @@ impl<'a> StageSolver<'a> {
         let grid = &grid[..n_grid];
         let mut scanned = [None; SCAN_UNIFORM + SCAN_QUANTILE];
         // Warm start: extrapolate the next stage's offer linearly from the last two points.
-        let mut previous: [Option<(f64, f64)>; 2] = [None, None];
+        let mut previous: [Option<(f64, f64)>; 3] = [None, None, None];
         for (i, &g) in grid.iter().enumerate() {
             if i > 0 && (g - grid[i - 1]).abs() <= 1e-14 * (1.0 + g.abs()) {
                 scanned[i] = None;
                 continue;
             }
             let hint = match previous {
-                [Some((c1, x1)), Some((c0, x0))] if c1 > c0 => {
+                // Quadratic through the last three points (Newton's divided differences).
+                [Some((c2, x2)), Some((c1, x1)), Some((c0, x0))] if c2 > c1 && c1 > c0 => {
+                    let d21 = (x2 - x1) / (c2 - c1);
+                    let d10 = (x1 - x0) / (c1 - c0);
+                    let d210 = (d21 - d10) / (c2 - c0);
+                    Some(x2 + (g - c2) * (d21 + d210 * (g - c1)))
+                }
+                [Some((c1, x1)), Some((c0, x0)), _] if c1 > c0 => {
                     Some(x1 + (x1 - x0) / (c1 - c0) * (g - c1))
                 }
-                [Some((_, x1)), _] => Some(x1),
+                [Some((_, x1)), _, _] => Some(x1),
                 _ => None,
             };
-            scanned[i] = self.stage_value(k, c, g, hint);
-            if let Some((_, _, next)) = scanned[i] {
-                previous = [Some((g, next.offer)), previous[0]];
-            }
+            let next = self.best_reply(k + 1, g, hint);
+            scanned[i] = self.stage_value_given(k, c, g, next);
+            previous = [Some((g, next.offer)), previous[0], previous[1]];
         }
         let scanned = &scanned[..n_grid];
 
@@ -1038,6 +1121,13 @@ impl<'a> StageSolver<'a> {
         let peaks = &mut peaks[..n_peaks];
         peaks.sort_by(|&a, &b| value_at(b).total_cmp(&value_at(a)));
 
+        // The next stage's offer at a scan point.
+        let scanned_offer = |x: f64| {
+            grid.iter()
+                .position(|&g| g == x)
+                .and_then(|j| scanned[j])
+                .map(|s| s.2.offer)
+        };
         for &i in peaks.iter().take(REFINE_CANDIDATES) {
             let (value, offer, next) = scanned[i].expect("peak is feasible");
             consider(grid[i], value, offer, next, false, &mut best);
@@ -1077,8 +1167,9 @@ impl<'a> StageSolver<'a> {
                 } else {
                     0.5 * (a + b)
                 };
-                if let Some((cand, interior)) = self.refine(k, c, a, mid, b, Some(next.offer)) {
-                    if let Some((v, o, n)) = self.stage_value(k, c, cand, Some(next.offer)) {
+                let hint = |x: f64| Some(scanned_offer(x).unwrap_or(next.offer));
+                if let Some((cand, interior, warm)) = self.refine(k, c, [a, mid, b], hint) {
+                    if let Some((v, o, n)) = self.stage_value(k, c, cand, warm) {
                         consider(cand, v, o, n, interior, &mut best);
                     }
                 }
@@ -1100,11 +1191,12 @@ impl<'a> StageSolver<'a> {
                 if let Some((v, o, n)) = self.stage_value(k, c, cross, Some(next_a.offer)) {
                     consider(cross, v, o, n, false, &mut best);
                 }
+                let hint = |x: f64| Some(scanned_offer(x).unwrap_or(next_a.offer));
                 for (a, b) in [(grid[i], cross), (cross, grid[i + 1])] {
-                    if let Some((cand, interior)) =
-                        self.refine(k, c, a, 0.5 * (a + b), b, Some(next_a.offer))
+                    if let Some((cand, interior, warm)) =
+                        self.refine(k, c, [a, 0.5 * (a + b), b], hint)
                     {
-                        if let Some((v, o, n)) = self.stage_value(k, c, cand, Some(next_a.offer)) {
+                        if let Some((v, o, n)) = self.stage_value(k, c, cand, warm) {
                             consider(cand, v, o, n, interior, &mut best);
                         }
                     }
@@ -1114,7 +1206,7 @@ impl<'a> StageSolver<'a> {
         match best {
             Some((_, reply)) => reply,
             // Every candidate infeasible (cannot happen: c_k = 1 is always feasible).
-            None => reply_of(1.0, c, 0.0, 0.0, false),
+            None => reply_of(1.0, c, 0.0, 0.0, false, f64::NAN),
         }
     }
 
@@ -1175,20 +1267,19 @@ impl<'a> StageSolver<'a> {
 
     /// Refines a local maximum of the scan at `mid` inside `[left, right]`: the root of the
     /// first-order condition where it changes sign (`interior = true`), else golden-section
-    /// search.
+    /// search. `hint(x)` warm-starts the next stage at `x`; the result carries a warm start
+    /// at the refined point.
     fn refine(
         &self,
         k: usize,
         c: f64,
-        left: f64,
-        mid: f64,
-        right: f64,
-        hint: Option<f64>,
-    ) -> Option<(f64, bool)> {
+        [left, mid, right]: [f64; 3],
+        hint: impl Fn(f64) -> Option<f64>,
+    ) -> Option<(f64, bool, Option<f64>)> {
         if right <= left {
             return None;
         }
-        let slope = |x: f64| self.stage_slope(k, c, x, hint).0;
+        let slope = |x: f64| self.stage_slope(k, c, x, hint(x)).0;
         let s_mid = slope(mid);
         let bracket = if s_mid > 0.0 && right > mid {
             Some((mid, right, s_mid, slope(right)))
@@ -1197,9 +1288,11 @@ impl<'a> StageSolver<'a> {
         } else if s_mid == 0.0
             && mid > left
             && mid < right
-            && self.stage_value(k, c, mid, hint).is_some_and(|v| v.0 > 0.0)
+            && self
+                .stage_value(k, c, mid, hint(mid))
+                .is_some_and(|v| v.0 > 0.0)
         {
-            return Some((mid, true));
+            return Some((mid, true, hint(mid)));
         } else {
             // (A zero slope at an end of the cell proves nothing: at the bottom of a uniform
             // support the density, and with it the slope, can round to 0 on one side.)
@@ -1210,16 +1303,18 @@ impl<'a> StageSolver<'a> {
         };
         if let Some((a, b, sa, sb)) = bracket {
             if sa > 0.0 && sb < 0.0 {
-                return Some((self.slope_root(k, c, a, b, sa, sb, hint), true));
+                let (root, offer) = self.slope_root(k, c, a, b, sa, sb, hint(mid));
+                return Some((root, true, offer));
             }
         }
         let tol = 1e-13 * (1.0 + mid.abs()) * self.home.scale.min(1.0);
         let objective = |x: f64| {
-            self.stage_value(k, c, x, hint)
+            self.stage_value(k, c, x, hint(mid))
                 .map(|v| v.0)
                 .unwrap_or(f64::NEG_INFINITY)
         };
-        Some((golden_max(objective, left, right, tol.max(1e-13)).0, false))
+        let best = golden_max(objective, left, right, tol.max(1e-13)).0;
+        Some((best, false, hint(mid)))
     }
 
     /// The cutoff in `[a, b]` at which the implied offer `x_k` reaches `target` (bisection on
@@ -1266,12 +1361,20 @@ impl<'a> StageSolver<'a> {
     }
 }
 
-fn reply_of(offer: f64, cutoff: f64, value: f64, marginal: f64, interior: bool) -> Reply {
+fn reply_of(
+    offer: f64,
+    cutoff: f64,
+    value: f64,
+    marginal: f64,
+    interior: bool,
+    next_offer: f64,
+) -> Reply {
     Reply {
         offer: offer.clamp(0.0, 1.0),
         cutoff,
         value,
         marginal,
         interior,
+        next_offer,
     }
 }
