@@ -372,18 +372,20 @@ impl<'a> PathSensitivity<'a> {
 /// Outcome probabilities of a two-stage game whose first cutoff is `c1` and whose last offer
 /// (and cutoff) is `x2` (MODEL.md §4).
 fn two_stage_probabilities(game: &Game, c1: f64, x2: f64) -> [f64; 3] {
-    let kinds = game.protocol.stages();
-    let t = game.transition_into(kinds[1]);
+    // The two-stage protocols are [vote, renegotiation] and [poll, vote].
+    let renegotiation = game.protocol.renegotiation;
+    let t = game.transition_into(if renegotiation {
+        StageKind::Renegotiation
+    } else {
+        StageKind::Vote
+    });
     let home = &game.home;
     let first = home.cdf(c1);
     let second = t.reach * home.mass_fast(c1, x2.max(c1));
     let failed = (1.0 - t.reach) * home.sf(c1) + t.reach * home.sf(x2.max(c1));
     let mut p = [0.0, 0.0, failed];
     p[0] += first;
-    match kinds[1] {
-        StageKind::Renegotiation => p[1] += second,
-        _ => p[0] += second,
-    }
+    p[if renegotiation { 1 } else { 0 }] += second;
     p
 }
 
