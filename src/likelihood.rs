@@ -40,6 +40,8 @@ use std::collections::HashMap;
 pub const PROBABILITY_FLOOR: f64 = 1e-300;
 /// Step of the central differences in the primitives.
 const FD_STEP: f64 = 1e-5;
+/// Designs per unit of parallel work in [`Likelihood::evaluate`].
+const CHUNK: usize = 256;
 
 /// The primitives of MODEL.md §6 that a design's game depends on, on their internal scale.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -344,15 +346,16 @@ impl Model {
             .any(|&(j, _)| free_index[j].is_some())
     }
 
-    /// `(Σ_y n_y log P_y, ∂/∂θ_internal)` for design `g` (gradient over free parameters).
+    /// `Σ_y n_y log P_y` for design `g`; with `gradient = Some(slots)` its derivative with
+    /// respect to the free internal parameters is added into `slots`.
     fn design_contribution(
         &self,
         g: usize,
         theta: &[f64],
         counts: &[f64; 3],
         free_index: &[Option<usize>],
-        with_gradient: bool,
-    ) -> (f64, Vec<(usize, f64)>) {
+        gradient: Option<&mut [f64]>,
+    ) -> f64 {
         let q = self.primitives(g, theta);
         let log_lik = |p: &[f64; 3]| -> f64 {
             (0..3)
@@ -364,10 +367,9 @@ impl Model {
         let sides = paths.map(|p| p.map(|p| p.probabilities));
         let p = mix(sides, q[4]);
         let value = log_lik(&p);
-        if !with_gradient {
-            return (value, Vec::new());
-        }
-        let mut grad: Vec<(usize, f64)> = Vec::new();
+        let Some(grad) = gradient else {
+            return value;
+        };
         let games = [Side::Foreign, Side::Home].map(|side| self.game(g, &q, side));
         let sensitivities = [0, 1].map(|i| {
             paths[i]
@@ -441,10 +443,10 @@ impl Model {
                     Loading::Proposer(c) => d.proposer[c],
                     Loading::Direct => 1.0,
                 };
-                grad.push((k, dm * weight));
+                grad[k] += dm * weight;
             }
         }
-        (value, grad)
+        value
     }
 }
 
@@ -545,27 +547,36 @@ impl<'a> Likelihood<'a> {
     /// `ℓ(θ)` and, if asked, `∇ℓ` over the free parameters (internal scale).
     pub fn evaluate(&self, internal: &[f64], with_gradient: bool) -> (f64, Vec<f64>) {
         let theta = self.model.space.to_natural(internal);
-        let parts: Vec<(f64, Vec<(usize, f64)>)> = (0..self.model.designs.len())
+        let n_designs = self.model.designs.len();
+        let n_free = self.n_free();
+        // Designs are summed in fixed chunks, in order within and across chunks: the chunks do
+        // not depend on the number of threads, so neither does any rounding.
+        let parts: Vec<(f64, Vec<f64>)> = (0..n_designs.div_ceil(CHUNK))
             .into_par_iter()
-            .map(|g| {
-                if self.counts[g].iter().all(|&c| c == 0.0) {
-                    return (0.0, Vec::new());
+            .map(|chunk| {
+                let mut value = 0.0;
+                let mut grad = vec![0.0; if with_gradient { n_free } else { 0 }];
+                for g in chunk * CHUNK..((chunk + 1) * CHUNK).min(n_designs) {
+                    if self.counts[g].iter().all(|&c| c == 0.0) {
+                        continue;
+                    }
+                    value += self.model.design_contribution(
+                        g,
+                        &theta,
+                        &self.counts[g],
+                        &self.free_index,
+                        with_gradient.then_some(&mut grad[..]),
+                    );
                 }
-                self.model.design_contribution(
-                    g,
-                    &theta,
-                    &self.counts[g],
-                    &self.free_index,
-                    with_gradient,
-                )
+                (value, grad)
             })
             .collect();
         let mut value = 0.0;
-        let mut grad = vec![0.0; self.n_free()];
+        let mut grad = vec![0.0; n_free];
         for (v, gs) in parts {
             value += v;
-            for (k, d) in gs {
-                grad[k] += d;
+            for (total, d) in grad.iter_mut().zip(gs) {
+                *total += d;
             }
         }
         (value, grad)
@@ -590,12 +601,8 @@ impl<'a> Likelihood<'a> {
                 for (y, slot) in out.iter_mut().enumerate() {
                     let mut unit = [0.0; 3];
                     unit[y] = 1.0;
-                    let (_, g_) =
-                        self.model
-                            .design_contribution(g, &theta, &unit, &self.free_index, true);
-                    for (k, d) in g_ {
-                        slot[k] += d;
-                    }
+                    self.model
+                        .design_contribution(g, &theta, &unit, &self.free_index, Some(slot));
                 }
                 out
             })
