@@ -106,6 +106,13 @@ pub struct Model {
     /// `loadings[m]`: `(parameter index, design → d primitive m / d parameter)` for each
     /// parameter that moves primitive `m`.
     loadings: Vec<Vec<(usize, Loading)>>,
+    /// The designs' covariates in one contiguous block, `[home…, foreign…, proposer…]` per
+    /// design (the hot loop reads them in order; one heap vector per design is slower).
+    covariates: Vec<f64>,
+    /// Covariates per design in `covariates`, and where the foreign and proposer ones start.
+    stride: usize,
+    foreign_offset: usize,
+    proposer_offset: usize,
 }
 
 /// How a parameter enters a primitive: through a covariate of one of the three indices, or
@@ -221,6 +228,19 @@ impl Model {
             };
             loadings[m as usize].push((j, loading));
         }
+        let foreign_offset = designs.first().map_or(0, |d: &Design| d.home.len());
+        let proposer_offset = foreign_offset + designs.first().map_or(0, |d| d.foreign.len());
+        let stride = proposer_offset + designs.first().map_or(0, |d| d.proposer.len());
+        let covariates: Vec<f64> = designs
+            .iter()
+            .flat_map(|d| d.home.iter().chain(&d.foreign).chain(&d.proposer).copied())
+            .collect();
+        if covariates.len() != stride * designs.len() {
+            return Err(Error::Estimation(
+                "designs with different numbers of covariates (an internal error; please report it)"
+                    .into(),
+            ));
+        }
         Ok(Model {
             space,
             family: spec.model.family,
@@ -228,6 +248,10 @@ impl Model {
             row_design,
             proposer,
             loadings,
+            covariates,
+            stride,
+            foreign_offset,
+            proposer_offset,
         })
     }
 
@@ -239,17 +263,15 @@ impl Model {
     /// The primitives of design `g` at natural-scale parameters `theta` (all parameters):
     /// natural values `[μ, s, μ_F, s_F, p_home, ρ, δ_R, δ_P, w_poll]`.
     pub fn primitives(&self, g: usize, theta: &[f64]) -> [f64; N_PRIMITIVES] {
-        let d = &self.designs[g];
         let mut q = [0.0; N_PRIMITIVES];
         let mut proposer_index = 0.0;
         for (m, list) in self.loadings.iter().enumerate() {
             for &(j, loading) in list {
                 let v = theta[j];
                 match loading {
-                    Loading::Home(k) => q[m] += v * d.home[k],
-                    Loading::Foreign(k) => q[m] += v * d.foreign[k],
-                    Loading::Proposer(k) => proposer_index += v * d.proposer[k],
+                    Loading::Proposer(_) => proposer_index += v * self.loading_value(g, loading),
                     Loading::Direct => q[m] = v,
+                    _ => q[m] += v * self.loading_value(g, loading),
                 }
             }
         }
@@ -259,6 +281,18 @@ impl Model {
             ProposerMode::Fixed(Side::Foreign) => 0.0,
         };
         q
+    }
+
+    /// `∂ primitive / ∂ parameter` of a loading at design `g`: its covariate, or 1.
+    #[inline]
+    fn loading_value(&self, g: usize, loading: Loading) -> f64 {
+        let at = |offset: usize| self.covariates[g * self.stride + offset];
+        match loading {
+            Loading::Home(k) => at(k),
+            Loading::Foreign(k) => at(self.foreign_offset + k),
+            Loading::Proposer(k) => at(self.proposer_offset + k),
+            Loading::Direct => 1.0,
+        }
     }
 
     /// The game of design `g` with the given proposer side, from natural primitives.
@@ -434,16 +468,9 @@ impl Model {
                     .map(|y| counts[y] * dp[y] / p[y].max(PROBABILITY_FLOOR))
                     .sum()
             };
-            let d = &self.designs[g];
             for &(j, loading) in &self.loadings[m] {
                 let Some(k) = free_index[j] else { continue };
-                let weight = match loading {
-                    Loading::Home(c) => d.home[c],
-                    Loading::Foreign(c) => d.foreign[c],
-                    Loading::Proposer(c) => d.proposer[c],
-                    Loading::Direct => 1.0,
-                };
-                grad[k] += dm * weight;
+                grad[k] += dm * self.loading_value(g, loading);
             }
         }
         value
