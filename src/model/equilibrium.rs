@@ -13,13 +13,18 @@
 //! * **Last stage.** `log π` and `log[G(x) − G(c)]` are concave in `x` for the three families
 //!   (all log-concave), so the first-order condition
 //!   `ψ(x) = (log π)'(x) + g(x)/[G(x) − G(c)] = 0` has one root; it is bracketed and solved by
-//!   Brent's method, or the maximum is at a corner `x ∈ {max(0, c), 1}`.
+//!   safeguarded Newton steps (bisection where a step would not shrink `|ψ|` fast), warm-started
+//!   from a neighbouring solve, or the maximum is at a corner `x ∈ {max(0, c), 1}`. When no
+//!   type is left above `c` (off the path) the offer is the limit `max(c, argmax π)`, so that
+//!   `x_K(c)` stays continuous where the mass underflows.
 //! * **Earlier stages.** The objective in `c_k` need not be concave. It is scanned on a grid
 //!   that is uniform both in `c_k` and in the quantiles `G(c_k)`, every local maximum of the
 //!   scan is refined by solving the first-order condition (envelope theorem:
-//!   `W'_{k+1}(c) = −π(x_{k+1}) g(c)`), and the best of the refined points, the feasibility
-//!   corner (`x_k = 0`) and "nobody accepts at this stage" (`c_k = c`) is returned. Ties go to
-//!   "nobody accepts", so a fully strategic poll returns the one-shot path (MODEL.md §5).
+//!   `W'_{k+1}(c) = −π(x_{k+1}) g(c)`), so is every scan cell in which the stage's own offer
+//!   crosses a kink or cliff of `π` (a narrow foreign window can hide a peak there), and the
+//!   best of the refined points, the feasibility corner (`x_k = 0`) and "nobody accepts at
+//!   this stage" (`c_k = c`) is returned. Ties go to "nobody accepts", so a fully strategic
+//!   poll returns the one-shot path (MODEL.md §5).
 //!
 //! Outcome probabilities follow MODEL.md §4, with `P(failed)` computed from survival functions
 //! (not as `1 − …`) so that it keeps its accuracy when it is tiny.
