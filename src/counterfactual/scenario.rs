@@ -22,7 +22,7 @@
 //! ```
 //!
 //! Every change applies to the rows that `where` selects, parameters included. Parsing checks
-//! the form only (keys, types, names); [`super::prepare`] checks the scenario against the spec
+//! the form only (keys, types, names); [`super::Prepared::new`] checks the scenario against the spec
 //! and data (known columns, rows matched, parameter names and domains).
 
 use crate::error::{Error, Result};
