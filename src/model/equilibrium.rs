@@ -1194,18 +1194,37 @@ impl<'a> StageSolver<'a> {
                 if !(offer_a < kink && kink <= offer_b) {
                     continue;
                 }
-                let cross = self.offer_preimage(k, grid[i], grid[i + 1], kink, next_a.offer);
+                let cross = self.offer_preimage(
+                    k,
+                    (grid[i], offer_a),
+                    (grid[i + 1], offer_b),
+                    kink,
+                    next_a.offer,
+                );
                 if let Some((v, o, n)) = self.stage_value(k, c, cross, Some(next_a.offer)) {
                     consider(cross, v, o, n, false, &mut best);
                 }
-                let hint = |x: f64| Some(scanned_offer(x).unwrap_or(next_a.offer));
-                for (a, b) in [(grid[i], cross), (cross, grid[i + 1])] {
-                    if let Some((cand, interior, warm)) =
-                        self.refine(k, c, [a, 0.5 * (a + b), b], hint)
-                    {
-                        if let Some((v, o, n)) = self.stage_value(k, c, cand, warm) {
-                            consider(cand, v, o, n, interior, &mut best);
-                        }
+                // On each side of the crossing the objective is smooth: an interior maximum
+                // there is a root of the slope between a rise and a fall (else the maximum of
+                // the side is at an end, the crossing or a scan point, both already seen). The
+                // slope left of the crossing is taken just inside the left side.
+                let inside = cross - 1e-9 * (cross - grid[i]);
+                for (a, b) in [(grid[i], inside), (cross, grid[i + 1])] {
+                    if !(b > a) {
+                        continue;
+                    }
+                    let warm = Some(scanned_offer(a).unwrap_or(next_a.offer));
+                    let (sa, offer_a) = self.stage_slope(k, c, a, warm);
+                    if !(sa > 0.0) {
+                        continue;
+                    }
+                    let (sb, _) = self.stage_slope(k, c, b, Some(offer_a));
+                    if !(sb < 0.0) {
+                        continue;
+                    }
+                    let (cand, warm) = self.slope_root(k, c, a, b, sa, sb, Some(offer_a));
+                    if let Some((v, o, n)) = self.stage_value(k, c, cand, warm) {
+                        consider(cand, v, o, n, true, &mut best);
                     }
                 }
             }
@@ -1324,22 +1343,50 @@ impl<'a> StageSolver<'a> {
         Some((best, false, hint(mid)))
     }
 
-    /// The cutoff in `[a, b]` at which the implied offer `x_k` reaches `target` (bisection on
-    /// the nondecreasing offer; `x_k(a) < target ≤ x_k(b)`).
-    fn offer_preimage(&self, k: usize, mut a: f64, mut b: f64, target: f64, hint: f64) -> f64 {
+    /// The cutoff in `[a, b]` at which the implied offer `x_k` reaches `target`, given
+    /// `x_k(a) = offer_a < target ≤ offer_b = x_k(b)`: regula falsi with the Illinois
+    /// modification on the nondecreasing offer (a few next-stage solves where it is smooth),
+    /// falling back to bisection where it jumps.
+    fn offer_preimage(
+        &self,
+        k: usize,
+        (mut a, offer_a): (f64, f64),
+        (mut b, offer_b): (f64, f64),
+        target: f64,
+        hint: f64,
+    ) -> f64 {
         let t = self.transitions[k + 1];
+        let (mut fa, mut fb) = (offer_a - target, offer_b - target);
         let mut hint = Some(hint);
-        for _ in 0..200 {
+        let mut side = 0i32;
+        for iteration in 0..200 {
             if b - a <= 1e-15 * (1.0 + b.abs()) {
                 break;
             }
-            let m = 0.5 * (a + b);
+            // Every fourth step bisects, so that a jump of the offer cannot stall the bracket.
+            let m = if iteration % 4 == 3 || !(fb > fa) {
+                0.5 * (a + b)
+            } else {
+                (a - fa * (b - a) / (fb - fa)).clamp(a + 0.01 * (b - a), b - 0.01 * (b - a))
+            };
             let next = self.best_reply(k + 1, m, hint);
             hint = Some(next.offer);
-            if m + t.kappa * (next.offer - m).max(0.0) < target {
-                a = m;
+            let fm = m + t.kappa * (next.offer - m).max(0.0) - target;
+            if fm < 0.0 {
+                (a, fa) = (m, fm);
+                if side == -1 {
+                    fb *= 0.5;
+                }
+                side = -1;
             } else {
-                b = m;
+                (b, fb) = (m, fm);
+                if fm == 0.0 {
+                    break;
+                }
+                if side == 1 {
+                    fa *= 0.5;
+                }
+                side = 1;
             }
         }
         b
