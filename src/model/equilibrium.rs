@@ -616,12 +616,15 @@ impl<'a> StageSolver<'a> {
             // checking; Newton does that after its first evaluation.
             let hi_open = self.proposer != Side::Foreign;
             let lo_open = lo > c;
-            if hint.is_some_and(|h| h > lo && h < hi) {
+            let has_kinks = self.kinks[..self.n_kinks].iter().any(|&k| k > lo && k < hi);
+            if !has_kinks && hint.is_some_and(|h| h > lo && h < hi) {
                 self.newton_last_stage(&trunc, lo, hi, hint, (lo_open, hi_open))
             } else if hi_open && self.last_stage_foc(hi, &trunc).0 >= 0.0 {
                 (hi, false)
             } else if lo_open && self.last_stage_foc(lo, &trunc).0 <= 0.0 {
                 (lo, false)
+            } else if has_kinks {
+                self.last_stage_between_kinks(&trunc, lo, hi, hint)
             } else {
                 self.newton_last_stage(&trunc, lo, hi, hint, (false, false))
             }
@@ -718,6 +721,39 @@ impl<'a> StageSolver<'a> {
             }
         }
         (mu + s * l).min(1.0)
+    }
+
+    /// The last stage's root when `ψ` jumps inside `(lo, hi)` (the ends of a uniform support,
+    /// home or foreign; `ψ(lo) > 0 > ψ(hi)`): `ψ` is nonincreasing, so its one-sided values at
+    /// the jumps say which smooth piece holds the root, or that the maximum sits at a jump
+    /// (`ψ` changes sign there). Newton then runs on that piece only, where it converges fast.
+    fn last_stage_between_kinks(
+        &self,
+        c: &Truncation,
+        mut lo: f64,
+        mut hi: f64,
+        hint: Option<f64>,
+    ) -> (f64, bool) {
+        for &kink in &self.kinks[..self.n_kinks] {
+            if !(kink > lo && kink < hi) {
+                continue;
+            }
+            let delta = 1e-12 * kink.abs().max(1e-3);
+            let right = self.last_stage_foc(kink + delta, c).0;
+            if right >= 0.0 {
+                // The root lies beyond this jump.
+                lo = kink + delta;
+                continue;
+            }
+            let left = self.last_stage_foc(kink - delta, c).0;
+            if left > 0.0 {
+                return (kink, false);
+            }
+            hi = kink - delta;
+            break;
+        }
+        let hint = hint.filter(|&h| h > lo && h < hi);
+        self.newton_last_stage(c, lo, hi, hint, (false, false))
     }
 
     /// Safeguarded Newton on the last stage's first-order condition on `[lo, hi]`: returns the
