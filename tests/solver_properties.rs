@@ -877,6 +877,15 @@ fn known_regressions() {
             POLL,
             sc(0.0, 0.0, 0.0, 0.9781890988147434),
         ),
+        // A narrow logistic foreign window: the poll's objective falls from the scan point,
+        // then rises to a bump just below the cliff (home proposer, sincere poll).
+        (
+            t(Normal, 2.0601039979945504, 0.4491823831702369),
+            Some(t(Logistic, 0.523924959297444, 0.0025952629775994763)),
+            Side::Home,
+            POLL,
+            sc(0.0, 0.0, 0.0, 0.0),
+        ),
     ];
     for (home, foreign, side, protocol, scalars) in cases {
         let game = Game {

@@ -45,6 +45,8 @@ const SCAN_QUANTILE: usize = 7;
 const REFINE_CANDIDATES: usize = 3;
 /// At most this many smooth pieces of a scan cell are refined (regimes of the continuation).
 const MAX_PIECES: usize = 16;
+/// Points crowding toward a crossing of a kink of `π`, on each side (halving the distance).
+const CROWD: usize = 10;
 /// Values within this relative distance count as ties.
 const TIE: f64 = 1e-12;
 
@@ -1240,27 +1242,49 @@ impl<'a> StageSolver<'a> {
                 if let Some((v, o, n)) = self.stage_value(k, c, cross, Some(next_a.offer)) {
                     consider(cross, v, o, n, false, &mut best);
                 }
-                // On each side of the crossing the objective is smooth: an interior maximum
-                // there is a root of the slope between a rise and a fall (else the maximum of
-                // the side is at an end, the crossing or a scan point, both already seen). The
-                // slope left of the crossing is taken just inside the left side.
+                // Each side of the crossing is smooth, but it can rise to a narrow bump next to
+                // the cliff after falling from the scan point. Points crowding geometrically
+                // toward the crossing (down to 1/1024 of the side) locate the side's best
+                // point; a slope root between its neighbours refines it.
                 let inside = cross - 1e-9 * (cross - grid[i]);
-                for (a, b) in [(grid[i], inside), (cross, grid[i + 1])] {
-                    if !(b > a) {
+                for (far, near) in [(grid[i], inside), (grid[i + 1], cross)] {
+                    let mut points = [(far, f64::NEG_INFINITY, None); CROWD + 2];
+                    let mut warm = Some(scanned_offer(far).unwrap_or(next_a.offer));
+                    for (j, point) in points.iter_mut().enumerate() {
+                        let x = if j == CROWD + 1 {
+                            near
+                        } else {
+                            far + (near - far) * (1.0 - 0.5f64.powi(j as i32))
+                        };
+                        let next = self.best_reply(k + 1, x, warm);
+                        warm = Some(next.offer);
+                        let value = self.stage_value_given(k, c, x, next).map(|v| v.0);
+                        *point = (x, value.unwrap_or(f64::NEG_INFINITY), Some(next.offer));
+                    }
+                    let j = (0..points.len())
+                        .max_by(|&p, &q| points[p].1.total_cmp(&points[q].1))
+                        .expect("points");
+                    let (x, value, warm) = points[j];
+                    if !(value > f64::NEG_INFINITY) {
                         continue;
                     }
-                    let warm = Some(scanned_offer(a).unwrap_or(next_a.offer));
-                    let (sa, offer_a) = self.stage_slope(k, c, a, warm);
-                    if !(sa > 0.0) {
-                        continue;
+                    let mut cand = x;
+                    if j > 0 && j + 1 < points.len() {
+                        let (lower, upper) = if far < near {
+                            (points[j - 1], points[j + 1])
+                        } else {
+                            (points[j + 1], points[j - 1])
+                        };
+                        let (sa, offer_a) = self.stage_slope(k, c, lower.0, lower.2);
+                        let (sb, _) = self.stage_slope(k, c, upper.0, upper.2);
+                        if sa > 0.0 && sb < 0.0 {
+                            cand = self
+                                .slope_root(k, c, lower.0, upper.0, sa, sb, Some(offer_a))
+                                .0;
+                        }
                     }
-                    let (sb, _) = self.stage_slope(k, c, b, Some(offer_a));
-                    if !(sb < 0.0) {
-                        continue;
-                    }
-                    let (cand, warm) = self.slope_root(k, c, a, b, sa, sb, Some(offer_a));
                     if let Some((v, o, n)) = self.stage_value(k, c, cand, warm) {
-                        consider(cand, v, o, n, true, &mut best);
+                        consider(cand, v, o, n, cand != x, &mut best);
                     }
                 }
             }
