@@ -878,6 +878,13 @@ impl<'a> StageSolver<'a> {
         self.stage_value_given(k, c, cand, next)
     }
 
+    /// The offer `x_k` that cutoff `cand` implies when the next stage offers `next_offer`: the
+    /// cutoff type is indifferent, `x_k = c_k + κ_{k+1}·max(x_{k+1} − c_k, 0)` (MODEL.md §3).
+    #[inline]
+    fn implied_offer(&self, k: usize, cand: f64, next_offer: f64) -> f64 {
+        cand + self.transitions[k + 1].kappa * (next_offer - cand).max(0.0)
+    }
+
     /// [`Self::stage_value`] given the next stage's reply at `cand`.
     fn stage_value_given(
         &self,
@@ -894,7 +901,7 @@ impl<'a> StageSolver<'a> {
                 f64::NEG_INFINITY
             }
         } else {
-            cand + t.kappa * (next.offer - cand).max(0.0)
+            self.implied_offer(k, cand, next.offer)
         };
         if offer < 0.0 {
             return None;
@@ -1033,7 +1040,7 @@ impl<'a> StageSolver<'a> {
             // point of a flat scan, which the offer of the stage before would inherit).
             let next = self.best_reply(k + 1, c, None);
             return reply_of(
-                c + t.kappa * (next.offer - c).max(0.0),
+                self.implied_offer(k, c, next.offer),
                 c,
                 0.0,
                 0.0,
@@ -1415,7 +1422,6 @@ impl<'a> StageSolver<'a> {
         target: f64,
         hint: f64,
     ) -> f64 {
-        let t = self.transitions[k + 1];
         let (mut fa, mut fb) = (offer_a - target, offer_b - target);
         let mut hint = Some(hint);
         let mut side = 0i32;
@@ -1431,7 +1437,7 @@ impl<'a> StageSolver<'a> {
             };
             let next = self.best_reply(k + 1, m, hint);
             hint = Some(next.offer);
-            let fm = m + t.kappa * (next.offer - m).max(0.0) - target;
+            let fm = self.implied_offer(k, m, next.offer) - target;
             if fm < 0.0 {
                 (a, fa) = (m, fm);
                 if side == -1 {
@@ -1455,7 +1461,6 @@ impl<'a> StageSolver<'a> {
     /// The cutoff at which the implied offer `x_k` is exactly 0, between an infeasible `a` and a
     /// feasible `b` (bisection on the monotone offer).
     fn feasibility_corner(&self, k: usize, mut a: f64, mut b: f64) -> f64 {
-        let t = self.transitions[k + 1];
         let mut hint = None;
         for _ in 0..200 {
             if b - a <= 1e-15 * (1.0 + b.abs()) {
@@ -1464,8 +1469,7 @@ impl<'a> StageSolver<'a> {
             let m = 0.5 * (a + b);
             let next = self.best_reply(k + 1, m, hint);
             hint = Some(next.offer);
-            let offer = m + t.kappa * (next.offer - m).max(0.0);
-            if offer < 0.0 {
+            if self.implied_offer(k, m, next.offer) < 0.0 {
                 a = m;
             } else {
                 b = m;
