@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 twolevel() { cargo run --quiet -- "$@"; }
 
-# The default example: fit, 200 cluster-bootstrap replicates, figures and tables.
-twolevel --threads 2 fit estimation/eu_renegotiation.toml --bootstrap 200
+# The default example: fit, 200 cluster-bootstrap replicates (its spec's [bootstrap]), figures and tables.
+twolevel --threads 2 fit estimation/eu_renegotiation.toml
 # Its counterfactual reforms, by ratification route.
 twolevel counterfactual estimation/eu_renegotiation.toml \
     estimation/eu_renegotiation.scenarios.toml --group route
