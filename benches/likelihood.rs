@@ -4,8 +4,8 @@
 //! Environment: `TWOLEVEL_BENCH_N` (comma-separated sizes, default 1000,10000),
 //! `TWOLEVEL_BENCH_THREADS` (default 1,2).
 
+use twolevel::analyses::synthetic::ProtocolMix;
 use twolevel::bench::measure;
-use twolevel::synthetic::ProtocolMix;
 
 fn list(var: &str, default: &str) -> Vec<usize> {
     std::env::var(var)

@@ -4,9 +4,9 @@
 //! Episodes carry a continuous covariate, so every episode is its own design (no sharing of
 //! equilibrium solves): the numbers measure the solver, not the deduplication.
 
+use crate::analyses::synthetic::{ProtocolMix, Simulation};
 use crate::estimate::{fit, FitOptions};
-use crate::likelihood::{Likelihood, Model};
-use crate::synthetic::{ProtocolMix, Simulation};
+use crate::problem::likelihood::{Likelihood, Model};
 use std::time::Instant;
 
 /// One measurement.

@@ -1,19 +1,20 @@
 //! The reporting commands of the CLI: `fit` (with the bootstrap and its shards), `merge`,
 //! `report` and `compare`. Argument parsing stays in `main.rs`; the work is done by library
-//! functions (`twolevel::inference`, `twolevel::report::folder`).
+//! functions (`twolevel::analyses`, `twolevel::report::folder`).
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use twolevel::analyses::bootstrap::{self, BootstrapResults, BootstrapSettings, Shard};
 use twolevel::error::{Error, Result};
+use twolevel::estimate::project_fit::FitReport;
 use twolevel::estimate::{Estimates, SeKind};
-use twolevel::inference::bootstrap::{self, BootstrapResults, BootstrapSettings, Shard};
-use twolevel::likelihood::Model;
+use twolevel::problem::likelihood::Model;
+use twolevel::problem::project::Project;
+use twolevel::problem::spec::BootstrapKind;
 use twolevel::report::folder::{self, Content};
 use twolevel::report::plots::default_group;
 use twolevel::report::tables::{self, TableOptions};
-use twolevel::spec::BootstrapKind;
-use twolevel::workflow::{FitReport, Project};
 
 /// `fit` arguments.
 pub struct FitArgs {
@@ -178,8 +179,11 @@ pub fn fit(a: FitArgs) -> Result<()> {
         model.space.free().len()
     );
     let fit_checkpoint = dir.join(FIT_CHECKPOINT_FILE);
-    let estimates =
-        project.fit_with_checkpoint(&model, Some((fit_checkpoint.clone(), a.resume)))?;
+    let estimates = twolevel::estimate::project_fit::fit_project_with_checkpoint(
+        &project,
+        &model,
+        Some((fit_checkpoint.clone(), a.resume)),
+    )?;
     let report = FitReport {
         provenance: project.provenance(),
         se_kind: a.se_kind,
@@ -233,7 +237,7 @@ pub fn fit(a: FitArgs) -> Result<()> {
         se_kind: a.se_kind,
         stars: a.stars,
     };
-    let analyses = folder::analyses(&project, &model, &report)?;
+    let analyses = twolevel::analyses::fit_analyses(&project, &model, &report)?;
     // The report is written before anything goes to stdout, so a closed pipe
     // (`twolevel fit | head`) cannot lose it.
     note_replacing(&dir, &before);
@@ -250,21 +254,15 @@ pub fn fit(a: FitArgs) -> Result<()> {
         },
     )?;
     print!("{}", tables::text(&report, &options, boot.as_ref()));
-    print_benchmark(&project, &model, &report, &analyses)?;
+    print_benchmark(&analyses);
     remove_checkpoint(&fit_checkpoint);
     remove_checkpoint(&checkpoint);
     finish(&dir, &before, &written)
 }
 
-fn print_benchmark(
-    project: &Project,
-    model: &Model,
-    report: &FitReport,
-    analyses: &folder::Analyses,
-) -> Result<()> {
+fn print_benchmark(analyses: &twolevel::analyses::FitAnalyses) {
     let rf = &analyses.reduced;
-    let v =
-        twolevel::inference::vuong::structural_vs_reduced(project, model, &report.estimates, rf)?;
+    let v = &analyses.vuong;
     println!(
         "Reduced form (multinomial logit, {} coefficients): log-likelihood {:.3}, AIC {:.2}. Vuong z = {:.3} (p = {:.3}; BIC-corrected z = {:.3}, p = {:.3}): {}.",
         rf.n_free,
@@ -295,7 +293,6 @@ fn print_benchmark(
             end(p.interval.1)
         );
     }
-    Ok(())
 }
 
 /// `twolevel merge`.
@@ -346,7 +343,7 @@ pub fn merge(
         se_kind: report.se_kind,
         stars,
     };
-    let analyses = folder::analyses(&project, &model, &report)?;
+    let analyses = twolevel::analyses::fit_analyses(&project, &model, &report)?;
     print!("{}", tables::text(&report, &options, Some(&merged)));
     let before = folder::report_files(out);
     note_replacing(out, &before);
@@ -398,10 +395,12 @@ pub fn report(
         report.se_kind = k;
     }
     let analyses = match (saved.reduced, saved.profiles) {
-        (Some(reduced), Some(profiles)) => folder::Analyses { reduced, profiles },
+        (Some(reduced), Some(profiles)) => {
+            twolevel::analyses::saved_fit_analyses(&project, &model, &report, reduced, profiles)?
+        }
         _ => {
             eprintln!("note: {} has no reduced_form.json / profiles.json (an older report): computing them (the structural fit is not redone)", dir.display());
-            folder::analyses(&project, &model, &report)?
+            twolevel::analyses::fit_analyses(&project, &model, &report)?
         }
     };
     let options = TableOptions {
@@ -458,7 +457,7 @@ pub fn compare(
         "fitting {} spec(s) and their reduced-form benchmarks…",
         projects.len()
     );
-    let (comparison, _) = twolevel::inference::comparison::compare_projects(&projects, se_kind)?;
+    let (comparison, _) = twolevel::analyses::comparison::compare_projects(&projects, se_kind)?;
     let dir = out.unwrap_or_else(|| PathBuf::from("reports").join("comparison"));
     let files: Vec<(PathBuf, String)> = vec![
         (

@@ -5,10 +5,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod commands;
+use twolevel::analyses::predict::{predict_csv, simulate_csv};
 use twolevel::error::{Error, Result};
+use twolevel::estimate::project_fit::FitReport;
 use twolevel::estimate::SeKind;
+use twolevel::problem::project::{read_params, Project};
 use twolevel::report::tables::TableOptions;
-use twolevel::workflow::{predict_csv, read_params, simulate_csv, FitReport, Project};
 
 /// Structural estimation of two-level games of treaty ratification (after Iida 1996).
 ///
@@ -375,7 +377,7 @@ fn counterfactual(
     out: Option<PathBuf>,
     group: Option<String>,
 ) -> Result<()> {
-    use twolevel::counterfactual::{self, Options, ScenarioFile};
+    use twolevel::analyses::counterfactual::{self, Options, ScenarioFile};
     let project = Project::load(spec)?;
     let file = ScenarioFile::read(scenarios)?;
     let dir = out.unwrap_or_else(|| project.default_report_dir());
@@ -394,7 +396,7 @@ fn counterfactual(
             let report = FitReport {
                 provenance: project.provenance(),
                 se_kind: SeKind::Hessian,
-                estimates: project.fit(&model)?,
+                estimates: twolevel::estimate::project_fit::fit_project(&project, &model)?,
             };
             (report, Vec::new(), true)
         }
@@ -446,7 +448,7 @@ fn bench(
     no_fit: bool,
     json: Option<&Path>,
 ) -> Result<()> {
-    use twolevel::synthetic::ProtocolMix;
+    use twolevel::analyses::synthetic::ProtocolMix;
     println!(
         "| protocol | N | threads | loglik episodes/s | loglik+gradient episodes/s | free params |"
     );

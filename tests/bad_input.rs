@@ -64,9 +64,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 use std::sync::OnceLock;
+use twolevel::estimate::project_fit::FitReport;
 use twolevel::estimate::SeKind;
+use twolevel::problem::project::Project;
 use twolevel::report::tables::TableOptions;
-use twolevel::workflow::{FitReport, Project};
 
 // ---------------------------------------------------------------------------------------------
 // The valid project every case breaks in one place.
@@ -525,7 +526,7 @@ fn fitted_report() -> &'static BTreeMap<String, Vec<u8>> {
         let report = FitReport {
             provenance: project.provenance(),
             se_kind: SeKind::Hessian,
-            estimates: project.fit(&model).unwrap(),
+            estimates: twolevel::estimate::project_fit::fit_project(&project, &model).unwrap(),
         };
         let out = dir.path().join("report");
         twolevel::report::write_fit_report(&out, &report, &TableOptions::default(), None).unwrap();

@@ -3,12 +3,13 @@
 //! scenario input gets a clear error.
 
 use std::path::Path;
-use twolevel::counterfactual::{
+use twolevel::analyses::counterfactual::{
     self, evaluate, read_draws, Counterfactual, GroupKind, Options, Prepared, Quantity,
     ScenarioFile, ScenarioResult,
 };
-use twolevel::synthetic::{ProtocolMix, Simulation};
-use twolevel::workflow::{solve_designs, Project};
+use twolevel::analyses::predict::solve_designs;
+use twolevel::analyses::synthetic::{ProtocolMix, Simulation};
+use twolevel::problem::project::Project;
 
 fn simulated(n: usize, protocols: ProtocolMix, seed: u64) -> (Project, Vec<f64>) {
     let (project, truth) = Simulation::new(n, protocols, seed).generate().unwrap();
@@ -60,7 +61,7 @@ fn a_scenario_without_changes_reproduces_the_baseline_exactly() {
         &file.path,
     )
     .unwrap();
-    let solutions = solve_designs(&model, &project.spec, &theta);
+    let solutions = solve_designs(&model, &theta);
     for (i, row) in prepared.predict(&theta).iter().enumerate() {
         let s = &solutions[model.row_design[i]];
         assert_eq!(row.probabilities, s.probabilities, "row {i}");
@@ -396,8 +397,8 @@ fn delta_intervals_cover_the_truth() {
         let theta = model.space.to_natural(&truth_internal);
         let rows: Vec<usize> = (0..project.data.len()).collect();
         project.data.outcome =
-            twolevel::workflow::simulate_outcomes(&model, &project.spec, &theta, &rows, 1000 + rep);
-        let estimates = project.fit(&model).unwrap();
+            twolevel::analyses::predict::simulate_outcomes(&model, &theta, &rows, 1000 + rep);
+        let estimates = twolevel::estimate::project_fit::fit_project(&project, &model).unwrap();
         if estimates.covariance.is_none() {
             continue;
         }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use twolevel::workflow::Project;
+use twolevel::problem::project::Project;
 
 fn rows(file: &str) -> Vec<HashMap<String, String>> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -106,8 +106,7 @@ fn every_shipped_spec_fits_and_converges() {
     for spec in specs {
         let project = Project::load(&spec).unwrap_or_else(|e| panic!("{}: {e}", spec.display()));
         let model = project.model().unwrap();
-        let estimates = project
-            .fit(&model)
+        let estimates = twolevel::estimate::project_fit::fit_project(&project, &model)
             .unwrap_or_else(|e| panic!("{}: {e}", spec.display()));
         assert!(
             estimates.converged,

@@ -18,7 +18,7 @@
 
 use std::path::Path;
 use std::process::Command;
-use twolevel::workflow::Project;
+use twolevel::problem::project::Project;
 
 /// A hand-made project: the spec and the data written to a temporary folder.
 struct Fixture {
@@ -38,7 +38,7 @@ fn fixture(spec: &str, csv: &str) -> Fixture {
 fn fit_error(spec: &str, csv: &str) -> String {
     let f = fixture(spec, csv);
     let model = f.project.model().unwrap();
-    match f.project.fit(&model) {
+    match twolevel::estimate::project_fit::fit_project(&f.project, &model) {
         Ok(_) => panic!("the fit did not stop:\n{spec}\n{csv}"),
         Err(e) => e.to_string(),
     }
@@ -48,7 +48,9 @@ fn fit_error(spec: &str, csv: &str) -> String {
 fn fit_warnings(spec: &str, csv: &str) -> Vec<String> {
     let f = fixture(spec, csv);
     let model = f.project.model().unwrap();
-    f.project.fit(&model).unwrap().warnings
+    twolevel::estimate::project_fit::fit_project(&f.project, &model)
+        .unwrap()
+        .warnings
 }
 
 fn assert_mentions(text: &str, needles: &[&str]) {

@@ -9,13 +9,13 @@
 
 use std::path::Path;
 use std::time::Instant;
-use twolevel::data::Dataset;
+use twolevel::analyses::bootstrap::{self, BootstrapResults, BootstrapSettings, Shard};
+use twolevel::analyses::synthetic::{ProtocolMix, Simulation};
 use twolevel::estimate::Estimates;
-use twolevel::inference::bootstrap::{self, BootstrapResults, BootstrapSettings, Shard};
-use twolevel::likelihood::Model;
-use twolevel::spec::{BootstrapKind, SpecFile};
-use twolevel::synthetic::{ProtocolMix, Simulation};
-use twolevel::workflow::Project;
+use twolevel::problem::data::Dataset;
+use twolevel::problem::likelihood::Model;
+use twolevel::problem::project::Project;
+use twolevel::problem::spec::{BootstrapKind, SpecFile};
 
 fn one_shot(n: usize, seed: u64) -> (Project, Vec<f64>) {
     Simulation::new(n, ProtocolMix::OneShot, seed)
@@ -45,7 +45,7 @@ fn with_clusters(project: &Project, clusters: usize) -> Project {
 
 fn fit(project: &Project) -> (Model, Estimates) {
     let model = project.model().unwrap();
-    let est = project.fit(&model).unwrap();
+    let est = twolevel::estimate::project_fit::fit_project(project, &model).unwrap();
     assert!(est.converged, "the point fit converges");
     (model, est)
 }
@@ -265,7 +265,7 @@ fn coverage(reps: u64, n: usize, replicates: usize) -> (f64, f64, usize) {
     for r in 0..reps {
         let (project, truth) = one_shot(n, 1000 + r);
         let model = project.model().unwrap();
-        let est = project.fit(&model).unwrap();
+        let est = twolevel::estimate::project_fit::fit_project(&project, &model).unwrap();
         if !est.converged
             || est
                 .parameters
@@ -354,7 +354,7 @@ fn bootstrap_speed() {
 
 fn measure_speed(label: &str, project: &Project, replicates: usize) {
     let model = project.model().expect("model");
-    let estimates = project.fit(&model).expect("fit");
+    let estimates = twolevel::estimate::project_fit::fit_project(project, &model).expect("fit");
     let settings = BootstrapSettings {
         replicates,
         kind: BootstrapKind::Nonparametric,

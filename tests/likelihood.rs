@@ -1,14 +1,14 @@
 //! The likelihood: its gradient against central finite differences of the log-likelihood,
 //! serial against parallel evaluation, and design sharing.
 
-use twolevel::likelihood::{Likelihood, Model};
-use twolevel::synthetic::{ProtocolMix, Simulation};
+use twolevel::analyses::synthetic::{ProtocolMix, Simulation};
+use twolevel::problem::likelihood::{Likelihood, Model};
 
 fn problem_for(
     mix: ProtocolMix,
     mixed_proposer: bool,
     discrete: bool,
-) -> (twolevel::workflow::Project, Vec<f64>) {
+) -> (twolevel::problem::project::Project, Vec<f64>) {
     let mut sim = Simulation::new(400, mix, 11);
     sim.mixed_proposer = mixed_proposer;
     sim.discrete_covariates = discrete;

@@ -19,11 +19,12 @@ use proptest::prelude::*;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-use twolevel::counterfactual::{self, Options, Prepared, ScenarioFile};
-use twolevel::data::Dataset;
+use twolevel::analyses::counterfactual::{self, Options, Prepared, ScenarioFile};
+use twolevel::analyses::predict::{predict_csv, simulate_csv};
 use twolevel::error::Error;
-use twolevel::spec::SpecFile;
-use twolevel::workflow::{predict_csv, read_params, simulate_csv, Project};
+use twolevel::problem::data::Dataset;
+use twolevel::problem::project::{read_params, Project};
+use twolevel::problem::spec::SpecFile;
 
 fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
@@ -599,7 +600,8 @@ fn spec_survives(input: &[u8]) -> Result<(), TestCaseError> {
             };
             let project = Project { spec, data };
             if let Ok(model) = project.model() {
-                let _ = twolevel::diagnose::before_fit(&project.spec, &project.data, &model);
+                let _ =
+                    twolevel::estimate::diagnose::before_fit(&project.spec, &project.data, &model);
                 if let Ok(starts) =
                     twolevel::estimate::starting_points(&model.space, &project.spec.spec.estimation)
                 {
@@ -629,7 +631,11 @@ fn data_survives(input: &[u8]) -> Result<(), TestCaseError> {
                 };
                 guarded("the stages after loading fuzzed data", input, || {
                     let Ok(model) = project.model() else { return };
-                    let _ = twolevel::diagnose::before_fit(&project.spec, &project.data, &model);
+                    let _ = twolevel::estimate::diagnose::before_fit(
+                        &project.spec,
+                        &project.data,
+                        &model,
+                    );
                     let start = model.space.default_start();
                     predict_csv(&project, &model, &start).unwrap();
                     simulate_csv(&project, &model, &start, 1, None).unwrap();

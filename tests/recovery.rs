@@ -5,9 +5,9 @@
 //! Covariates take 7 levels so that episodes share equilibrium solves and the suite stays
 //! fast; `twolevel bench` covers continuous covariates.
 
+use twolevel::analyses::synthetic::{truth, ProtocolMix, Simulation};
 use twolevel::estimate::{fit, FitOptions};
-use twolevel::likelihood::{Likelihood, Model};
-use twolevel::synthetic::{truth, ProtocolMix, Simulation};
+use twolevel::problem::likelihood::{Likelihood, Model};
 
 fn recover(sim: Simulation) {
     let label = format!(

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use twolevel::synthetic::{ProtocolMix, Simulation};
+use twolevel::analyses::synthetic::{ProtocolMix, Simulation};
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_twolevel"))

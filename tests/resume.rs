@@ -88,7 +88,7 @@ fn a_checkpoint_of_another_run_is_refused() {
 
 #[test]
 fn interrupted_multi_start_fit_resumes_to_the_uninterrupted_result() {
-    use twolevel::synthetic::{ProtocolMix, Simulation};
+    use twolevel::analyses::synthetic::{ProtocolMix, Simulation};
     let mut sim = Simulation::new(600, ProtocolMix::Renegotiation, 5);
     sim.discrete_covariates = true;
     let (mut project, _) = sim.generate().unwrap();
@@ -96,18 +96,24 @@ fn interrupted_multi_start_fit_resumes_to_the_uninterrupted_result() {
     let model = project.model().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let checkpoint = dir.path().join(".fit.checkpoint");
-    let whole = project.fit(&model).unwrap();
+    let whole = twolevel::estimate::project_fit::fit_project(&project, &model).unwrap();
     // A run that wrote all four starts, then "died" after two: keep the header and two lines.
-    project
-        .fit_with_checkpoint(&model, Some((checkpoint.clone(), false)))
-        .unwrap();
+    twolevel::estimate::project_fit::fit_project_with_checkpoint(
+        &project,
+        &model,
+        Some((checkpoint.clone(), false)),
+    )
+    .unwrap();
     let text = std::fs::read_to_string(&checkpoint).unwrap();
     assert_eq!(text.lines().count(), 5, "header and four starts");
     let partial: Vec<&str> = text.lines().take(3).collect();
     std::fs::write(&checkpoint, partial.join("\n") + "\n").unwrap();
-    let resumed = project
-        .fit_with_checkpoint(&model, Some((checkpoint.clone(), true)))
-        .unwrap();
+    let resumed = twolevel::estimate::project_fit::fit_project_with_checkpoint(
+        &project,
+        &model,
+        Some((checkpoint.clone(), true)),
+    )
+    .unwrap();
     assert_eq!(
         resumed
             .internal

@@ -4,7 +4,7 @@
 
 use super::counterfactual_tables::interval_note;
 use super::plots::register_font;
-use crate::counterfactual::{Counterfactual, Quantity, BASELINE};
+use crate::analyses::counterfactual::{Counterfactual, Quantity, BASELINE};
 use crate::error::{Error, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;

@@ -3,7 +3,7 @@
 //! interval where there is one, else the delta-method interval.
 
 use super::tables::latex_escape;
-use crate::counterfactual::{
+use crate::analyses::counterfactual::{
     Counterfactual, Estimate, GroupKind, GroupResult, Quantity, ScenarioResult,
 };
 
@@ -83,7 +83,7 @@ fn markdown_tables(s: &mut String, rows: &[(&ScenarioResult, &GroupResult)], wit
     s.push_str(&format!("\nDifferences from the reference:\n\n| Scenario | vs |{n_head} {} |\n|---|---|{n_rule}{}\n", header.join(" | "), "---:|".repeat(5)));
     for (sc, g) in rows
         .iter()
-        .filter(|(sc, _)| sc.name != crate::counterfactual::BASELINE)
+        .filter(|(sc, _)| sc.name != crate::analyses::counterfactual::BASELINE)
     {
         let n = if with_n {
             format!(" {} |", g.n_rows)
@@ -226,7 +226,7 @@ pub fn latex(result: &Counterfactual) -> String {
                 latex_escape(&sc.name),
                 levels.join(" & ")
             ));
-            if sc.name == crate::counterfactual::BASELINE {
+            if sc.name == crate::analyses::counterfactual::BASELINE {
                 continue;
             }
             let diffs: Vec<String> = g
@@ -234,7 +234,7 @@ pub fn latex(result: &Counterfactual) -> String {
                 .iter()
                 .map(|r| format!("({})", tex_num(r.diff.estimate, true)))
                 .collect();
-            let vs = if sc.compare_to == crate::counterfactual::BASELINE {
+            let vs = if sc.compare_to == crate::analyses::counterfactual::BASELINE {
                 String::new()
             } else {
                 format!("\\quad vs {}", latex_escape(&sc.compare_to))
@@ -369,8 +369,8 @@ pub fn text(result: &Counterfactual) -> String {
             s.push_str(&format!("  {:>22}", f3(r.value.estimate)));
         }
         s.push('\n');
-        if sc.name != crate::counterfactual::BASELINE {
-            let vs = if sc.compare_to == crate::counterfactual::BASELINE {
+        if sc.name != crate::analyses::counterfactual::BASELINE {
+            let vs = if sc.compare_to == crate::analyses::counterfactual::BASELINE {
                 "  Δ".to_string()
             } else {
                 format!("  Δ vs {}", sc.compare_to)

@@ -15,16 +15,18 @@
 //! replaces, and removes (and lists) files of the earlier report that the new one does not
 //! write (e.g. the bootstrap of an earlier run), so a folder never mixes two runs.
 
+use crate::analyses::bootstrap::{self, BootstrapResults};
+use crate::analyses::comparison::fit_comparison;
+use crate::analyses::profile::Profile;
+use crate::analyses::reduced_form::ReducedForm;
+use crate::analyses::FitAnalyses;
 use crate::error::{Error, Result};
-use crate::inference::bootstrap::{self, BootstrapResults};
-use crate::inference::profile::{self, Profile};
-use crate::inference::vuong::structural_vs_reduced;
-use crate::likelihood::Model;
-use crate::reduced_form::{fit_reduced_form, ReducedForm};
-use crate::report::compare::{self, Comparison};
+use crate::estimate::project_fit::FitReport;
+use crate::problem::likelihood::Model;
+use crate::problem::project::{Project, DEFAULT_SPEC, DEFAULT_SPEC_PATH};
+use crate::report::compare;
 use crate::report::plots::{self, FigureInputs};
 use crate::report::tables::TableOptions;
-use crate::workflow::{FitReport, Project, DEFAULT_SPEC, DEFAULT_SPEC_PATH};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
@@ -34,8 +36,6 @@ pub const REDUCED_FILE: &str = "reduced_form.json";
 pub const PROFILES_FILE: &str = "profiles.json";
 /// The fit.
 pub const ESTIMATES_FILE: &str = "estimates.json";
-/// Grid points per profile.
-pub const PROFILE_POINTS: usize = 21;
 
 const FIGURE_PREFIXES: [&str; 5] = [
     "shares",
@@ -89,47 +89,6 @@ pub fn remove_stale(before: &[PathBuf], written: &[PathBuf]) -> Result<Vec<PathB
     Ok(removed)
 }
 
-/// The post-estimation results that a complete report holds besides the fit and bootstrap.
-#[derive(Debug, Clone)]
-pub struct Analyses {
-    /// The multinomial-logit benchmark.
-    pub reduced: ReducedForm,
-    /// Profiles of the free structural scalars.
-    pub profiles: Vec<Profile>,
-}
-
-/// Fits the reduced form and computes the profiles.
-pub fn analyses(project: &Project, model: &Model, report: &FitReport) -> Result<Analyses> {
-    Ok(Analyses {
-        reduced: fit_reduced_form(project)?,
-        profiles: profile::profiles(project, model, &report.estimates, PROFILE_POINTS)?,
-    })
-}
-
-/// The comparison of a fit with its reduced-form benchmark.
-pub fn fit_comparison(
-    project: &Project,
-    model: &Model,
-    report: &FitReport,
-    reduced: &ReducedForm,
-    options: &TableOptions,
-    bootstrap: Option<&BootstrapResults>,
-) -> Result<Comparison> {
-    let vuong = structural_vs_reduced(project, model, &report.estimates, reduced)?;
-    Ok(Comparison {
-        columns: vec![
-            compare::structural_column(
-                &project.spec.stem(),
-                report,
-                options.se_kind,
-                bootstrap,
-                Some(vuong),
-            ),
-            compare::reduced_column("reduced form (MNL)", reduced),
-        ],
-    })
-}
-
 /// Everything a complete report shows.
 pub struct Content<'a> {
     /// Spec and data.
@@ -141,7 +100,7 @@ pub struct Content<'a> {
     /// The bootstrap (complete run), if any.
     pub bootstrap: Option<&'a BootstrapResults>,
     /// Reduced form and profiles.
-    pub analyses: &'a Analyses,
+    pub analyses: &'a FitAnalyses,
     /// Table options.
     pub options: TableOptions,
     /// Group column of the shares figure.
@@ -167,13 +126,12 @@ pub fn write(dir: &Path, c: &Content) -> Result<Vec<PathBuf>> {
     crate::io::write_json(&profiles_path, &c.analyses.profiles)?;
     written.extend([reduced_path, profiles_path]);
     let comparison = fit_comparison(
-        c.project,
-        c.model,
+        &c.project.spec.stem(),
         c.report,
-        &c.analyses.reduced,
-        &c.options,
+        c.analyses,
+        c.options.se_kind,
         c.bootstrap,
-    )?;
+    );
     for (name, text) in [
         (
             "comparison.md",
@@ -249,7 +207,7 @@ pub fn load(dir: &Path) -> Result<Saved> {
 
 /// Checks that saved results were fitted to this spec and data.
 pub fn check_provenance(report: &FitReport, project: &Project, dir: &Path) -> Result<()> {
-    let spec_sha = crate::data::hex(&Sha256::digest(project.spec.text.as_bytes()));
+    let spec_sha = crate::problem::data::hex(&Sha256::digest(project.spec.text.as_bytes()));
     if report.provenance.spec_sha256 != spec_sha {
         return Err(Error::Results(format!(
             "the results in `{}` were fitted to another version of the spec (`{}`); refit with `twolevel fit`",
@@ -273,7 +231,7 @@ pub fn project_of(report: &FitReport, spec: Option<&Path>, dir: &Path) -> Result
     let project = match spec {
         Some(p) => Project::load(p)?,
         None => {
-            let default_sha = crate::data::hex(&Sha256::digest(DEFAULT_SPEC.as_bytes()));
+            let default_sha = crate::problem::data::hex(&Sha256::digest(DEFAULT_SPEC.as_bytes()));
             if report.provenance.spec_path == DEFAULT_SPEC_PATH
                 && report.provenance.spec_sha256 == default_sha
             {

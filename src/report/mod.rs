@@ -8,10 +8,10 @@ pub mod folder;
 pub mod plots;
 pub mod tables;
 
+use crate::analyses::bootstrap::BootstrapResults;
 use crate::error::Result;
-use crate::inference::bootstrap::BootstrapResults;
+use crate::estimate::project_fit::FitReport;
 use crate::io::{write_json, write_text};
-use crate::workflow::FitReport;
 use std::path::{Path, PathBuf};
 use tables::TableOptions;
 
@@ -62,7 +62,7 @@ pub const COUNTERFACTUAL_FILES: [&str; 6] = [
 /// `counterfactual_forest.{png,svg}` into `dir`.
 pub fn write_counterfactual_report(
     dir: &Path,
-    result: &crate::counterfactual::Counterfactual,
+    result: &crate::analyses::counterfactual::Counterfactual,
 ) -> Result<Vec<PathBuf>> {
     let paths: Vec<PathBuf> = COUNTERFACTUAL_FILES.iter().map(|f| dir.join(f)).collect();
     write_json(&paths[0], result)?;

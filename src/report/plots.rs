@@ -5,7 +5,7 @@
 //!
 //! Text is drawn with DejaVu Sans embedded in the binary (`assets/fonts/DejaVuSans.ttf`,
 //! registered once as plotters' `sans-serif`), so figures do not depend on system fonts.
-//! Axis labels name parameters as everywhere else (the names of [`crate::params`]) and say
+//! Axis labels name parameters as everywhere else (the names of [`crate::problem::params`]) and say
 //! their units.
 //!
 //! Intervals: predicted shares and comparative statics get 95% bands from the bootstrap draws
@@ -13,15 +13,16 @@
 //! by replicate index), else comparative statics use the delta method on the internal-scale
 //! covariance and shares have no band.
 
-use crate::data::Outcome;
+use crate::analyses::bootstrap::BootstrapResults;
+use crate::analyses::profile::{Profile, HALF_CHI2_95};
+use crate::analyses::quantile_sorted;
 use crate::error::{Error, Result};
-use crate::inference::bootstrap::BootstrapResults;
-use crate::inference::profile::{Profile, HALF_CHI2_95};
-use crate::inference::quantile_sorted;
-use crate::likelihood::{Design, Model};
+use crate::estimate::project_fit::FitReport;
 use crate::model::Protocol;
-use crate::params::Role;
-use crate::workflow::{FitReport, Project};
+use crate::problem::data::Outcome;
+use crate::problem::likelihood::{Design, Model};
+use crate::problem::params::Role;
+use crate::problem::project::Project;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};

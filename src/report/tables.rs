@@ -1,8 +1,8 @@
 //! Estimates tables in Markdown, LaTeX (booktabs, ready for `\input`), CSV and plain text.
 
+use crate::analyses::bootstrap::BootstrapResults;
+use crate::estimate::project_fit::FitReport;
 use crate::estimate::SeKind;
-use crate::inference::bootstrap::BootstrapResults;
-use crate::workflow::FitReport;
 
 /// Standard normal 97.5% quantile.
 const Z975: f64 = 1.959_963_984_540_054;

@@ -19,12 +19,13 @@
 //!   the summary.
 
 use super::{quantile_sorted, std_dev};
-use crate::data::Outcome;
+use crate::analyses::predict::draw_outcome;
 use crate::error::{Error, Result};
 use crate::estimate::{fit, Estimates, FitOptions};
-use crate::likelihood::Model;
-use crate::spec::BootstrapKind;
-use crate::workflow::{draw_outcome, Project};
+use crate::problem::data::Outcome;
+use crate::problem::likelihood::Model;
+use crate::problem::project::Project;
+use crate::problem::spec::BootstrapKind;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
@@ -345,7 +346,7 @@ fn checkpoint_header(
         .collect();
     format!(
         "twolevel bootstrap checkpoint v1; spec {}; data {}; replicates {}; kind {:?}; seed {}; shard {:?}; estimate {}",
-        crate::data::hex(&sha2::Sha256::digest(project.spec.text.as_bytes())),
+        crate::problem::data::hex(&sha2::Sha256::digest(project.spec.text.as_bytes())),
         project.data.hash(),
         settings.replicates,
         settings.kind,
@@ -514,7 +515,7 @@ pub fn run_with_checkpoint(
         resampling,
         parameter_names: model.space.names().iter().map(|s| s.to_string()).collect(),
         shard,
-        spec_sha256: crate::data::hex(&sha2::Sha256::digest(project.spec.text.as_bytes())),
+        spec_sha256: crate::problem::data::hex(&sha2::Sha256::digest(project.spec.text.as_bytes())),
         data_sha256: project.data.hash(),
         summary: None,
     };

@@ -16,9 +16,9 @@
 //!   (quasi-separation: a coefficient running off to infinity) is reported as a warning and
 //!   leaves the SEs empty.
 
-use crate::data::Outcome;
 use crate::error::{Error, Result};
-use crate::workflow::Project;
+use crate::problem::data::Outcome;
+use crate::problem::project::Project;
 use argmin::core::{
     CostFunction, Error as ArgminError, Executor, Gradient, State, TerminationReason,
     TerminationStatus,

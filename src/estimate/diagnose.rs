@@ -11,12 +11,12 @@
 //!
 //! After the fit, [`boundary_warnings`] flags estimates at the edge of their domain.
 
-use crate::data::{Dataset, Outcome};
 use crate::error::{Error, Result};
 use crate::estimate::Estimates;
-use crate::likelihood::Model;
-use crate::params::{Role, Transform};
-use crate::spec::{ProposerSpec, SpecFile};
+use crate::problem::data::{Dataset, Outcome};
+use crate::problem::likelihood::Model;
+use crate::problem::params::{Role, Transform};
+use crate::problem::spec::{ProposerSpec, SpecFile};
 use nalgebra::DMatrix;
 
 /// Checks a spec and its data before fitting. Returns warnings; fatal problems are errors.

@@ -20,12 +20,12 @@
 //! deviations and percentile intervals of the numbers re-solved at each converged draw.
 //!
 //! ```no_run
-//! use twolevel::counterfactual::{self, Options, ScenarioFile};
-//! use twolevel::workflow::Project;
+//! use twolevel::analyses::counterfactual::{self, Options, ScenarioFile};
+//! use twolevel::problem::project::Project;
 //! use std::path::Path;
 //!
 //! let project = Project::load(Path::new("estimation/eu_renegotiation.toml"))?;
-//! let estimates = project.fit(&project.model()?)?;
+//! let estimates = twolevel::estimate::project_fit::fit_project(&project, &project.model()?)?;
 //! let scenarios = ScenarioFile::read(Path::new("estimation/eu_renegotiation.scenarios.toml"))?;
 //! let result = counterfactual::run(&project, &estimates, &scenarios, &Options::default())?;
 //! for s in &result.scenarios {
@@ -44,8 +44,8 @@ pub use uncertainty::{read_draws, BootstrapDraws};
 
 use crate::error::{Error, Result};
 use crate::estimate::Estimates;
-use crate::params::logistic;
-use crate::workflow::{Project, Provenance};
+use crate::problem::params::logistic;
+use crate::problem::project::{Project, Provenance};
 use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -340,7 +340,7 @@ pub fn run(
     file: &ScenarioFile,
     options: &Options,
 ) -> Result<Counterfactual> {
-    let space = crate::params::ParameterSpace::from_spec(&project.spec);
+    let space = crate::problem::params::ParameterSpace::from_spec(&project.spec);
     let names: Vec<&str> = estimates
         .parameters
         .iter()
@@ -663,7 +663,7 @@ pub fn evaluate(
     Ok(Counterfactual {
         provenance: project.provenance(),
         scenario_file: file.path.display().to_string(),
-        scenario_sha256: crate::data::hex(&Sha256::digest(file.text.as_bytes())),
+        scenario_sha256: crate::problem::data::hex(&Sha256::digest(file.text.as_bytes())),
         group_column: options.group.clone(),
         uncertainty: Uncertainty {
             level: options.level,
@@ -688,13 +688,13 @@ pub fn evaluate(
 pub fn load_estimates(
     project: &Project,
     dir: &std::path::Path,
-) -> Result<Option<(crate::workflow::FitReport, Vec<String>)>> {
+) -> Result<Option<(crate::estimate::project_fit::FitReport, Vec<String>)>> {
     let path = dir.join("estimates.json");
     if !path.exists() {
         return Ok(None);
     }
     let text = std::fs::read_to_string(&path).map_err(|e| Error::io("read", &path, e))?;
-    let report: crate::workflow::FitReport = serde_json::from_str(&text).map_err(|e| {
+    let report: crate::estimate::project_fit::FitReport = serde_json::from_str(&text).map_err(|e| {
         Error::Results(format!(
             "`{}` is not an estimates.json written by `twolevel fit` ({e}); refit with `twolevel fit {}`",
             path.display(),

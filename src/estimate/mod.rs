@@ -11,11 +11,14 @@
 //!   largest (or not positive) are reported as weakly identified, naming the parameters that
 //!   load on them.
 
-use crate::data::{Dataset, Outcome};
+pub mod diagnose;
+pub mod project_fit;
+
 use crate::error::{Error, Result};
-use crate::likelihood::{Likelihood, Model};
-use crate::params::{ParameterSpace, Transform};
-use crate::spec::{EstimationSpec, Optimizer};
+use crate::problem::data::{Dataset, Outcome};
+use crate::problem::likelihood::{Likelihood, Model};
+use crate::problem::params::{ParameterSpace, Transform};
+use crate::problem::spec::{EstimationSpec, Optimizer};
 use argmin::core::{CostFunction, Executor, Gradient, State, TerminationReason, TerminationStatus};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::neldermead::NelderMead;
@@ -56,7 +59,7 @@ impl SeKind {
 /// One parameter's estimate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ParameterEstimate {
-    /// Name (see [`crate::params`]).
+    /// Name (see [`crate::problem::params`]).
     pub name: String,
     /// Estimate on the natural scale.
     pub estimate: f64,

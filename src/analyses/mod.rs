@@ -1,18 +1,26 @@
-//! Inference on top of a fit: the bootstrap (nonparametric over episodes or clusters, and
-//! parametric), profile log-likelihoods of the structural scalars, and the Vuong test of the
-//! structural model against a reduced-form benchmark.
+//! Analyses on top of a fit. Each takes typed results of the layers below (a project, its
+//! model, its estimates) and returns typed, serialisable results, so that the report layer can
+//! render them again without recomputing anything:
+//!
+//! * [`bootstrap`]: nonparametric (over episodes or clusters) and parametric bootstrap;
+//! * [`profile`]: profile log-likelihoods of the structural scalars and their intervals;
+//! * [`reduced_form`], [`vuong`], [`comparison`]: the multinomial-logit benchmark, the Vuong
+//!   test of the structural model against it, and model-comparison columns;
+//! * [`counterfactual`]: institutional reforms with uncertainty;
+//! * [`predict`]: equilibria, predictions and simulated outcomes at given parameters;
+//! * [`synthetic`]: simulated datasets with known parameters.
 //!
 //! The analytic standard errors (inverse observed information, robust and cluster-robust
 //! sandwiches, natural scale by the delta method) are computed by [`crate::estimate::fit`].
 //!
 //! ```no_run
-//! use twolevel::inference::bootstrap::{self, BootstrapSettings};
-//! use twolevel::spec::BootstrapKind;
-//! use twolevel::workflow::Project;
+//! use twolevel::analyses::bootstrap::{self, BootstrapSettings};
+//! use twolevel::problem::spec::BootstrapKind;
+//! use twolevel::problem::project::Project;
 //!
 //! let project = Project::default_example()?;
 //! let model = project.model()?;
-//! let estimates = project.fit(&model)?;
+//! let estimates = crate::estimate::project_fit::fit_project(&project, &model)?;
 //! let settings = BootstrapSettings { replicates: 200, kind: BootstrapKind::Nonparametric, seed: 1 };
 //! let results = bootstrap::run(&project, &model, &estimates, &settings, None, &|| {})?;
 //! let summary = results.summary.expect("a complete run has a summary");
@@ -22,8 +30,53 @@
 
 pub mod bootstrap;
 pub mod comparison;
+pub mod counterfactual;
+pub mod predict;
 pub mod profile;
+pub mod reduced_form;
+pub mod synthetic;
 pub mod vuong;
+
+use crate::error::Result;
+use crate::estimate::project_fit::FitReport;
+use crate::problem::likelihood::Model;
+use crate::problem::project::Project;
+use serde::{Deserialize, Serialize};
+
+/// The analyses that a complete report holds besides the fit and the bootstrap.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FitAnalyses {
+    /// The multinomial-logit benchmark.
+    pub reduced: reduced_form::ReducedForm,
+    /// Profiles of the free structural scalars.
+    pub profiles: Vec<profile::Profile>,
+    /// The Vuong test of the structural model against the benchmark.
+    pub vuong: vuong::Vuong,
+}
+
+/// Fits the reduced form, computes the profiles of a fit and the Vuong test.
+pub fn fit_analyses(project: &Project, model: &Model, report: &FitReport) -> Result<FitAnalyses> {
+    let reduced = reduced_form::fit_reduced_form(project)?;
+    let profiles = profile::profiles(project, model, &report.estimates, profile::PROFILE_POINTS)?;
+    saved_fit_analyses(project, model, report, reduced, profiles)
+}
+
+/// The analyses of a fit from a saved reduced form and saved profiles (only the Vuong test,
+/// which is cheap, is recomputed).
+pub fn saved_fit_analyses(
+    project: &Project,
+    model: &Model,
+    report: &FitReport,
+    reduced: reduced_form::ReducedForm,
+    profiles: Vec<profile::Profile>,
+) -> Result<FitAnalyses> {
+    let vuong = vuong::structural_vs_reduced(project, model, &report.estimates, &reduced)?;
+    Ok(FitAnalyses {
+        reduced,
+        profiles,
+        vuong,
+    })
+}
 
 /// Maps `f` over `range` with one worker per thread of the current rayon pool, each running
 /// its items one after another inside a single-thread rayon pool of its own, and returns the

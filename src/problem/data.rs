@@ -9,7 +9,7 @@
 //! against the coding rules of `data/README.md` as well.
 
 use crate::error::{Error, Result};
-use crate::spec::{ColumnOrFlag, SpecFile};
+use crate::problem::spec::{ColumnOrFlag, SpecFile};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
@@ -197,7 +197,7 @@ impl Dataset {
                 "the file is not UTF-8 text; save it as UTF-8 CSV".into(),
             ));
         }
-        // Read with the `csv` crate, as `workflow::simulate_csv` writes the rows back, so both
+        // Read with the `csv` crate, as `analyses::predict::simulate_csv` writes the rows back, so both
         // see the same records: blank lines skipped, `\n`, `\r\n` or `\r` line ends, a UTF-8
         // BOM dropped, and every row as many fields as the header.
         let mut reader = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
@@ -479,7 +479,7 @@ impl Dataset {
 fn filter_rows(
     path: &Path,
     bytes: &[u8],
-    keep: &BTreeMap<String, crate::spec::KeepValues>,
+    keep: &BTreeMap<String, crate::problem::spec::KeepValues>,
 ) -> Result<Option<(Vec<u8>, Vec<usize>)>> {
     let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
     let Ok(headers) = reader.headers().cloned() else {

@@ -3,11 +3,12 @@
 //! Episodes have one continuous covariate `x ~ N(0, 1)` in the home location, a protocol
 //! chosen per row (fixed, or a mix), and outcomes drawn from the model at the true parameters.
 
-use crate::data::Dataset;
+use crate::analyses::predict::simulate_outcomes;
 use crate::error::Result;
-use crate::likelihood::Model;
-use crate::spec::SpecFile;
-use crate::workflow::{simulate_outcomes, Project};
+use crate::problem::data::Dataset;
+use crate::problem::likelihood::Model;
+use crate::problem::project::Project;
+use crate::problem::spec::SpecFile;
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::path::Path;
@@ -191,7 +192,7 @@ impl Simulation {
             .map(|p| truth(&p.name))
             .collect();
         let rows: Vec<usize> = (0..data.len()).collect();
-        let outcomes = simulate_outcomes(&model, &spec, &theta, &rows, self.seed.wrapping_add(1));
+        let outcomes = simulate_outcomes(&model, &theta, &rows, self.seed.wrapping_add(1));
         let mut data = data;
         data.outcome = outcomes;
         // Rewrite the bytes so that the dataset's hash and `simulate` see the drawn outcomes.
@@ -202,7 +203,8 @@ impl Simulation {
             csv.push_str(&format!("{},{}\n", &line[..cut], y.label()));
         }
         data.bytes = csv.into_bytes();
-        data.file_sha256 = crate::data::hex(&<sha2::Sha256 as sha2::Digest>::digest(&data.bytes));
+        data.file_sha256 =
+            crate::problem::data::hex(&<sha2::Sha256 as sha2::Digest>::digest(&data.bytes));
         data.text_columns.insert(
             "outcome".into(),
             data.outcome.iter().map(|y| y.label().to_string()).collect(),

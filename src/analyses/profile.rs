@@ -11,10 +11,13 @@
 
 use crate::error::Result;
 use crate::estimate::{fit, Estimates, FitOptions};
-use crate::likelihood::Model;
-use crate::params::{Role, Transform};
-use crate::workflow::Project;
+use crate::problem::likelihood::Model;
+use crate::problem::params::{Role, Transform};
+use crate::problem::project::Project;
 use serde::{Deserialize, Serialize};
+
+/// Grid points per profile.
+pub const PROFILE_POINTS: usize = 21;
 
 /// `χ²₁(0.95) / 2`.
 pub const HALF_CHI2_95: f64 = 1.920_729_410_347_062;

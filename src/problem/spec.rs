@@ -522,7 +522,7 @@ impl SpecFile {
         if s.estimation.max_iters == 0 {
             return Err(self.error("`[estimation] max_iters = 0`: use at least 1"));
         }
-        let space = crate::params::ParameterSpace::from_spec(self);
+        let space = crate::problem::params::ParameterSpace::from_spec(self);
         for (name, &v) in &s.estimation.start {
             let key = format!("`[estimation] start` \"{name}\" = {v}");
             let Some(p) = space.index(name).map(|i| &space.parameters[i]) else {
@@ -537,16 +537,16 @@ impl SpecFile {
                 )));
             }
             let inside = match p.transform {
-                crate::params::Transform::Logit => v > 0.0 && v < 1.0,
+                crate::problem::params::Transform::Logit => v > 0.0 && v < 1.0,
                 _ => space.check_value(p, v).is_ok(),
             };
             if !inside {
                 return Err(self.error(format!(
                     "{key}: a start must lie inside the parameter's domain ({}); the optimizer cannot start on its edge",
                     match p.transform {
-                        crate::params::Transform::Identity => "a finite number",
-                        crate::params::Transform::Log => "a positive number",
-                        crate::params::Transform::Logit => "strictly between 0 and 1",
+                        crate::problem::params::Transform::Identity => "a finite number",
+                        crate::problem::params::Transform::Log => "a positive number",
+                        crate::problem::params::Transform::Logit => "strictly between 0 and 1",
                     }
                 )));
             }

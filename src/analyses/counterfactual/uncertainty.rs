@@ -3,7 +3,7 @@
 //! quantities re-solved at each saved bootstrap draw).
 
 use crate::error::{Error, Result};
-use crate::params::ParameterSpace;
+use crate::problem::params::ParameterSpace;
 use std::path::Path;
 
 /// Standard-normal quantile for a two-sided interval at `level`.

@@ -2,13 +2,12 @@
 //! proposers, the parameter values it sets, and the equilibrium predictions per data row.
 
 use super::scenario::{ParameterValue, Scenario};
-use crate::data::Dataset;
 use crate::error::{Error, Result};
-use crate::likelihood::{Design, Model};
 use crate::model::{solve_with_proposer, Proposer, Protocol, Side, Solution};
-use crate::params::ParameterSpace;
-use crate::spec::{ColumnOrFlag, FixedOrFree, ProposerSpec, SpecFile, ThresholdSpec};
-use crate::workflow::proposer_of;
+use crate::problem::data::Dataset;
+use crate::problem::likelihood::{Design, Model};
+use crate::problem::params::ParameterSpace;
+use crate::problem::spec::{ColumnOrFlag, FixedOrFree, ProposerSpec, SpecFile, ThresholdSpec};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::Path;
@@ -507,7 +506,7 @@ impl Prepared {
                 let q = model.primitives(g, theta);
                 let game = model.game(g, &q, Side::Foreign);
                 let proposer = match u.proposer {
-                    ProposerChoice::Spec => proposer_of(model, &self.spec, g, theta),
+                    ProposerChoice::Spec => model.proposer(g, theta),
                     ProposerChoice::Fixed(side) => Proposer::Fixed(side),
                     ProposerChoice::Mixed(Some(p_home)) => Proposer::Mixed { p_home },
                     ProposerChoice::Mixed(None) => Proposer::Mixed { p_home: q[4] },

@@ -13,7 +13,7 @@
 //! Users always see the natural scale; the optimizer works on the internal scale.
 
 use crate::error::{Error, Result};
-use crate::spec::{FixedOrFree, ProposerSpec, SpecFile};
+use crate::problem::spec::{FixedOrFree, ProposerSpec, SpecFile};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;

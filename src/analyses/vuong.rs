@@ -11,12 +11,12 @@
 //! large positive `z` favours model 1. The Schwarz-corrected statistic subtracts
 //! `(k₁ − k₂) ln(n) / 2` from `LR` (a BIC penalty for the extra parameters).
 
-use crate::data::Outcome;
+use crate::analyses::reduced_form::ReducedForm;
 use crate::error::Result;
 use crate::estimate::Estimates;
-use crate::likelihood::{Model, PROBABILITY_FLOOR};
-use crate::reduced_form::ReducedForm;
-use crate::workflow::Project;
+use crate::problem::data::Outcome;
+use crate::problem::likelihood::{Model, PROBABILITY_FLOOR};
+use crate::problem::project::Project;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 

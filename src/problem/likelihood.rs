@@ -24,13 +24,13 @@
 //! 1e-300 inside the logarithm, so the cost is finite for every parameter value an optimizer
 //! can try.
 
-use crate::data::{Dataset, Outcome};
 use crate::error::{Error, Result};
 use crate::model::{
-    solve_path, Family, Game, Path, PathSensitivity, Protocol, Scalars, Side, Threshold,
+    solve_path, Family, Game, Path, PathSensitivity, Proposer, Protocol, Scalars, Side, Threshold,
 };
-use crate::params::{logistic, ParameterSpace, Role};
-use crate::spec::{ProposerSpec, SpecFile};
+use crate::problem::data::{Dataset, Outcome};
+use crate::problem::params::{logistic, ParameterSpace, Role};
+use crate::problem::spec::{ProposerSpec, SpecFile};
 use argmin::core::{CostFunction, Error as ArgminError, Gradient};
 use nalgebra::DVector;
 use rayon::prelude::*;
@@ -292,6 +292,17 @@ impl Model {
             Loading::Foreign(k) => at(self.foreign_offset + k),
             Loading::Proposer(k) => at(self.proposer_offset + k),
             Loading::Direct => 1.0,
+        }
+    }
+
+    /// Who proposes in design `g` at parameters `theta`: the spec's fixed side, or the mixed
+    /// proposer with `P(home proposes) = logistic(v_gᵀα)`.
+    pub fn proposer(&self, g: usize, theta: &[f64]) -> Proposer {
+        match self.proposer {
+            ProposerMode::Fixed(side) => Proposer::Fixed(side),
+            ProposerMode::Mixed => Proposer::Mixed {
+                p_home: self.primitives(g, theta)[Primitive::ProposerLogit as usize],
+            },
         }
     }
 

@@ -26,7 +26,7 @@
 //! and data (known columns, rows matched, parameter names and domains).
 
 use crate::error::{Error, Result};
-use crate::spec::ProposerSpec;
+use crate::problem::spec::ProposerSpec;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,18 @@
+//! The estimation problem: a spec (TOML) and its data, loaded and checked, become a
+//! [`project::Project`]; [`likelihood::Model`] groups its rows into designs (rows that share
+//! covariates and protocol) and maps parameters to each design's game, and
+//! [`likelihood::Likelihood`] is the objective `ℓ(θ) = Σ_i w_i log P_i(y_i; θ)` that the
+//! estimate layer maximizes.
+//!
+//! * [`spec`]: the spec file and its validation;
+//! * [`params`]: parameter names, roles and transforms (one source of truth for names);
+//! * [`data`]: reading and checking the data (outcomes, protocols, covariates, weights,
+//!   clusters, chains);
+//! * [`likelihood`]: designs, primitives and the likelihood with its gradient;
+//! * [`project`]: spec + data, provenance, parameter values read from a file.
+
+pub mod data;
+pub mod likelihood;
+pub mod params;
+pub mod project;
+pub mod spec;
