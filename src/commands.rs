@@ -30,6 +30,85 @@ pub struct FitArgs {
     pub resume: bool,
 }
 
+/// The wall-clock time of each phase of a command, written to `timings.json` in the report
+/// folder (not committed with the shipped reports: times differ from run to run).
+pub const TIMINGS_FILE: &str = "timings.json";
+
+/// One phase's wall-clock time.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct PhaseTime {
+    /// What ran.
+    pub phase: String,
+    /// Seconds.
+    pub seconds: f64,
+}
+
+/// The phases of a command: each runs under a progress bar (a bar when its length is known, a
+/// spinner with the elapsed time otherwise; drawn only when stderr is a terminal) and its
+/// wall-clock time is kept.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Phases {
+    /// Worker threads.
+    pub threads: usize,
+    /// The phases in the order they ran.
+    pub phases: Vec<PhaseTime>,
+    /// All phases.
+    pub total_seconds: f64,
+}
+
+impl Phases {
+    fn new() -> Phases {
+        Phases {
+            threads: rayon::current_num_threads(),
+            ..Phases::default()
+        }
+    }
+
+    /// Runs `work` as phase `name`; `len` items when known, which `work` reports done through
+    /// the tick it receives.
+    fn run<T>(
+        &mut self,
+        name: &str,
+        len: Option<usize>,
+        work: impl FnOnce(&(dyn Fn() + Sync)) -> T,
+    ) -> T {
+        let bar =
+            ProgressBar::with_draw_target(len.map(|n| n as u64), ProgressDrawTarget::stderr());
+        let template = if len.is_some() {
+            format!("{name} [{{bar:40}}] {{pos}}/{{len}}, {{elapsed}} elapsed, ETA {{eta}}")
+        } else {
+            format!("{{spinner}} {name}… {{elapsed}}")
+        };
+        bar.set_style(
+            ProgressStyle::with_template(&template)
+                .expect("valid template")
+                .progress_chars("=> "),
+        );
+        if len.is_none() {
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        }
+        let start = Instant::now();
+        let out = work(&|| bar.inc(1));
+        bar.finish_and_clear();
+        let seconds = start.elapsed().as_secs_f64();
+        self.phases.push(PhaseTime {
+            phase: name.to_string(),
+            seconds,
+        });
+        self.total_seconds += seconds;
+        out
+    }
+
+    /// The time of the phase `name` (0 when it did not run).
+    pub fn seconds(&self, name: &str) -> f64 {
+        self.phases
+            .iter()
+            .filter(|p| p.phase == name)
+            .map(|p| p.seconds)
+            .sum()
+    }
+}
+
 /// The checkpoint of an unfinished multi-start fit in a report folder.
 pub const FIT_CHECKPOINT_FILE: &str = ".fit.checkpoint";
 
@@ -86,6 +165,7 @@ fn remove_checkpoint(path: &Path) {
 /// Runs the bootstrap with a progress bar (drawn only when stderr is a terminal) and reports
 /// the rate.
 fn run_bootstrap(
+    phases: &mut Phases,
     project: &Project,
     model: &Model,
     estimates: &Estimates,
@@ -96,26 +176,18 @@ fn run_bootstrap(
     let count = shard
         .map(|s| s.range(settings.replicates).len())
         .unwrap_or(settings.replicates);
-    let bar = ProgressBar::with_draw_target(Some(count as u64), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template(
-            "bootstrap [{bar:40}] {pos}/{len} replicates, {per_sec}, ETA {eta}",
+    let results = phases.run(PHASE_BOOTSTRAP, Some(count), |tick| {
+        bootstrap::run_with_checkpoint(
+            project,
+            model,
+            estimates,
+            settings,
+            shard,
+            tick,
+            Some(checkpoint),
         )
-        .expect("valid template")
-        .progress_chars("=> "),
-    );
-    let start = Instant::now();
-    let results = bootstrap::run_with_checkpoint(
-        project,
-        model,
-        estimates,
-        settings,
-        shard,
-        &|| bar.inc(1),
-        Some(checkpoint),
-    )?;
-    bar.finish_and_clear();
-    let secs = start.elapsed().as_secs_f64();
+    })?;
+    let secs = phases.seconds(PHASE_BOOTSTRAP);
     let failed = results.draws.iter().filter(|d| !d.converged).count();
     eprintln!(
         "bootstrap: {count} replicates in {secs:.2} s ({:.1} replicates/s on {} thread(s)); {failed} did not converge",
@@ -125,8 +197,17 @@ fn run_bootstrap(
     Ok(results)
 }
 
-/// `twolevel fit`.
-pub fn fit(a: FitArgs) -> Result<()> {
+/// The phases of `twolevel fit`, as named in `timings.json`.
+pub const PHASE_FIT: &str = "fit and standard errors";
+/// The bootstrap phase.
+pub const PHASE_BOOTSTRAP: &str = "bootstrap";
+/// Reduced form, profiles and the Vuong test.
+pub const PHASE_ANALYSES: &str = "profiles and reduced-form comparison";
+/// Tables and figures.
+pub const PHASE_REPORT: &str = "tables and figures";
+
+/// `twolevel fit`: returns the time of each phase.
+pub fn fit(a: FitArgs) -> Result<Phases> {
     let project = Project::load_or_default(a.spec.as_deref())?;
     if a.se_kind == SeKind::Cluster && project.data.cluster.is_none() {
         return Err(Error::Estimation(
@@ -178,12 +259,15 @@ pub fn fit(a: FitArgs) -> Result<()> {
         model.designs.len(),
         model.space.free().len()
     );
+    let mut phases = Phases::new();
     let fit_checkpoint = dir.join(FIT_CHECKPOINT_FILE);
-    let estimates = twolevel::estimate::project_fit::fit_project_with_checkpoint(
-        &project,
-        &model,
-        Some((fit_checkpoint.clone(), a.resume)),
-    )?;
+    let estimates = phases.run(PHASE_FIT, None, |_| {
+        twolevel::estimate::project_fit::fit_project_with_checkpoint(
+            &project,
+            &model,
+            Some((fit_checkpoint.clone(), a.resume)),
+        )
+    })?;
     let report = FitReport {
         provenance: project.provenance(),
         se_kind: a.se_kind,
@@ -203,6 +287,7 @@ pub fn fit(a: FitArgs) -> Result<()> {
             );
         }
         Some(run_bootstrap(
+            &mut phases,
             &project,
             &model,
             &report.estimates,
@@ -231,33 +316,55 @@ pub fn fit(a: FitArgs) -> Result<()> {
         );
         remove_checkpoint(&checkpoint);
         remove_checkpoint(&fit_checkpoint);
-        return finish(&dir, &before, &written);
+        finish(&dir, &before, &written)?;
+        return Ok(phases);
     }
     let options = TableOptions {
         se_kind: a.se_kind,
         stars: a.stars,
     };
-    let analyses = twolevel::analyses::fit_analyses(&project, &model, &report)?;
+    let analyses = phases.run(
+        PHASE_ANALYSES,
+        Some(twolevel::analyses::profile::chains(&model)),
+        |tick| twolevel::analyses::fit_analyses(&project, &model, &report, tick),
+    )?;
     // The report is written before anything goes to stdout, so a closed pipe
     // (`twolevel fit | head`) cannot lose it.
     note_replacing(&dir, &before);
-    let written = folder::write(
-        &dir,
-        &Content {
-            project: &project,
-            model: &model,
-            report: &report,
-            bootstrap: boot.as_ref(),
-            analyses: &analyses,
-            options,
-            group: a.group.unwrap_or_else(|| default_group(&project)),
-        },
-    )?;
+    let mut written = phases.run(PHASE_REPORT, None, |_| {
+        folder::write(
+            &dir,
+            &Content {
+                project: &project,
+                model: &model,
+                report: &report,
+                bootstrap: boot.as_ref(),
+                analyses: &analyses,
+                options,
+                group: a.group.unwrap_or_else(|| default_group(&project)),
+            },
+        )
+    })?;
+    let timings = dir.join(TIMINGS_FILE);
+    twolevel::io::write_json(&timings, &phases)?;
+    written.push(timings);
     print!("{}", tables::text(&report, &options, boot.as_ref()));
     print_benchmark(&analyses);
     remove_checkpoint(&fit_checkpoint);
     remove_checkpoint(&checkpoint);
-    finish(&dir, &before, &written)
+    finish(&dir, &before, &written)?;
+    eprintln!(
+        "time: {} (total {:.1} s on {} thread(s))",
+        phases
+            .phases
+            .iter()
+            .map(|p| format!("{} {:.1} s", p.phase, p.seconds))
+            .collect::<Vec<_>>()
+            .join(", "),
+        phases.total_seconds,
+        phases.threads
+    );
+    Ok(phases)
 }
 
 fn print_benchmark(analyses: &twolevel::analyses::FitAnalyses) {
@@ -343,7 +450,11 @@ pub fn merge(
         se_kind: report.se_kind,
         stars,
     };
-    let analyses = twolevel::analyses::fit_analyses(&project, &model, &report)?;
+    let analyses = Phases::new().run(
+        PHASE_ANALYSES,
+        Some(twolevel::analyses::profile::chains(&model)),
+        |tick| twolevel::analyses::fit_analyses(&project, &model, &report, tick),
+    )?;
     print!("{}", tables::text(&report, &options, Some(&merged)));
     let before = folder::report_files(out);
     note_replacing(out, &before);
@@ -400,7 +511,11 @@ pub fn report(
         }
         _ => {
             eprintln!("note: {} has no reduced_form.json / profiles.json (an older report): computing them (the structural fit is not redone)", dir.display());
-            twolevel::analyses::fit_analyses(&project, &model, &report)?
+            Phases::new().run(
+                PHASE_ANALYSES,
+                Some(twolevel::analyses::profile::chains(&model)),
+                |tick| twolevel::analyses::fit_analyses(&project, &model, &report, tick),
+            )?
         }
     };
     let options = TableOptions {

@@ -289,7 +289,8 @@ fn run(command: Command) -> Result<()> {
             shard,
             group,
             resume,
-        }),
+        })
+        .map(|_| ()),
         Command::Merge {
             dirs,
             out,

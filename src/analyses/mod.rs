@@ -54,10 +54,16 @@ pub struct FitAnalyses {
     pub vuong: vuong::Vuong,
 }
 
-/// Fits the reduced form, computes the profiles of a fit and the Vuong test.
-pub fn fit_analyses(project: &Project, model: &Model, report: &FitReport) -> Result<FitAnalyses> {
+/// Fits the reduced form, computes the profiles of a fit and the Vuong test; `progress` is
+/// called as each of the [`profile::chains`] profile chains finishes.
+pub fn fit_analyses(
+    project: &Project,
+    model: &Model,
+    report: &FitReport,
+    progress: &(dyn Fn() + Sync),
+) -> Result<FitAnalyses> {
     let reduced = reduced_form::fit_reduced_form(project)?;
-    let profiles = profile::profiles(project, model, &report.estimates, profile::PROFILE_POINTS)?;
+    let profiles = profile::profiles(project, model, &report.estimates, progress)?;
     saved_fit_analyses(project, model, report, reduced, profiles)
 }
 

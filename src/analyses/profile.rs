@@ -1,23 +1,43 @@
 //! Profile log-likelihoods of the structural scalars (`home:scale`, `foreign:scale`, `rho`,
-//! `delta_ratifier`, `delta_proposer`, `poll_weight`) that are free: at each value on a grid
-//! the parameter is held fixed and the others are re-estimated (warm-started from the
-//! estimate). Grid points are independent fits, run side by side
-//! ([`super::map_independent`]) with results that do not depend on the number of threads.
+//! `delta_ratifier`, `delta_proposer`, `poll_weight`) that are free:
 //!
-//! Grids: for a scalar in (0, 1), 0.005, 0.025, …, 0.975, 0.995 and the estimate; for a scale,
-//! the estimate times `e^{−1.2} … e^{1.2}`. The 95% profile-likelihood interval is where the
-//! profile stays above `ℓ̂ − χ²₁(0.95)/2 = ℓ̂ − 1.9207`, found by linear interpolation
-//! between grid points (an end is `None` when the profile does not cross within the grid).
+//! ```text
+//! ℓ_p(v) = max_{θ : θ_j = v} ℓ(θ),    95% interval = {v : ℓ_p(v) ≥ ℓ̂ − χ²₁(0.95)/2}
+//! ```
+//!
+//! (`χ²₁(0.95)/2 = 1.9207`). Each side of the estimate is traced by *continuation* on the
+//! parameter's internal scale `u` (logit for scalars in (0, 1), log for scales): steps of
+//! `1.96·SE_u · (½, 1, 1½, 2¼, …)` away from `û` (`SE_u` from the fit's covariance; 1 when
+//! there is none), each fit of the other parameters warm-started from its neighbour's optimum,
+//! linearly extrapolated from the two previous points. As soon as a converged point falls
+//! below the cut-off, the interval's end is the root of `ℓ_p(v) − (ℓ̂ − 1.9207)` in that
+//! bracket, found by Brent's method (argmin's `BrentRoot`, tolerance 1e-6 on `u`), again with
+//! warm starts. A side stops at the edge of its search range (`v ∈ [0.005, 0.995]` for
+//! scalars, `v̂·e^{±2.5}` for scales); an end that is not crossed within it is `None`.
+//!
+//! The sides and parameters are independent chains, run side by side
+//! ([`super::map_independent`]); each chain is sequential, so results do not depend on the
+//! number of threads. Only converged fits decide where the profile crosses the cut-off.
 
 use crate::error::Result;
 use crate::estimate::{fit, Estimates, FitOptions};
 use crate::problem::likelihood::Model;
 use crate::problem::params::{Role, Transform};
 use crate::problem::project::Project;
+use argmin::core::{CostFunction, Error as ArgminError, Executor};
+use argmin::solver::brent::BrentRoot;
 use serde::{Deserialize, Serialize};
+use statrs::distribution::{ContinuousCDF, Normal};
+use std::sync::Mutex;
 
-/// Grid points per profile.
-pub const PROFILE_POINTS: usize = 21;
+/// Search range of a scalar in (0, 1): `[0.005, 0.995]`.
+const UNIT_RANGE: (f64, f64) = (0.005, 0.995);
+/// Search range of a scale on the log scale: `v̂·e^{±2.5}`.
+const LOG_SCALE_RANGE: f64 = 2.5;
+/// Continuation steps, in units of the Wald half-width `1.96·SE_u`.
+const STEPS: [f64; 8] = [0.5, 1.0, 1.5, 2.25, 3.4, 5.0, 7.5, 11.0];
+/// Brent's tolerance on the internal scale.
+const ROOT_TOLERANCE: f64 = 1e-6;
 
 /// `χ²₁(0.95) / 2`.
 pub const HALF_CHI2_95: f64 = 1.920_729_410_347_062;
@@ -42,9 +62,9 @@ pub struct Profile {
     pub estimate: f64,
     /// `ℓ̂`, the maximum (the larger of the fit's and the profile's).
     pub max_loglik: f64,
-    /// Grid points in increasing order of value.
+    /// The evaluated points (the estimate among them) in increasing order of value.
     pub points: Vec<ProfilePoint>,
-    /// The 95% profile-likelihood interval (`None` ends: not crossed within the grid).
+    /// The 95% profile-likelihood interval (`None` ends: not crossed within the search range).
     pub interval: (Option<f64>, Option<f64>),
 }
 
@@ -61,31 +81,217 @@ pub fn is_structural_scalar(role: &Role) -> bool {
     )
 }
 
-fn grid(transform: Transform, estimate: f64, points: usize) -> Vec<f64> {
-    let points = points.max(3);
-    let mut g: Vec<f64> = match transform {
-        Transform::Logit => {
-            let mut g = vec![0.005];
-            g.extend((0..points).map(|i| 0.025 + 0.95 * i as f64 / (points - 1) as f64));
-            g.push(0.995);
-            g
-        }
-        _ => (0..points)
-            .map(|i| estimate * (-1.2 + 2.4 * i as f64 / (points - 1) as f64).exp())
-            .collect(),
-    };
-    g.push(estimate);
-    g.sort_by(f64::total_cmp);
-    g.dedup_by(|a, b| (*a - *b).abs() < 1e-12);
-    g
+/// One evaluated point of a chain: internal value, profile log-likelihood, convergence and
+/// the optimum of the other free parameters (internal scale).
+#[derive(Debug, Clone)]
+struct Evaluated {
+    u: f64,
+    loglik: f64,
+    converged: bool,
+    others: Vec<f64>,
 }
 
-/// Profiles every free structural scalar with about `points` grid points each.
+/// The profile of parameter `j` (free index `k`) on one side of its estimate.
+struct Chain<'a> {
+    project: &'a Project,
+    model: Model,
+    options: &'a FitOptions,
+    j: usize,
+    transform: Transform,
+    /// The evaluated points, in the order they were computed.
+    points: Mutex<Vec<Evaluated>>,
+}
+
+impl Chain<'_> {
+    /// `ℓ_p` at internal value `u`, warm-started from `warm`.
+    fn evaluate(&self, u: f64, warm: &[f64]) -> Evaluated {
+        let mut model = self.model.clone();
+        model.space.parameters[self.j].fixed = Some(self.transform.to_natural(u));
+        let data = &self.project.data;
+        let point = match fit(
+            &model,
+            data,
+            &data.outcome,
+            &data.weight,
+            self.options,
+            Some(warm),
+        ) {
+            Ok(e) if e.loglik.is_finite() => Evaluated {
+                u,
+                loglik: e.loglik,
+                converged: e.converged,
+                others: e.internal,
+            },
+            _ => Evaluated {
+                u,
+                loglik: f64::NAN,
+                converged: false,
+                others: warm.to_vec(),
+            },
+        };
+        self.points
+            .lock()
+            .expect("not poisoned")
+            .push(point.clone());
+        point
+    }
+
+    /// A warm start at `u`: the nearest evaluated point's optimum, extrapolated linearly from
+    /// the two nearest converged points when there are two.
+    fn warm_start(&self, u: f64) -> Vec<f64> {
+        let points = self.points.lock().expect("not poisoned");
+        let mut near: Vec<&Evaluated> = points.iter().filter(|p| p.converged).collect();
+        if near.is_empty() {
+            near = points.iter().collect();
+        }
+        near.sort_by(|a, b| (a.u - u).abs().total_cmp(&(b.u - u).abs()));
+        match near.as_slice() {
+            [a, b, ..] if (a.u - b.u).abs() > 1e-12 => {
+                let t = (u - a.u) / (a.u - b.u);
+                a.others
+                    .iter()
+                    .zip(&b.others)
+                    .map(|(x, y)| x + t * (x - y))
+                    .collect()
+            }
+            [a, ..] => a.others.clone(),
+            [] => unreachable!("a chain starts from the estimate"),
+        }
+    }
+
+    /// The profile log-likelihood at `u` (memoized: Brent asks again for its bracket ends).
+    fn at(&self, u: f64) -> Evaluated {
+        let known = self
+            .points
+            .lock()
+            .expect("not poisoned")
+            .iter()
+            .find(|p| p.u == u)
+            .cloned();
+        known.unwrap_or_else(|| self.evaluate(u, &self.warm_start(u)))
+    }
+}
+
+/// `ℓ_p(u) − cut` for Brent's method.
+struct CutOffGap<'a, 'b> {
+    chain: &'b Chain<'a>,
+    cut: f64,
+}
+
+impl CostFunction for CutOffGap<'_, '_> {
+    type Param = f64;
+    type Output = f64;
+    fn cost(&self, u: &f64) -> std::result::Result<f64, ArgminError> {
+        let p = self.chain.at(*u);
+        if p.loglik.is_finite() {
+            Ok(p.loglik - self.cut)
+        } else {
+            Err(ArgminError::msg("the profile fit failed"))
+        }
+    }
+}
+
+/// Traces one side (`direction` ±1) of the profile of parameter `j` from the estimate and
+/// returns its evaluated points and the interval's end on that side (internal scale).
+#[allow(clippy::too_many_arguments)]
+fn trace_side(
+    project: &Project,
+    model: &Model,
+    options: &FitOptions,
+    estimates: &Estimates,
+    j: usize,
+    k: usize,
+    direction: f64,
+    cut: f64,
+) -> (Vec<Evaluated>, Option<f64>) {
+    let transform = model.space.parameters[j].transform;
+    let u_hat = estimates.internal[k];
+    let edge = match transform {
+        Transform::Logit => transform.to_internal(if direction > 0.0 {
+            UNIT_RANGE.1
+        } else {
+            UNIT_RANGE.0
+        }),
+        _ => u_hat + direction * LOG_SCALE_RANGE,
+    };
+    let mut others = estimates.internal.clone();
+    others.remove(k);
+    let chain = Chain {
+        project,
+        model: model.clone(),
+        options,
+        j,
+        transform,
+        points: Mutex::new(vec![Evaluated {
+            u: u_hat,
+            loglik: estimates.loglik,
+            converged: estimates.converged,
+            others,
+        }]),
+    };
+    let room = (edge - u_hat) * direction;
+    if room <= 0.0 {
+        return (Vec::new(), None);
+    }
+    let se = estimates
+        .covariance
+        .as_ref()
+        .map(|c| c[k][k])
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .map_or(1.0, f64::sqrt);
+    let unit = Normal::standard().inverse_cdf(0.975) * se;
+    let mut above = u_hat;
+    let mut end = None;
+    for step in STEPS {
+        let u = if step * unit >= room {
+            edge
+        } else {
+            u_hat + direction * step * unit
+        };
+        let p = chain.at(u);
+        if p.converged && p.loglik < cut {
+            let (lo, hi) = if direction > 0.0 {
+                (above, u)
+            } else {
+                (u, above)
+            };
+            let gap = CutOffGap { chain: &chain, cut };
+            end = Executor::new(gap, BrentRoot::new(lo, hi, ROOT_TOLERANCE))
+                .configure(|state| state.max_iters(60))
+                .run()
+                .ok()
+                .and_then(|r| r.state.best_param);
+            break;
+        }
+        if p.converged {
+            above = u;
+        }
+        if u == edge {
+            break;
+        }
+    }
+    let mut points = chain.points.into_inner().expect("not poisoned");
+    points.remove(0);
+    (points, end)
+}
+
+/// The profiles' independent chains (two sides per free structural scalar): the length of a
+/// progress bar that [`profiles`] ticks once per chain.
+pub fn chains(model: &Model) -> usize {
+    let space = &model.space;
+    2 * space
+        .free()
+        .iter()
+        .filter(|&&j| is_structural_scalar(&space.parameters[j].role))
+        .count()
+}
+
+/// Profiles every free structural scalar; `progress` is called as each chain finishes.
 pub fn profiles(
     project: &Project,
     model: &Model,
     estimates: &Estimates,
-    points: usize,
+    progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<Profile>> {
     let free = model.space.free();
     let options = FitOptions {
@@ -93,51 +299,60 @@ pub fn profiles(
         standard_errors: false,
         checkpoint: None,
     };
+    let profiled: Vec<(usize, usize)> = free
+        .iter()
+        .enumerate()
+        .filter(|(_, &j)| is_structural_scalar(&model.space.parameters[j].role))
+        .map(|(k, &j)| (k, j))
+        .collect();
+    let cut = estimates.loglik - HALF_CHI2_95;
+    let sides = super::map_independent(0..2 * profiled.len(), |i| {
+        let (k, j) = profiled[i / 2];
+        let direction = if i % 2 == 0 { -1.0 } else { 1.0 };
+        let side = trace_side(project, model, &options, estimates, j, k, direction, cut);
+        progress();
+        side
+    });
     let mut out = Vec::new();
-    for (k, &j) in free.iter().enumerate() {
+    for (i, &(_, j)) in profiled.iter().enumerate() {
         let par = &model.space.parameters[j];
-        if !is_structural_scalar(&par.role) {
-            continue;
-        }
-        let estimate = estimates.parameters[j].estimate;
-        let mut warm = estimates.internal.clone();
-        warm.remove(k);
-        let values = grid(par.transform, estimate, points);
-        let pts: Vec<ProfilePoint> = super::map_independent(0..values.len(), |i| {
-            let v = values[i];
-            let mut m = model.clone();
-            m.space.parameters[j].fixed = Some(v);
-            match fit(
-                &m,
-                &project.data,
-                &project.data.outcome,
-                &project.data.weight,
-                &options,
-                Some(&warm),
-            ) {
-                Ok(e) => ProfilePoint {
-                    value: v,
-                    loglik: e.loglik,
-                    converged: e.converged,
-                },
-                Err(_) => ProfilePoint {
-                    value: v,
-                    loglik: f64::NAN,
-                    converged: false,
-                },
-            }
-        });
-        let max_loglik = pts
+        let natural = |u: f64| par.transform.to_natural(u);
+        let (low_points, low) = &sides[2 * i];
+        let (high_points, high) = &sides[2 * i + 1];
+        let mut points: Vec<ProfilePoint> = low_points
             .iter()
-            .filter(|p| p.loglik.is_finite())
+            .chain(high_points)
+            .map(|p| ProfilePoint {
+                value: natural(p.u),
+                loglik: p.loglik,
+                converged: p.converged,
+            })
+            .collect();
+        let estimate = estimates.parameters[j].estimate;
+        points.push(ProfilePoint {
+            value: estimate,
+            loglik: estimates.loglik,
+            converged: estimates.converged,
+        });
+        points.sort_by(|a, b| a.value.total_cmp(&b.value));
+        points.dedup_by(|a, b| a.value == b.value);
+        let max_loglik = points
+            .iter()
+            .filter(|p| p.converged && p.loglik.is_finite())
             .map(|p| p.loglik)
             .fold(estimates.loglik, f64::max);
-        let interval = crossing_interval(&pts, estimate, max_loglik - HALF_CHI2_95);
+        // A profile point above the fit's maximum moves the cut-off: the ends found against
+        // the old cut-off are then replaced by interpolation between the points.
+        let interval = if max_loglik > estimates.loglik + 1e-6 {
+            crossing_interval(&points, estimate, max_loglik - HALF_CHI2_95)
+        } else {
+            (low.map(natural), high.map(natural))
+        };
         out.push(Profile {
             name: par.name.clone(),
             estimate,
             max_loglik,
-            points: pts,
+            points,
             interval,
         });
     }
@@ -150,7 +365,10 @@ fn crossing_interval(
     estimate: f64,
     cut: f64,
 ) -> (Option<f64>, Option<f64>) {
-    let usable: Vec<&ProfilePoint> = points.iter().filter(|p| p.loglik.is_finite()).collect();
+    let usable: Vec<&ProfilePoint> = points
+        .iter()
+        .filter(|p| p.converged && p.loglik.is_finite())
+        .collect();
     let cross = |a: &ProfilePoint, b: &ProfilePoint| {
         a.value + (cut - a.loglik) * (b.value - a.value) / (b.loglik - a.loglik)
     };
