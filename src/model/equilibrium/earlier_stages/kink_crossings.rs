@@ -1,0 +1,146 @@
+//! Refinement of the scan cells of an earlier stage in which its own offer crosses a kink or
+//! cliff `x*` of `π` (the ends of a uniform foreign support, the middle of a smooth one): a
+//! peak there can hide between two scan points whose values fall away from it. The crossing
+//! solves
+//!
+//! ```text
+//! x_k(c_k) = c_k + κ_{k+1}·max(x_{k+1}(c_k) − c_k, 0) = x*
+//! ```
+//!
+//! (regula falsi on the nondecreasing offer); it is a candidate itself, and on each side of it
+//! points crowding geometrically toward it, `c_j = far + (near − far)·(1 − 2^−j)`, locate the
+//! side's best point, refined by a root of the stage's slope (`refinement.rs`) between its
+//! neighbours.
+
+use super::super::stage_solver::StageSolver;
+use super::scan::Scan;
+use super::Best;
+
+/// Points crowding toward a crossing of a kink of `π`, on each side (halving the distance).
+const CROWD: usize = 10;
+
+impl<'a> StageSolver<'a> {
+    /// Refines the cells of the stage-`k` scan given `c` in which the stage's offer crosses a
+    /// kink or cliff of `π`, into `best`.
+    pub(super) fn refine_kink_crossings(&self, k: usize, c: f64, scan: &Scan, best: &mut Best) {
+        let (grid, scanned) = (scan.grid(), scan.scanned());
+        let n_grid = grid.len();
+        // Cells where the stage's own offer crosses a kink or cliff of π: split at the
+        // crossing and refine both sides (a peak there can hide between two scan points whose
+        // values fall away from it).
+        for i in 0..n_grid.saturating_sub(1) {
+            let (Some((_, offer_a, next_a)), Some((_, offer_b, _))) = (scanned[i], scanned[i + 1])
+            else {
+                continue;
+            };
+            for &kink in &self.pi_kinks[..self.n_pi_kinks] {
+                if !(offer_a < kink && kink <= offer_b) {
+                    continue;
+                }
+                let cross = self.offer_preimage(
+                    k,
+                    (grid[i], offer_a),
+                    (grid[i + 1], offer_b),
+                    kink,
+                    next_a.offer,
+                );
+                if let Some((v, o, n)) = self.stage_value(k, c, cross, Some(next_a.offer)) {
+                    best.consider(cross, v, o, n, false);
+                }
+                // Each side of the crossing is smooth, but it can rise to a narrow bump next to
+                // the cliff after falling from the scan point. Points crowding geometrically
+                // toward the crossing (down to 1/1024 of the side) locate the side's best
+                // point; a slope root between its neighbours refines it.
+                let inside = cross - 1e-9 * (cross - grid[i]);
+                for (far, near) in [(grid[i], inside), (grid[i + 1], cross)] {
+                    let mut points = [(far, f64::NEG_INFINITY, None); CROWD + 2];
+                    let mut warm = Some(scan.offer_at(far).unwrap_or(next_a.offer));
+                    for (j, point) in points.iter_mut().enumerate() {
+                        let x = if j == CROWD + 1 {
+                            near
+                        } else {
+                            far + (near - far) * (1.0 - 0.5f64.powi(j as i32))
+                        };
+                        let next = self.best_reply(k + 1, x, warm);
+                        warm = Some(next.offer);
+                        let value = self.stage_value_given(k, c, x, next).map(|v| v.0);
+                        *point = (x, value.unwrap_or(f64::NEG_INFINITY), Some(next.offer));
+                    }
+                    let j = (0..points.len())
+                        .max_by(|&p, &q| points[p].1.total_cmp(&points[q].1))
+                        .expect("points");
+                    let (x, value, warm) = points[j];
+                    if !(value > f64::NEG_INFINITY) {
+                        continue;
+                    }
+                    let mut cand = x;
+                    if j > 0 && j + 1 < points.len() {
+                        let (lower, upper) = if far < near {
+                            (points[j - 1], points[j + 1])
+                        } else {
+                            (points[j + 1], points[j - 1])
+                        };
+                        let (sa, offer_a) = self.stage_slope(k, c, lower.0, lower.2);
+                        let (sb, _) = self.stage_slope(k, c, upper.0, upper.2);
+                        if sa > 0.0 && sb < 0.0 {
+                            cand = self
+                                .slope_root(k, c, lower.0, upper.0, sa, sb, Some(offer_a))
+                                .0;
+                        }
+                    }
+                    if let Some((v, o, n)) = self.stage_value(k, c, cand, warm) {
+                        best.consider(cand, v, o, n, cand != x);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The cutoff in `[a, b]` at which the implied offer `x_k` reaches `target`, given
+    /// `x_k(a) = offer_a < target ≤ offer_b = x_k(b)`: regula falsi with the Illinois
+    /// modification on the nondecreasing offer (a few next-stage solves where it is smooth),
+    /// falling back to bisection where it jumps.
+    fn offer_preimage(
+        &self,
+        k: usize,
+        (mut a, offer_a): (f64, f64),
+        (mut b, offer_b): (f64, f64),
+        target: f64,
+        hint: f64,
+    ) -> f64 {
+        let (mut fa, mut fb) = (offer_a - target, offer_b - target);
+        let mut hint = Some(hint);
+        let mut side = 0i32;
+        for iteration in 0..200 {
+            if b - a <= 1e-15 * (1.0 + b.abs()) {
+                break;
+            }
+            // Every fourth step bisects, so that a jump of the offer cannot stall the bracket.
+            let m = if iteration % 4 == 3 || !(fb > fa) {
+                0.5 * (a + b)
+            } else {
+                (a - fa * (b - a) / (fb - fa)).clamp(a + 0.01 * (b - a), b - 0.01 * (b - a))
+            };
+            let next = self.best_reply(k + 1, m, hint);
+            hint = Some(next.offer);
+            let fm = self.implied_offer(k, m, next.offer) - target;
+            if fm < 0.0 {
+                (a, fa) = (m, fm);
+                if side == -1 {
+                    fb *= 0.5;
+                }
+                side = -1;
+            } else {
+                (b, fb) = (m, fm);
+                if fm == 0.0 {
+                    break;
+                }
+                if side == 1 {
+                    fa *= 0.5;
+                }
+                side = 1;
+            }
+        }
+        b
+    }
+}

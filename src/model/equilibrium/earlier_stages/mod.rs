@@ -1,0 +1,183 @@
+//! An earlier stage `k < K`, given the cutoff `c` of the types already gone: the proposer
+//! chooses the cutoff `c_k ≥ c` below which types accept now, and the offer follows from the
+//! cutoff type's indifference between accepting now and waiting for the next stage's offer:
+//!
+//! ```text
+//! W_k(c) = max_{c_k ≥ c}   π(x_k)·[G(c_k) − G(c)] + λ_{k+1}·W_{k+1}(c_k),
+//!          x_k = c_k + κ_{k+1}·max(x_{k+1}(c_k) − c_k, 0)
+//! ```
+//!
+//! The objective in `c_k` need not be concave. It is scanned on a grid (`scan.rs`), every local
+//! maximum of the scan is refined by its first-order condition (`refinement.rs`), so is every
+//! scan cell in which the stage's own offer crosses a kink or cliff of `π`
+//! (`kink_crossings.rs`), and the best of the refined points, the feasibility corner
+//! (`x_k = 0`) and "nobody accepts at this stage" (`c_k = c`) is returned (this file, with the
+//! objective itself). Ties go to "nobody accepts", so a fully strategic poll returns the
+//! one-shot path (MODEL.md §5).
+
+mod kink_crossings;
+mod refinement;
+mod scan;
+
+use super::stage_solver::{Reply, StageSolver};
+
+/// Values within this relative distance count as ties.
+const TIE: f64 = 1e-12;
+
+/// The best candidate cutoff of an earlier stage so far and its reply: a candidate replaces it
+/// only if its value is higher beyond a tie ([`TIE`]).
+struct Best<'s, 'a> {
+    solver: &'s StageSolver<'a>,
+    /// The cutoff `c` of the types already gone.
+    c: f64,
+    /// `λ_{k+1}`.
+    lambda: f64,
+    /// The value and the reply of the best candidate.
+    best: Option<(f64, Reply)>,
+}
+
+impl Best<'_, '_> {
+    /// Considers the candidate cutoff `cand` with the stage value `value`, the offer `offer` it
+    /// implies and the next stage's reply `next` there.
+    fn consider(&mut self, cand: f64, value: f64, offer: f64, next: Reply, interior: bool) {
+        let c = self.c;
+        let better = match self.best {
+            None => true,
+            Some((v, _)) => value > v + TIE * v.abs().max(1e-300),
+        };
+        if better {
+            let marginal = if cand > c {
+                self.solver.pi(offer)
+            } else {
+                self.lambda * next.marginal
+            };
+            self.best = Some((
+                value,
+                reply_of(
+                    offer,
+                    cand.max(c),
+                    value,
+                    marginal,
+                    interior && cand > c,
+                    next.offer,
+                ),
+            ));
+        }
+    }
+}
+
+impl<'a> StageSolver<'a> {
+    /// An earlier stage `k < K`: scan, refine local maxima, compare with the corners.
+    pub(super) fn earlier_stage(&self, k: usize, c: f64) -> Reply {
+        let t = self.transitions[k + 1];
+        if c >= 1.0 || (c > f64::NEG_INFINITY && self.home.sf(c) == 0.0) {
+            // Nobody is left: the offers are off the path. Keep those of the last stage's
+            // "nobody" reply, carried back by the cutoff type's indifference (not an arbitrary
+            // point of a flat scan, which the offer of the stage before would inherit).
+            let next = self.best_reply(k + 1, c, None);
+            return reply_of(
+                self.implied_offer(k, c, next.offer),
+                c,
+                0.0,
+                0.0,
+                false,
+                next.offer,
+            );
+        }
+        // Feasible cutoffs: x_k ≥ 0 needs c_k ≥ −κ/(1 − κ); x_k ≤ 1 needs c_k ≤ 1.
+        let feasible_low = if t.kappa < 1.0 {
+            -t.kappa / (1.0 - t.kappa)
+        } else {
+            f64::NEG_INFINITY
+        };
+        let low = c.max(feasible_low).max(self.tail_low).min(1.0);
+        let high = 1.0;
+
+        // "Nobody accepts at stage k": c_k = c.
+        let mut best = Best {
+            solver: self,
+            c,
+            lambda: t.lambda,
+            best: self.stage_value(k, c, c, None).map(|(v, offer, next)| {
+                let marginal = t.lambda * next.marginal;
+                (v, reply_of(offer, c, v, marginal, false, next.offer))
+            }),
+        };
+        let scan = self.scan(k, c, low, high);
+        self.refine_peaks(k, c, &scan, &mut best);
+        self.refine_kink_crossings(k, c, &scan, &mut best);
+        match best.best {
+            Some((_, reply)) => reply,
+            // Every candidate infeasible (cannot happen: c_k = 1 is always feasible).
+            None => reply_of(1.0, c, 0.0, 0.0, false, f64::NAN),
+        }
+    }
+
+    /// The value of cutoff `c_k = cand` at stage `k` given `c`, the offer it implies and the
+    /// next stage's reply. `None` when the implied offer would be negative (infeasible).
+    fn stage_value(
+        &self,
+        k: usize,
+        c: f64,
+        cand: f64,
+        hint: Option<f64>,
+    ) -> Option<(f64, f64, Reply)> {
+        let next = self.best_reply(k + 1, cand, hint);
+        self.stage_value_given(k, c, cand, next)
+    }
+
+    /// The offer `x_k` that cutoff `cand` implies when the next stage offers `next_offer`: the
+    /// cutoff type is indifferent, `x_k = c_k + κ_{k+1}·max(x_{k+1} − c_k, 0)` (MODEL.md §3).
+    #[inline]
+    fn implied_offer(&self, k: usize, cand: f64, next_offer: f64) -> f64 {
+        cand + self.transitions[k + 1].kappa * (next_offer - cand).max(0.0)
+    }
+
+    /// [`Self::stage_value`] given the next stage's reply at `cand`.
+    fn stage_value_given(
+        &self,
+        k: usize,
+        c: f64,
+        cand: f64,
+        next: Reply,
+    ) -> Option<(f64, f64, Reply)> {
+        let t = self.transitions[k + 1];
+        let offer = if cand == f64::NEG_INFINITY {
+            if t.kappa >= 1.0 {
+                next.offer
+            } else {
+                f64::NEG_INFINITY
+            }
+        } else {
+            self.implied_offer(k, cand, next.offer)
+        };
+        if offer < 0.0 {
+            return None;
+        }
+        let offer = offer.min(1.0);
+        let accept = if cand > c {
+            self.pi(offer) * self.home.mass_fast(c, cand)
+        } else {
+            0.0
+        };
+        Some((accept + t.lambda * next.value, offer, next))
+    }
+}
+
+fn reply_of(
+    offer: f64,
+    cutoff: f64,
+    value: f64,
+    marginal: f64,
+    interior: bool,
+    next_offer: f64,
+) -> Reply {
+    Reply {
+        offer: offer.clamp(0.0, 1.0),
+        cutoff,
+        value,
+        marginal,
+        interior,
+        next_offer,
+    }
+}

@@ -1,0 +1,333 @@
+//! Refinement of the local maxima of an earlier stage's scan by its first-order condition in
+//! the cutoff `c_k` (envelope theorem, `W'_{k+1}(c) = −m_{k+1}·g(c)` with `m` the marginal of
+//! the next stage's reply):
+//!
+//! ```text
+//! F(c_k) = π'(x_k)·x_k'(c_k)·[G(c_k) − G(c)] + [π(x_k) − λ_{k+1}·m_{k+1}]·g(c_k) = 0,
+//! x_k'(c_k) = (1 − κ_{k+1}) + κ_{k+1}·x_{k+1}'(c_k)   if x_{k+1}(c_k) > c_k, else 1
+//! ```
+//!
+//! Each scan cell next to a peak is cut where the continuation changes regime (the last stage's
+//! offer reaching a kink of its problem), and every smooth piece is refined: the root of `F`
+//! where it changes sign, else a golden-section search; the feasibility corner `x_k = 0` is a
+//! candidate too. The same first-order condition tracks an interior optimum locally when the
+//! primitives move a little (no scan: [`StageSolver::earlier_stage_near`]).
+
+use super::super::stage_solver::{Reply, StageSolver};
+use super::scan::Scan;
+use super::Best;
+use crate::model::numeric::{brent_root, golden_max};
+
+/// How many local maxima of the scan are refined.
+const REFINE_CANDIDATES: usize = 3;
+/// At most this many smooth pieces of a scan cell are refined (regimes of the continuation).
+const MAX_PIECES: usize = 16;
+
+impl<'a> StageSolver<'a> {
+    /// The derivative of the stage-`k` objective in the candidate cutoff (envelope theorem),
+    /// and the next stage's offer there.
+    pub(in crate::model::equilibrium) fn stage_slope(
+        &self,
+        k: usize,
+        c: f64,
+        cand: f64,
+        hint: Option<f64>,
+    ) -> (f64, f64) {
+        let t = self.transitions[k + 1];
+        let (next, dnext) = self.best_reply_with_slope(k + 1, cand, hint);
+        let (h, dh) = if next.offer > cand {
+            (
+                cand + t.kappa * (next.offer - cand),
+                (1.0 - t.kappa) + t.kappa * dnext,
+            )
+        } else {
+            (cand, 1.0)
+        };
+        let h = h.clamp(0.0, 1.0);
+        let g = self.home.pdf(cand);
+        let pi = self.pi(h);
+        let (dlog, _) = self.dlog_pi(h);
+        let dpi = if pi > 0.0 { pi * dlog } else { 0.0 };
+        let mass = self.home.mass_fast(c, cand);
+        let first = if mass > 0.0 { dpi * dh * mass } else { 0.0 };
+        (first + pi * g - t.lambda * next.marginal * g, next.offer)
+    }
+
+    /// Root of the stage-`k` slope on `[a, b]` (slope positive at `a`, negative at `b`), with
+    /// the next stage warm-started from the latest evaluation, and the next stage's offer at
+    /// the last point evaluated (a warm start at the root).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn slope_root(
+        &self,
+        k: usize,
+        c: f64,
+        a: f64,
+        b: f64,
+        sa: f64,
+        sb: f64,
+        hint: Option<f64>,
+    ) -> (f64, Option<f64>) {
+        let tol = 1e-14 * (1.0 + a.abs()) * self.home.scale.min(1.0);
+        let mut last_offer = hint;
+        let root = brent_root(
+            |x| {
+                let (s, offer) = self.stage_slope(k, c, x, last_offer);
+                last_offer = Some(offer);
+                s
+            },
+            a,
+            b,
+            sa,
+            sb,
+            tol,
+        );
+        (root, last_offer)
+    }
+
+    /// Re-solves stage `k` near a previous interior optimum `around` (no scan). `None` when the
+    /// first-order condition does not change sign close by (the caller then solves globally).
+    pub(in crate::model::equilibrium) fn earlier_stage_near(
+        &self,
+        k: usize,
+        c: f64,
+        around: f64,
+    ) -> Option<Reply> {
+        let t = self.transitions[k + 1];
+        let delta = 1e-4 * (around.abs() + self.home.scale.min(1.0));
+        let (a, b) = ((around - delta).max(c), (around + delta).min(1.0));
+        if !(b > a) {
+            return None;
+        }
+        // Secant iterations from the old optimum (the root moves by about the size of the
+        // perturbation, so three or four steps reach rounding level); they must stay inside
+        // [a, b] and end with a residual at rounding level, else the bracketed solve runs.
+        let (mut x0, mut x1) = (around, around + 1e-3 * delta);
+        let (mut s0, offer) = self.stage_slope(k, c, x0, None);
+        let mut hint = Some(offer);
+        let (mut s1, offer) = self.stage_slope(k, c, x1, hint);
+        hint = Some(offer);
+        let scale = s0.abs().max(s1.abs());
+        let mut found = None;
+        for _ in 0..6 {
+            if !(s1.is_finite() && s0.is_finite()) || s1 == s0 {
+                break;
+            }
+            let x2 = x1 - s1 * (x1 - x0) / (s1 - s0);
+            if !(x2 > a && x2 < b) {
+                break;
+            }
+            let (s2, offer) = self.stage_slope(k, c, x2, hint);
+            hint = Some(offer);
+            (x0, s0, x1, s1) = (x1, s1, x2, s2);
+            if (x1 - x0).abs() <= 1e-15 * (1.0 + x1.abs()) || s1.abs() <= 1e-13 * scale.max(1e-300)
+            {
+                found = Some(x1);
+                break;
+            }
+        }
+        let cand = match found {
+            Some(x) => x,
+            None => {
+                let (sa, offer_a) = self.stage_slope(k, c, a, hint);
+                let (sb, _) = self.stage_slope(k, c, b, Some(offer_a));
+                if !(sa > 0.0 && sb < 0.0) {
+                    return None;
+                }
+                self.slope_root(k, c, a, b, sa, sb, Some(offer_a)).0
+            }
+        };
+        let (value, offer, next) = self.stage_value(k, c, cand, hint)?;
+        Some(Reply {
+            offer: offer.clamp(0.0, 1.0),
+            cutoff: cand.max(c),
+            value,
+            marginal: if cand > c {
+                self.pi(offer)
+            } else {
+                t.lambda * next.marginal
+            },
+            interior: true,
+            next_offer: next.offer,
+        })
+    }
+
+    /// Refines the best local maxima of the stage-`k` scan given `c` (at most
+    /// [`REFINE_CANDIDATES`]), with the feasibility corner next to a peak, into `best`.
+    pub(super) fn refine_peaks(&self, k: usize, c: f64, scan: &Scan, best: &mut Best) {
+        let (grid, scanned) = (scan.grid(), scan.scanned());
+        let n_grid = grid.len();
+        for &i in scan.peaks().iter().take(REFINE_CANDIDATES) {
+            let (value, offer, next) = scanned[i].expect("peak is feasible");
+            best.consider(grid[i], value, offer, next, false);
+            let mut left = if i > 0 { grid[i - 1] } else { grid[i] };
+            // The left end of the feasible region: find where x_k = 0 exactly, and refine
+            // between it and the peak.
+            if i > 0 && scanned[i - 1].is_none() && grid[i - 1] < grid[i] {
+                let corner = self.feasibility_corner(k, grid[i - 1], grid[i]);
+                left = corner;
+                if let Some((v, o, n)) = self.stage_value(k, c, corner, Some(next.offer)) {
+                    best.consider(corner, v, o, n, false);
+                }
+            }
+            let right = if i + 1 < n_grid { grid[i + 1] } else { grid[i] };
+            // Kinks of the continuation (the last stage's offer reaching a kink of its problem)
+            // can put several local maxima into one cell of the scan: refine every smooth piece.
+            let end_regime = |x: f64| match scan.at(x) {
+                Some((_, _, next)) => (x, self.regime_of(k, &next)),
+                None => (x, self.regime(k, x)),
+            };
+            let mut ends = [left; MAX_PIECES + 1];
+            let mut n_ends = 1;
+            self.regime_breaks(
+                k,
+                end_regime(left),
+                end_regime(right),
+                &mut ends,
+                &mut n_ends,
+            );
+            ends[n_ends] = right;
+            n_ends += 1;
+            for piece in ends[..n_ends].windows(2) {
+                let (a, b) = (piece[0], piece[1]);
+                let mid = if a <= grid[i] && grid[i] <= b {
+                    grid[i]
+                } else {
+                    0.5 * (a + b)
+                };
+                let hint = |x: f64| Some(scan.offer_at(x).unwrap_or(next.offer));
+                if let Some((cand, interior, warm)) = self.refine(k, c, [a, mid, b], hint) {
+                    if let Some((v, o, n)) = self.stage_value(k, c, cand, warm) {
+                        best.consider(cand, v, o, n, interior);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The regime of the continuation after cutoff `cand` at stage `k < K`: for a last stage,
+    /// where its offer lies relative to [`Self::kinks`] (between two, or at one; −1 if nobody
+    /// accepts), nondecreasing in `cand`; 0 otherwise. The stage-`k` objective is smooth
+    /// where the regime is constant.
+    fn regime(&self, k: usize, cand: f64) -> i32 {
+        if k + 1 != self.last() {
+            return 0;
+        }
+        self.regime_of(k, &self.last_stage(cand, None, false).0)
+    }
+
+    /// [`Self::regime`] from the continuation's reply.
+    fn regime_of(&self, k: usize, next: &Reply) -> i32 {
+        if k + 1 != self.last() {
+            return 0;
+        }
+        if !(next.value > 0.0) {
+            return -1;
+        }
+        let mut code = 0;
+        for &kink in &self.kinks[..self.n_kinks] {
+            if (next.offer - kink).abs() <= 1e-10 {
+                return code + 1;
+            }
+            if next.offer > kink {
+                code += 2;
+            }
+        }
+        code
+    }
+
+    /// Appends to `out` the points of `(a, b]` where the continuation's regime changes
+    /// (bisection; the regime is monotone in the cutoff).
+    fn regime_breaks(
+        &self,
+        k: usize,
+        (a, ra): (f64, i32),
+        (b, rb): (f64, i32),
+        out: &mut [f64],
+        n: &mut usize,
+    ) {
+        if ra == rb || *n + 1 >= out.len() {
+            return;
+        }
+        if b - a <= 1e-13 * (1.0 + a.abs()) {
+            out[*n] = b;
+            *n += 1;
+            return;
+        }
+        let m = 0.5 * (a + b);
+        let rm = self.regime(k, m);
+        self.regime_breaks(k, (a, ra), (m, rm), out, n);
+        self.regime_breaks(k, (m, rm), (b, rb), out, n);
+    }
+
+    /// Refines a local maximum of the scan at `mid` inside `[left, right]`: the root of the
+    /// first-order condition where it changes sign (`interior = true`), else golden-section
+    /// search. `hint(x)` warm-starts the next stage at `x`; the result carries a warm start
+    /// at the refined point.
+    fn refine(
+        &self,
+        k: usize,
+        c: f64,
+        [left, mid, right]: [f64; 3],
+        hint: impl Fn(f64) -> Option<f64>,
+    ) -> Option<(f64, bool, Option<f64>)> {
+        if right <= left {
+            return None;
+        }
+        let slope = |x: f64| self.stage_slope(k, c, x, hint(x)).0;
+        let s_mid = slope(mid);
+        let bracket = if s_mid > 0.0 && right > mid {
+            Some((mid, right, s_mid, slope(right)))
+        } else if s_mid < 0.0 && mid > left {
+            Some((left, mid, slope(left), s_mid))
+        } else if s_mid == 0.0
+            && mid > left
+            && mid < right
+            && self
+                .stage_value(k, c, mid, hint(mid))
+                .is_some_and(|v| v.0 > 0.0)
+        {
+            return Some((mid, true, hint(mid)));
+        } else {
+            // (A zero slope at an end of the cell proves nothing: at the bottom of a uniform
+            // support the density, and with it the slope, can round to 0 on one side.)
+            // A flat stretch where the proposer gets nothing (e.g. π = 0 on the whole scan, a
+            // narrow foreign constraint): the cell may still hold a window where it gets
+            // something; search the whole cell.
+            None
+        };
+        if let Some((a, b, sa, sb)) = bracket {
+            if sa > 0.0 && sb < 0.0 {
+                let (root, offer) = self.slope_root(k, c, a, b, sa, sb, hint(mid));
+                return Some((root, true, offer));
+            }
+        }
+        let tol = 1e-13 * (1.0 + mid.abs()) * self.home.scale.min(1.0);
+        let objective = |x: f64| {
+            self.stage_value(k, c, x, hint(mid))
+                .map(|v| v.0)
+                .unwrap_or(f64::NEG_INFINITY)
+        };
+        let best = golden_max(objective, left, right, tol.max(1e-13)).0;
+        Some((best, false, hint(mid)))
+    }
+
+    /// The cutoff at which the implied offer `x_k` is exactly 0, between an infeasible `a` and a
+    /// feasible `b` (bisection on the monotone offer).
+    fn feasibility_corner(&self, k: usize, mut a: f64, mut b: f64) -> f64 {
+        let mut hint = None;
+        for _ in 0..200 {
+            if b - a <= 1e-15 * (1.0 + b.abs()) {
+                break;
+            }
+            let m = 0.5 * (a + b);
+            let next = self.best_reply(k + 1, m, hint);
+            hint = Some(next.offer);
+            if self.implied_offer(k, m, next.offer) < 0.0 {
+                a = m;
+            } else {
+                b = m;
+            }
+        }
+        b
+    }
+}
