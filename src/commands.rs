@@ -28,6 +28,8 @@ pub struct FitArgs {
     pub shard: Option<String>,
     pub group: Option<String>,
     pub resume: bool,
+    /// Print nothing on stdout (the report is written as usual): `twolevel bench`.
+    pub quiet: bool,
 }
 
 /// The wall-clock time of each phase of a command, written to `timings.json` in the report
@@ -348,8 +350,10 @@ pub fn fit(a: FitArgs) -> Result<Phases> {
     let timings = dir.join(TIMINGS_FILE);
     twolevel::io::write_json(&timings, &phases)?;
     written.push(timings);
-    print!("{}", tables::text(&report, &options, boot.as_ref()));
-    print_benchmark(&analyses);
+    if !a.quiet {
+        print!("{}", tables::text(&report, &options, boot.as_ref()));
+        print_benchmark(&analyses);
+    }
     remove_checkpoint(&fit_checkpoint);
     remove_checkpoint(&checkpoint);
     finish(&dir, &before, &written)?;

@@ -289,6 +289,7 @@ fn run(command: Command) -> Result<()> {
             shard,
             group,
             resume,
+            quiet: false,
         })
         .map(|_| ()),
         Command::Merge {
@@ -478,6 +479,7 @@ fn bench(
         }
     }
     let mut fits = Vec::new();
+    let mut end_to_end = Vec::new();
     if !no_fit {
         let n = *sizes.iter().max().unwrap_or(&100_000);
         for &t in threads {
@@ -486,9 +488,67 @@ fn bench(
             println!("full fit, [vote, renegotiation], N = {n}, {t} thread(s): {secs:.2} s (converged: {converged}, {iters} iterations)");
             fits.push(serde_json::json!({"protocol": "[vote, renegotiation]", "n": n, "threads": t, "seconds": secs, "converged": converged, "iterations": iters}));
         }
+        for &t in threads {
+            let phases = bench_fit_command(n, t)?;
+            println!(
+                "end-to-end `twolevel fit`, [vote, renegotiation], N = {n}, 5 free parameters, {t} thread(s): {:.1} s ({})",
+                phases.total_seconds,
+                phases
+                    .phases
+                    .iter()
+                    .map(|p| format!("{} {:.1} s", p.phase, p.seconds))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            end_to_end.push(serde_json::json!({"protocol": "[vote, renegotiation]", "n": n, "threads": t, "phases": phases}));
+        }
     }
     if let Some(path) = json {
-        twolevel::io::write_json(path, &serde_json::json!({"evaluations": all, "fits": fits}))?;
+        twolevel::io::write_json(
+            path,
+            &serde_json::json!({"evaluations": all, "fits": fits, "end_to_end": end_to_end}),
+        )?;
     }
     Ok(())
+}
+
+/// The whole `twolevel fit` command (fit and SEs, profiles, reduced-form comparison, tables
+/// and figures, written into a scratch folder) on `n` simulated `[vote, renegotiation]`
+/// episodes with two continuous covariates and `rho`, `delta_ratifier` free (5 free
+/// parameters), on `threads` threads. Returns the time of each phase.
+fn bench_fit_command(n: usize, threads: usize) -> Result<commands::Phases> {
+    use twolevel::analyses::synthetic::{ProtocolMix, Simulation};
+    let simulation = Simulation {
+        home_covariates: vec!["const", "x", "z"],
+        free_scalars: vec!["rho", "delta_ratifier"],
+        ..Simulation::new(n, ProtocolMix::Renegotiation, 7)
+    };
+    let (project, _) = simulation.generate()?;
+    let dir = std::env::temp_dir().join(format!("twolevel-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io("create", &dir, e))?;
+    let spec = dir.join("synthetic.toml");
+    twolevel::io::write_text(&spec, &simulation.spec_text())?;
+    let data = dir.join("synthetic.csv");
+    std::fs::write(&data, &project.data.bytes).map_err(|e| Error::io("write", &data, e))?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Estimation(format!("cannot start {threads} threads ({e})")))?;
+    let phases = pool.install(|| {
+        commands::fit(commands::FitArgs {
+            spec: Some(spec),
+            out: Some(dir.join("report")),
+            se_kind: SeKind::Hessian,
+            stars: false,
+            bootstrap: Some(0),
+            bootstrap_kind: None,
+            bootstrap_seed: None,
+            shard: None,
+            group: None,
+            resume: false,
+            quiet: true,
+        })
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    phases
 }

@@ -20,8 +20,9 @@
 //! number of threads. Only converged fits decide where the profile crosses the cut-off.
 
 use crate::error::Result;
+use crate::estimate::nearby::{conditional_inv_hessian, identity, maximize_near};
 use crate::estimate::{fit, Estimates, FitOptions};
-use crate::problem::likelihood::Model;
+use crate::problem::likelihood::{Likelihood, Model};
 use crate::problem::params::{Role, Transform};
 use crate::problem::project::Project;
 use argmin::core::{CostFunction, Error as ArgminError, Executor};
@@ -34,10 +35,14 @@ use std::sync::Mutex;
 const UNIT_RANGE: (f64, f64) = (0.005, 0.995);
 /// Search range of a scale on the log scale: `v̂·e^{±2.5}`.
 const LOG_SCALE_RANGE: f64 = 2.5;
-/// Continuation steps, in units of the Wald half-width `1.96·SE_u`.
-const STEPS: [f64; 8] = [0.5, 1.0, 1.5, 2.25, 3.4, 5.0, 7.5, 11.0];
+/// The first continuation step at most this far from the estimate (internal scale).
+const FIRST_STEP: f64 = 0.25;
+/// At most this many continuation steps per side before the crossing is bracketed.
+const MAX_STEPS: usize = 12;
 /// Brent's tolerance on the internal scale.
-const ROOT_TOLERANCE: f64 = 1e-6;
+const ROOT_TOLERANCE: f64 = 1e-4;
+/// BFGS iterations of a profile point before it falls back to a full fit.
+const NEARBY_ITERATIONS: u64 = 100;
 
 /// `χ²₁(0.95) / 2`.
 pub const HALF_CHI2_95: f64 = 1.920_729_410_347_062;
@@ -81,17 +86,18 @@ pub fn is_structural_scalar(role: &Role) -> bool {
     )
 }
 
-/// One evaluated point of a chain: internal value, profile log-likelihood, convergence and
-/// the optimum of the other free parameters (internal scale).
+/// One evaluated point of a chain: internal value, profile log-likelihood, convergence, the
+/// optimum of the other free parameters (internal scale) and the inverse Hessian there.
 #[derive(Debug, Clone)]
 struct Evaluated {
     u: f64,
     loglik: f64,
     converged: bool,
     others: Vec<f64>,
+    inv_hessian: Vec<Vec<f64>>,
 }
 
-/// The profile of parameter `j` (free index `k`) on one side of its estimate.
+/// The profile of parameter `j` on one side of its estimate.
 struct Chain<'a> {
     project: &'a Project,
     model: Model,
@@ -103,31 +109,51 @@ struct Chain<'a> {
 }
 
 impl Chain<'_> {
-    /// `ℓ_p` at internal value `u`, warm-started from `warm`.
-    fn evaluate(&self, u: f64, warm: &[f64]) -> Evaluated {
+    /// `ℓ_p` at internal value `u`: BFGS from a warm start scaled by the nearest point's
+    /// inverse Hessian ([`maximize_near`]); when that does not converge, a full fit from the
+    /// warm start.
+    fn evaluate(&self, u: f64, warm: Vec<f64>, inv_hessian: Vec<Vec<f64>>) -> Evaluated {
         let mut model = self.model.clone();
         model.space.parameters[self.j].fixed = Some(self.transform.to_natural(u));
         let data = &self.project.data;
-        let point = match fit(
-            &model,
-            data,
-            &data.outcome,
-            &data.weight,
-            self.options,
-            Some(warm),
-        ) {
-            Ok(e) if e.loglik.is_finite() => Evaluated {
+        let problem = Likelihood::new(&model, &data.outcome, &data.weight);
+        let t0 = std::time::Instant::now();
+        let near = maximize_near(&problem, &warm, inv_hessian, NEARBY_ITERATIONS);
+        if std::env::var_os("TWOLEVEL_DEBUG_PROFILE").is_some() {
+            eprintln!("DEBUG j={} v={:.5} near: converged={} loglik={:.5} {:.2}s", self.j, self.transform.to_natural(u), near.converged, near.loglik, t0.elapsed().as_secs_f64());
+        }
+        let point = if near.converged {
+            Evaluated {
                 u,
-                loglik: e.loglik,
-                converged: e.converged,
-                others: e.internal,
-            },
-            _ => Evaluated {
-                u,
-                loglik: f64::NAN,
-                converged: false,
-                others: warm.to_vec(),
-            },
+                loglik: near.loglik,
+                converged: true,
+                others: near.internal,
+                inv_hessian: near.inv_hessian,
+            }
+        } else {
+            match fit(
+                &model,
+                data,
+                &data.outcome,
+                &data.weight,
+                self.options,
+                Some(&near.internal),
+            ) {
+                Ok(e) if e.loglik.is_finite() => Evaluated {
+                    u,
+                    loglik: e.loglik,
+                    converged: e.converged,
+                    others: e.internal,
+                    inv_hessian: near.inv_hessian,
+                },
+                _ => Evaluated {
+                    u,
+                    loglik: f64::NAN,
+                    converged: false,
+                    others: warm,
+                    inv_hessian: near.inv_hessian,
+                },
+            }
         };
         self.points
             .lock()
@@ -136,9 +162,9 @@ impl Chain<'_> {
         point
     }
 
-    /// A warm start at `u`: the nearest evaluated point's optimum, extrapolated linearly from
-    /// the two nearest converged points when there are two.
-    fn warm_start(&self, u: f64) -> Vec<f64> {
+    /// A warm start at `u`: the nearest converged point's optimum, extrapolated linearly from
+    /// the two nearest converged points when there are two, and that point's inverse Hessian.
+    fn warm_start(&self, u: f64) -> (Vec<f64>, Vec<Vec<f64>>) {
         let points = self.points.lock().expect("not poisoned");
         let mut near: Vec<&Evaluated> = points.iter().filter(|p| p.converged).collect();
         if near.is_empty() {
@@ -148,13 +174,15 @@ impl Chain<'_> {
         match near.as_slice() {
             [a, b, ..] if (a.u - b.u).abs() > 1e-12 => {
                 let t = (u - a.u) / (a.u - b.u);
-                a.others
+                let others = a
+                    .others
                     .iter()
                     .zip(&b.others)
                     .map(|(x, y)| x + t * (x - y))
-                    .collect()
+                    .collect();
+                (others, a.inv_hessian.clone())
             }
-            [a, ..] => a.others.clone(),
+            [a, ..] => (a.others.clone(), a.inv_hessian.clone()),
             [] => unreachable!("a chain starts from the estimate"),
         }
     }
@@ -168,7 +196,10 @@ impl Chain<'_> {
             .iter()
             .find(|p| p.u == u)
             .cloned();
-        known.unwrap_or_else(|| self.evaluate(u, &self.warm_start(u)))
+        known.unwrap_or_else(|| {
+            let (warm, inv_hessian) = self.warm_start(u);
+            self.evaluate(u, warm, inv_hessian)
+        })
     }
 }
 
@@ -216,6 +247,10 @@ fn trace_side(
     };
     let mut others = estimates.internal.clone();
     others.remove(k);
+    let covariance = estimates.covariance.as_deref();
+    let inv_hessian = covariance
+        .and_then(|c| conditional_inv_hessian(c, k, estimates.total_weight))
+        .unwrap_or_else(|| identity(others.len()));
     let chain = Chain {
         project,
         model: model.clone(),
@@ -227,34 +262,34 @@ fn trace_side(
             loglik: estimates.loglik,
             converged: estimates.converged,
             others,
+            inv_hessian,
         }]),
     };
     let room = (edge - u_hat) * direction;
     if room <= 0.0 {
         return (Vec::new(), None);
     }
-    let se = estimates
-        .covariance
-        .as_ref()
+    // The first step goes to the Wald interval's end (1 when there is no SE), at most
+    // `FIRST_STEP` away (a weakly identified neighbour can make the Wald interval far wider
+    // than the profile's); later steps to
+    // where a quadratic through the estimate (slope 0 there) and the last point crosses the
+    // cut-off, overshot by a third so that the crossing is bracketed.
+    let wald = covariance
         .map(|c| c[k][k])
         .filter(|v| v.is_finite() && *v > 0.0)
-        .map_or(1.0, f64::sqrt);
-    let unit = Normal::standard().inverse_cdf(0.975) * se;
+        .map_or(1.0, |v| Normal::standard().inverse_cdf(0.975) * v.sqrt());
+    let mut distance = wald.min(room).min(FIRST_STEP);
     let mut above = u_hat;
     let mut end = None;
-    for step in STEPS {
-        let u = if step * unit >= room {
+    for _ in 0..MAX_STEPS {
+        let u = if distance >= room {
             edge
         } else {
-            u_hat + direction * step * unit
+            u_hat + direction * distance
         };
         let p = chain.at(u);
         if p.converged && p.loglik < cut {
-            let (lo, hi) = if direction > 0.0 {
-                (above, u)
-            } else {
-                (u, above)
-            };
+            let (lo, hi) = if direction > 0.0 { (above, u) } else { (u, above) };
             let gap = CutOffGap { chain: &chain, cut };
             end = Executor::new(gap, BrentRoot::new(lo, hi, ROOT_TOLERANCE))
                 .configure(|state| state.max_iters(60))
@@ -269,6 +304,13 @@ fn trace_side(
         if u == edge {
             break;
         }
+        let drop = estimates.loglik - p.loglik;
+        let predicted = if p.converged && drop > 1e-9 {
+            distance * (HALF_CHI2_95 / drop).sqrt() * 4.0 / 3.0
+        } else {
+            3.0 * distance
+        };
+        distance = predicted.clamp(1.5 * distance, 4.0 * distance);
     }
     let mut points = chain.points.into_inner().expect("not poisoned");
     points.remove(0);

@@ -65,15 +65,18 @@ pub struct Simulation {
     pub free_scalars: Vec<&'static str>,
     /// Whether `home:scale` is free.
     pub free_scale: bool,
+    /// The home location's covariates (`const`, `x`, `z`; default `const`, `x`).
+    pub home_covariates: Vec<&'static str>,
     /// Draw the covariates from 7 levels (so that episodes share designs and equilibrium
     /// solves) instead of continuously.
     pub discrete_covariates: bool,
 }
 
 /// True parameter values used by [`Simulation`] (natural scale, by name).
-pub const TRUTH: [(&str, f64); 9] = [
+pub const TRUTH: [(&str, f64); 10] = [
     ("home:const", 0.35),
     ("home:x", 0.15),
+    ("home:z", -0.1),
     ("home:scale", 0.12),
     ("proposer:const", -0.5),
     ("proposer:z", 0.8),
@@ -113,6 +116,7 @@ impl Simulation {
             seed,
             free_scalars,
             free_scale: false,
+            home_covariates: vec!["const", "x"],
             discrete_covariates: false,
         }
     }
@@ -132,7 +136,15 @@ impl Simulation {
         } else {
             "proposer = \"foreign\"\n"
         });
-        s.push_str("\n[model]\nfamily = \"logistic\"\n\n[home]\nlocation = [\"const\", \"x\"]\n");
+        let location: Vec<String> = self
+            .home_covariates
+            .iter()
+            .map(|c| format!("\"{c}\""))
+            .collect();
+        s.push_str(&format!(
+            "\n[model]\nfamily = \"logistic\"\n\n[home]\nlocation = [{}]\n",
+            location.join(", ")
+        ));
         if self.free_scale {
             s.push_str("scale = \"free\"\n");
         } else {

@@ -12,6 +12,7 @@
 //!   load on them.
 
 pub mod diagnose;
+pub mod nearby;
 pub mod project_fit;
 
 use crate::error::{Error, Result};
@@ -342,7 +343,7 @@ impl CostFunction for CostOnly<'_> {
 
 /// Adapter that hands the likelihood to argmin's BFGS with the `Vec<f64>` backend.
 #[derive(Clone)]
-struct VecProblem<'a>(Likelihood<'a>);
+pub(crate) struct VecProblem<'a>(pub(crate) Likelihood<'a>);
 
 impl CostFunction for VecProblem<'_> {
     type Param = Vec<f64>;
