@@ -6,6 +6,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use twolevel::analyses::bootstrap::{self, BootstrapResults, BootstrapSettings, Shard};
+use twolevel::analyses::figures::{default_group, figure_data};
 use twolevel::error::{Error, Result};
 use twolevel::estimate::project_fit::FitReport;
 use twolevel::estimate::{Estimates, SeKind};
@@ -13,7 +14,6 @@ use twolevel::problem::likelihood::Model;
 use twolevel::problem::project::Project;
 use twolevel::problem::spec::BootstrapKind;
 use twolevel::report::folder::{self, Content};
-use twolevel::report::plots::default_group;
 use twolevel::report::tables::{self, TableOptions};
 
 /// `fit` arguments.
@@ -241,16 +241,24 @@ pub fn fit(a: FitArgs) -> Result<()> {
     // The report is written before anything goes to stdout, so a closed pipe
     // (`twolevel fit | head`) cannot lose it.
     note_replacing(&dir, &before);
+    let group = a.group.unwrap_or_else(|| default_group(&project));
+    let figures = figure_data(
+        &project,
+        &model,
+        &report,
+        boot.as_ref(),
+        &analyses.profiles,
+        &group,
+    )?;
     let written = folder::write(
         &dir,
         &Content {
-            project: &project,
-            model: &model,
+            name: project.spec.stem(),
             report: &report,
             bootstrap: boot.as_ref(),
             analyses: &analyses,
             options,
-            group: a.group.unwrap_or_else(|| default_group(&project)),
+            figures: &figures,
         },
     )?;
     print!("{}", tables::text(&report, &options, boot.as_ref()));
@@ -347,16 +355,24 @@ pub fn merge(
     print!("{}", tables::text(&report, &options, Some(&merged)));
     let before = folder::report_files(out);
     note_replacing(out, &before);
+    let group = group.unwrap_or_else(|| default_group(&project));
+    let figures = figure_data(
+        &project,
+        &model,
+        &report,
+        Some(&merged),
+        &analyses.profiles,
+        &group,
+    )?;
     let written = folder::write(
         out,
         &Content {
-            project: &project,
-            model: &model,
+            name: project.spec.stem(),
             report: &report,
             bootstrap: Some(&merged),
             analyses: &analyses,
             options,
-            group: group.unwrap_or_else(|| default_group(&project)),
+            figures: &figures,
         },
     )?;
     finish(out, &before, &written)
@@ -409,16 +425,24 @@ pub fn report(
     };
     print!("{}", tables::text(&report, &options, boot.as_ref()));
     let before = folder::report_files(&dir);
+    let group = group.unwrap_or_else(|| default_group(&project));
+    let figures = figure_data(
+        &project,
+        &model,
+        &report,
+        boot.as_ref(),
+        &analyses.profiles,
+        &group,
+    )?;
     let written = folder::write(
         &dir,
         &Content {
-            project: &project,
-            model: &model,
+            name: project.spec.stem(),
             report: &report,
             bootstrap: boot.as_ref(),
             analyses: &analyses,
             options,
-            group: group.unwrap_or_else(|| default_group(&project)),
+            figures: &figures,
         },
     )?;
     eprintln!(
