@@ -22,7 +22,7 @@
 //!
 //! let project = Project::default_example()?;
 //! let model = project.model()?;
-//! let estimates = crate::estimate::project_fit::fit_project(&project, &model)?;
+//! let estimates = twolevel::estimate::project_fit::fit_project(&project, &model)?;
 //! let settings = BootstrapSettings { replicates: 200, kind: BootstrapKind::Nonparametric, seed: 1 };
 //! let results = bootstrap::run(&project, &model, &estimates, &settings, None, &|| {})?;
 //! let summary = results.summary.expect("a complete run has a summary");

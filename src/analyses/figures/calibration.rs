@@ -89,14 +89,18 @@ mod tests {
 
     #[test]
     fn wilson_matches_published_values() {
-        // p = 0.5, n = 100: (0.4038, 0.5962); p = 0.2, n = 10: (0.0567, 0.5098).
+        // R, binom::binom.wilson: 50 of 100 → (0.403832, 0.596168); 2 of 10 → (0.056682, 0.509838).
         let (lo, hi) = wilson(0.5, 100.0);
         assert!((lo - 0.403_831).abs() < 1e-6 && (hi - 0.596_169).abs() < 1e-6);
         let (lo, hi) = wilson(0.2, 10.0);
-        assert!((lo - 0.056_682).abs() < 1e-6 && (hi - 0.509_823).abs() < 1e-6);
-        // Never outside [0, 1], and not degenerate at 0.
+        assert!((lo - 0.056_682).abs() < 1e-6 && (hi - 0.509_838).abs() < 1e-6);
+        // None observed in 5: from 0 (up to rounding) to z²/(n + z²), not degenerate.
         let (lo, hi) = wilson(0.0, 5.0);
-        assert!(lo == 0.0 && hi > 0.0 && hi < 1.0);
+        let z2 = normal_quantile(0.975).powi(2);
+        assert!(
+            lo.abs() < 1e-15 && (hi - z2 / (5.0 + z2)).abs() < 1e-15,
+            "{lo} {hi}"
+        );
     }
 
     #[test]
