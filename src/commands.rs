@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 use twolevel::analyses::bootstrap::{self, BootstrapResults, BootstrapSettings, Shard};
 use twolevel::analyses::figures::{default_group, figure_data};
+use twolevel::analyses::FitAnalyses;
 use twolevel::error::{Error, Result};
 use twolevel::estimate::project_fit::FitReport;
 use twolevel::estimate::{Estimates, SeKind};
@@ -241,26 +242,16 @@ pub fn fit(a: FitArgs) -> Result<()> {
     // The report is written before anything goes to stdout, so a closed pipe
     // (`twolevel fit | head`) cannot lose it.
     note_replacing(&dir, &before);
-    let group = a.group.unwrap_or_else(|| default_group(&project));
-    let figures = figure_data(
+    let content = report_content(
         &project,
         &model,
+        a.group,
         &report,
         boot.as_ref(),
-        &analyses.profiles,
-        &group,
+        &analyses,
+        options,
     )?;
-    let written = folder::write(
-        &dir,
-        &Content {
-            name: project.spec.stem(),
-            report: &report,
-            bootstrap: boot.as_ref(),
-            analyses: &analyses,
-            options,
-            figures: &figures,
-        },
-    )?;
+    let written = folder::write(&dir, &content)?;
     print!("{}", tables::text(&report, &options, boot.as_ref()));
     print_benchmark(&analyses);
     remove_checkpoint(&fit_checkpoint);
@@ -268,7 +259,36 @@ pub fn fit(a: FitArgs) -> Result<()> {
     finish(&dir, &before, &written)
 }
 
-fn print_benchmark(analyses: &twolevel::analyses::FitAnalyses) {
+/// What a complete report folder shows: the fit, its bootstrap and analyses, and the numbers of
+/// the figures ([`figure_data`]; the shares grouped by `group`, else by [`default_group`]).
+fn report_content<'a>(
+    project: &Project,
+    model: &Model,
+    group: Option<String>,
+    report: &'a FitReport,
+    bootstrap: Option<&'a BootstrapResults>,
+    analyses: &'a FitAnalyses,
+    options: TableOptions,
+) -> Result<Content<'a>> {
+    let group = group.unwrap_or_else(|| default_group(project));
+    Ok(Content {
+        name: project.spec.stem(),
+        report,
+        bootstrap,
+        analyses,
+        options,
+        figures: figure_data(
+            project,
+            model,
+            report,
+            bootstrap,
+            &analyses.profiles,
+            &group,
+        )?,
+    })
+}
+
+fn print_benchmark(analyses: &FitAnalyses) {
     let rf = &analyses.reduced;
     let v = &analyses.vuong;
     println!(
@@ -355,26 +375,16 @@ pub fn merge(
     print!("{}", tables::text(&report, &options, Some(&merged)));
     let before = folder::report_files(out);
     note_replacing(out, &before);
-    let group = group.unwrap_or_else(|| default_group(&project));
-    let figures = figure_data(
+    let content = report_content(
         &project,
         &model,
+        group,
         &report,
         Some(&merged),
-        &analyses.profiles,
-        &group,
+        &analyses,
+        options,
     )?;
-    let written = folder::write(
-        out,
-        &Content {
-            name: project.spec.stem(),
-            report: &report,
-            bootstrap: Some(&merged),
-            analyses: &analyses,
-            options,
-            figures: &figures,
-        },
-    )?;
+    let written = folder::write(out, &content)?;
     finish(out, &before, &written)
 }
 
@@ -425,26 +435,16 @@ pub fn report(
     };
     print!("{}", tables::text(&report, &options, boot.as_ref()));
     let before = folder::report_files(&dir);
-    let group = group.unwrap_or_else(|| default_group(&project));
-    let figures = figure_data(
+    let content = report_content(
         &project,
         &model,
+        group,
         &report,
         boot.as_ref(),
-        &analyses.profiles,
-        &group,
+        &analyses,
+        options,
     )?;
-    let written = folder::write(
-        &dir,
-        &Content {
-            name: project.spec.stem(),
-            report: &report,
-            bootstrap: boot.as_ref(),
-            analyses: &analyses,
-            options,
-            figures: &figures,
-        },
-    )?;
+    let written = folder::write(&dir, &content)?;
     eprintln!(
         "regenerated {} files in {} from the saved results (no refit)",
         written.len(),

@@ -94,7 +94,7 @@ pub struct Content<'a> {
     /// Table options.
     pub options: TableOptions,
     /// The numbers of the figures ([`crate::analyses::figures::figure_data`]).
-    pub figures: &'a FigureData,
+    pub figures: FigureData,
 }
 
 /// Writes the complete report (saved results, tables, figures) into `dir`.
@@ -137,7 +137,7 @@ pub fn write(dir: &Path, c: &Content) -> Result<Vec<PathBuf>> {
         crate::io::write_text(&p, &text)?;
         written.push(p);
     }
-    written.extend(figures::write_all(dir, c.figures)?);
+    written.extend(figures::write_all(dir, &c.figures)?);
     Ok(written)
 }
 
