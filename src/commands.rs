@@ -6,6 +6,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use twolevel::analyses::bootstrap::{self, BootstrapResults, BootstrapSettings, Shard};
+use twolevel::analyses::figures::{default_group, figure_data};
+use twolevel::analyses::FitAnalyses;
 use twolevel::error::{Error, Result};
 use twolevel::estimate::project_fit::FitReport;
 use twolevel::estimate::{Estimates, SeKind};
@@ -13,7 +15,6 @@ use twolevel::problem::likelihood::Model;
 use twolevel::problem::project::Project;
 use twolevel::problem::spec::BootstrapKind;
 use twolevel::report::folder::{self, Content};
-use twolevel::report::plots::default_group;
 use twolevel::report::tables::{self, TableOptions};
 
 /// `fit` arguments.
@@ -205,7 +206,9 @@ pub const PHASE_FIT: &str = "fit and standard errors";
 pub const PHASE_BOOTSTRAP: &str = "bootstrap";
 /// Reduced form, profiles and the Vuong test.
 pub const PHASE_ANALYSES: &str = "profiles and reduced-form comparison";
-/// Tables and figures.
+/// The numbers behind the figures (comparative statics solve equilibria).
+pub const PHASE_FIGURE_DATA: &str = "figure data";
+/// Writing tables and figures.
 pub const PHASE_REPORT: &str = "tables and figures";
 
 /// `twolevel fit`: returns the time of each phase.
@@ -333,20 +336,18 @@ pub fn fit(a: FitArgs) -> Result<Phases> {
     // The report is written before anything goes to stdout, so a closed pipe
     // (`twolevel fit | head`) cannot lose it.
     note_replacing(&dir, &before);
-    let mut written = phases.run(PHASE_REPORT, None, |_| {
-        folder::write(
-            &dir,
-            &Content {
-                project: &project,
-                model: &model,
-                report: &report,
-                bootstrap: boot.as_ref(),
-                analyses: &analyses,
-                options,
-                group: a.group.unwrap_or_else(|| default_group(&project)),
-            },
+    let content = phases.run(PHASE_FIGURE_DATA, None, |_| {
+        report_content(
+            &project,
+            &model,
+            a.group,
+            &report,
+            boot.as_ref(),
+            &analyses,
+            options,
         )
     })?;
+    let mut written = phases.run(PHASE_REPORT, None, |_| folder::write(&dir, &content))?;
     let timings = dir.join(TIMINGS_FILE);
     twolevel::io::write_json(&timings, &phases)?;
     written.push(timings);
@@ -371,7 +372,36 @@ pub fn fit(a: FitArgs) -> Result<Phases> {
     Ok(phases)
 }
 
-fn print_benchmark(analyses: &twolevel::analyses::FitAnalyses) {
+/// What a complete report folder shows: the fit, its bootstrap and analyses, and the numbers of
+/// the figures ([`figure_data`]; the shares grouped by `group`, else by [`default_group`]).
+fn report_content<'a>(
+    project: &Project,
+    model: &Model,
+    group: Option<String>,
+    report: &'a FitReport,
+    bootstrap: Option<&'a BootstrapResults>,
+    analyses: &'a FitAnalyses,
+    options: TableOptions,
+) -> Result<Content<'a>> {
+    let group = group.unwrap_or_else(|| default_group(project));
+    Ok(Content {
+        name: project.spec.stem(),
+        report,
+        bootstrap,
+        analyses,
+        options,
+        figures: figure_data(
+            project,
+            model,
+            report,
+            bootstrap,
+            &analyses.profiles,
+            &group,
+        )?,
+    })
+}
+
+fn print_benchmark(analyses: &FitAnalyses) {
     let rf = &analyses.reduced;
     let v = &analyses.vuong;
     println!(
@@ -462,18 +492,16 @@ pub fn merge(
     print!("{}", tables::text(&report, &options, Some(&merged)));
     let before = folder::report_files(out);
     note_replacing(out, &before);
-    let written = folder::write(
-        out,
-        &Content {
-            project: &project,
-            model: &model,
-            report: &report,
-            bootstrap: Some(&merged),
-            analyses: &analyses,
-            options,
-            group: group.unwrap_or_else(|| default_group(&project)),
-        },
+    let content = report_content(
+        &project,
+        &model,
+        group,
+        &report,
+        Some(&merged),
+        &analyses,
+        options,
     )?;
+    let written = folder::write(out, &content)?;
     finish(out, &before, &written)
 }
 
@@ -528,18 +556,16 @@ pub fn report(
     };
     print!("{}", tables::text(&report, &options, boot.as_ref()));
     let before = folder::report_files(&dir);
-    let written = folder::write(
-        &dir,
-        &Content {
-            project: &project,
-            model: &model,
-            report: &report,
-            bootstrap: boot.as_ref(),
-            analyses: &analyses,
-            options,
-            group: group.unwrap_or_else(|| default_group(&project)),
-        },
+    let content = report_content(
+        &project,
+        &model,
+        group,
+        &report,
+        boot.as_ref(),
+        &analyses,
+        options,
     )?;
+    let written = folder::write(&dir, &content)?;
     eprintln!(
         "regenerated {} files in {} from the saved results (no refit)",
         written.len(),

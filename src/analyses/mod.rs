@@ -7,6 +7,8 @@
 //! * [`reduced_form`], [`vuong`], [`comparison`]: the multinomial-logit benchmark, the Vuong
 //!   test of the structural model against it, and model-comparison columns;
 //! * [`counterfactual`]: institutional reforms with uncertainty;
+//! * [`figures`]: the numbers each figure of a fit report shows (shares, calibration,
+//!   comparative statics, profiles, bootstrap histograms);
 //! * [`predict`]: equilibria, predictions and simulated outcomes at given parameters;
 //! * [`synthetic`]: simulated datasets with known parameters.
 //!
@@ -20,7 +22,7 @@
 //!
 //! let project = Project::default_example()?;
 //! let model = project.model()?;
-//! let estimates = crate::estimate::project_fit::fit_project(&project, &model)?;
+//! let estimates = twolevel::estimate::project_fit::fit_project(&project, &model)?;
 //! let settings = BootstrapSettings { replicates: 200, kind: BootstrapKind::Nonparametric, seed: 1 };
 //! let results = bootstrap::run(&project, &model, &estimates, &settings, None, &|| {})?;
 //! let summary = results.summary.expect("a complete run has a summary");
@@ -31,6 +33,7 @@
 pub mod bootstrap;
 pub mod comparison;
 pub mod counterfactual;
+pub mod figures;
 pub mod predict;
 pub mod profile;
 pub mod reduced_form;

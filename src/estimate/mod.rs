@@ -83,7 +83,7 @@ impl ParameterEstimate {
     pub fn wald_interval(&self, se: f64) -> (f64, f64) {
         let t = self.transform.to_internal(self.estimate);
         let slope = self.transform.derivative(t).abs();
-        let half = 1.959_963_984_540_054 * se / slope;
+        let half = crate::model::distribution::normal_quantile(0.975) * se / slope;
         (
             self.transform.to_natural(t - half),
             self.transform.to_natural(t + half),

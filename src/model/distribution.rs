@@ -51,6 +51,14 @@ impl Family {
     }
 }
 
+/// The standard normal quantile `Φ⁻¹(p)` for `p ∈ (0, 1)` (statrs). The one source of the
+/// crate's normal critical values: `normal_quantile(0.975)` for 95% intervals,
+/// `normal_quantile(0.5 + level / 2)` for a two-sided interval at `level`.
+pub fn normal_quantile(p: f64) -> f64 {
+    use statrs::distribution::ContinuousCDF;
+    statrs::distribution::Normal::standard().inverse_cdf(p)
+}
+
 /// `log(1 + e^x)` without overflow or loss of precision.
 #[inline]
 pub fn softplus(x: f64) -> f64 {
@@ -420,10 +428,7 @@ impl Threshold {
     pub fn quantile(&self, p: f64) -> f64 {
         let z = match self.family {
             Family::Logistic => (p / (1.0 - p)).ln(),
-            Family::Normal => {
-                use statrs::distribution::ContinuousCDF;
-                statrs::distribution::Normal::standard().inverse_cdf(p)
-            }
+            Family::Normal => normal_quantile(p),
             Family::Uniform => 2.0 * p - 1.0,
         };
         self.location + self.scale * z
@@ -443,6 +448,16 @@ impl Threshold {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn normal_quantiles_are_the_critical_values() {
+        // R: qnorm(c(0.975, 0.95, 0.995)).
+        assert!((normal_quantile(0.975) - 1.959_963_984_540_054).abs() < 1e-14);
+        assert!((normal_quantile(0.95) - 1.644_853_626_951_472_2).abs() < 1e-14);
+        assert!((normal_quantile(0.995) - 2.575_829_303_548_900_4).abs() < 1e-14);
+        assert!(normal_quantile(0.5).abs() < 1e-15);
+        assert!((normal_quantile(0.025) + normal_quantile(0.975)).abs() < 1e-14);
+    }
 
     #[test]
     fn log_cdf_matches_cdf_and_tails_are_finite() {

@@ -5,23 +5,7 @@
 //! and CSV (tidy: one row per model and term).
 
 use crate::analyses::comparison::{Column, ColumnKind, Comparison};
-use crate::report::tables::{latex_escape, num};
-
-fn stars(estimate: f64, se: Option<f64>) -> &'static str {
-    let Some(se) = se.filter(|s| *s > 0.0) else {
-        return "";
-    };
-    let z = (estimate / se).abs();
-    if z > 2.575_829 {
-        "***"
-    } else if z > 1.959_964 {
-        "**"
-    } else if z > 1.644_854 {
-        "*"
-    } else {
-        ""
-    }
-}
+use crate::report::tables::{latex_escape, num, stars};
 
 impl Comparison {
     /// Every term, in order of first appearance.

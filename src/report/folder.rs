@@ -17,15 +17,15 @@
 
 use crate::analyses::bootstrap::{self, BootstrapResults};
 use crate::analyses::comparison::fit_comparison;
+use crate::analyses::figures::FigureData;
 use crate::analyses::profile::Profile;
 use crate::analyses::reduced_form::ReducedForm;
 use crate::analyses::FitAnalyses;
 use crate::error::{Error, Result};
 use crate::estimate::project_fit::FitReport;
-use crate::problem::likelihood::Model;
 use crate::problem::project::{Project, DEFAULT_SPEC, DEFAULT_SPEC_PATH};
 use crate::report::compare;
-use crate::report::plots::{self, FigureInputs};
+use crate::report::figures::{self, FIT_FIGURE_PREFIXES};
 use crate::report::tables::TableOptions;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -36,14 +36,6 @@ pub const REDUCED_FILE: &str = "reduced_form.json";
 pub const PROFILES_FILE: &str = "profiles.json";
 /// The fit.
 pub const ESTIMATES_FILE: &str = "estimates.json";
-
-const FIGURE_PREFIXES: [&str; 5] = [
-    "shares",
-    "calibration",
-    "statics_",
-    "profile_",
-    "bootstrap_distributions",
-];
 
 /// Files of a report that exist in `dir` (tables, saved results and figures).
 pub fn report_files(dir: &Path) -> Vec<PathBuf> {
@@ -69,7 +61,7 @@ pub fn report_files(dir: &Path) -> Vec<PathBuf> {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let figure = (name.ends_with(".png") || name.ends_with(".svg"))
-                && FIGURE_PREFIXES.iter().any(|f| name.starts_with(f));
+                && FIT_FIGURE_PREFIXES.iter().any(|f| name.starts_with(f));
             p.is_file() && (fixed.contains(&name.as_str()) || figure)
         })
         .collect();
@@ -91,10 +83,8 @@ pub fn remove_stale(before: &[PathBuf], written: &[PathBuf]) -> Result<Vec<PathB
 
 /// Everything a complete report shows.
 pub struct Content<'a> {
-    /// Spec and data.
-    pub project: &'a Project,
-    /// The model.
-    pub model: &'a Model,
+    /// The spec's name (its file stem): the header of the comparison table's column.
+    pub name: String,
     /// The fit.
     pub report: &'a FitReport,
     /// The bootstrap (complete run), if any.
@@ -103,8 +93,8 @@ pub struct Content<'a> {
     pub analyses: &'a FitAnalyses,
     /// Table options.
     pub options: TableOptions,
-    /// Group column of the shares figure.
-    pub group: String,
+    /// The numbers of the figures ([`crate::analyses::figures::figure_data`]).
+    pub figures: FigureData,
 }
 
 /// Writes the complete report (saved results, tables, figures) into `dir`.
@@ -126,7 +116,7 @@ pub fn write(dir: &Path, c: &Content) -> Result<Vec<PathBuf>> {
     crate::io::write_json(&profiles_path, &c.analyses.profiles)?;
     written.extend([reduced_path, profiles_path]);
     let comparison = fit_comparison(
-        &c.project.spec.stem(),
+        &c.name,
         c.report,
         c.analyses,
         c.options.se_kind,
@@ -147,17 +137,7 @@ pub fn write(dir: &Path, c: &Content) -> Result<Vec<PathBuf>> {
         crate::io::write_text(&p, &text)?;
         written.push(p);
     }
-    written.extend(plots::write_all(
-        dir,
-        &FigureInputs {
-            project: c.project,
-            model: c.model,
-            report: c.report,
-            bootstrap: c.bootstrap,
-            profiles: &c.analyses.profiles,
-            group: &c.group,
-        },
-    )?);
+    written.extend(figures::write_all(dir, &c.figures)?);
     Ok(written)
 }
 

@@ -1,11 +1,11 @@
-//! The reporting layer: numbers in, Markdown / LaTeX / CSV / JSON / PNG / SVG out. Nothing
-//! here computes estimates.
+//! The reporting layer: typed results in, Markdown / LaTeX / CSV / JSON / PNG / SVG out. It
+//! renders what the layers below computed (the fit, [`crate::analyses`]' results, the numbers of
+//! the figures in [`crate::analyses::figures`]) and fits or solves nothing itself.
 
 pub mod compare;
-pub mod counterfactual_plot;
 pub mod counterfactual_tables;
+pub mod figures;
 pub mod folder;
-pub mod plots;
 pub mod tables;
 
 use crate::analyses::bootstrap::BootstrapResults;
@@ -69,6 +69,6 @@ pub fn write_counterfactual_report(
     write_text(&paths[1], &counterfactual_tables::markdown(result))?;
     write_text(&paths[2], &counterfactual_tables::latex(result))?;
     write_text(&paths[3], &counterfactual_tables::csv(result))?;
-    counterfactual_plot::forest(result, &paths[4], &paths[5])?;
+    figures::counterfactual_forest::write(dir, result)?;
     Ok(paths)
 }

@@ -3,9 +3,7 @@
 use crate::analyses::bootstrap::BootstrapResults;
 use crate::estimate::project_fit::FitReport;
 use crate::estimate::SeKind;
-
-/// Standard normal 97.5% quantile.
-const Z975: f64 = 1.959_963_984_540_054;
+use crate::model::distribution::normal_quantile;
 
 /// One table row: name, estimate, SE, CI, fixed.
 struct Row<'a> {
@@ -78,16 +76,18 @@ fn rows<'a>(
         .collect()
 }
 
-fn stars(estimate: f64, se: Option<f64>) -> &'static str {
+/// Significance stars of a two-sided z test of `estimate = 0`: `***` at 1%, `**` at 5%, `*`
+/// at 10% (none without a positive SE).
+pub fn stars(estimate: f64, se: Option<f64>) -> &'static str {
     let Some(se) = se.filter(|s| *s > 0.0) else {
         return "";
     };
     let z = (estimate / se).abs();
-    if z > 2.575_829 {
+    if z > normal_quantile(0.995) {
         "***"
-    } else if z > Z975 {
+    } else if z > normal_quantile(0.975) {
         "**"
-    } else if z > 1.644_854 {
+    } else if z > normal_quantile(0.95) {
         "*"
     } else {
         ""

@@ -44,6 +44,7 @@ pub use uncertainty::{read_draws, BootstrapDraws};
 
 use crate::error::{Error, Result};
 use crate::estimate::Estimates;
+use crate::model::distribution::normal_quantile;
 use crate::problem::params::logistic;
 use crate::problem::project::{Project, Provenance};
 use rayon::prelude::*;
@@ -561,7 +562,7 @@ pub fn evaluate(
     };
 
     // Assemble.
-    let z = uncertainty::z_value(options.level);
+    let z = normal_quantile(0.5 + options.level / 2.0);
     let estimate = |i: usize, level: bool| -> Estimate {
         let v = point[i];
         let se = delta.as_ref().and_then(|d| d[i]).filter(|_| v.is_finite());

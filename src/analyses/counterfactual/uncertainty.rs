@@ -2,60 +2,10 @@
 //! in the internal free parameters, times their covariance) and bootstrap intervals (the
 //! quantities re-solved at each saved bootstrap draw).
 
+use crate::analyses::{quantile_sorted, std_dev};
 use crate::error::{Error, Result};
 use crate::problem::params::ParameterSpace;
 use std::path::Path;
-
-/// Standard-normal quantile for a two-sided interval at `level`.
-pub fn z_value(level: f64) -> f64 {
-    // Acklam's rational approximation of the normal quantile (relative error < 1.2e-9),
-    // enough for interval half-widths.
-    let p = 0.5 + level / 2.0;
-    let a = [
-        -3.969_683_028_665_376e1,
-        2.209_460_984_245_205e2,
-        -2.759_285_104_469_687e2,
-        1.383_577_518_672_69e2,
-        -3.066_479_806_614_716e1,
-        2.506_628_277_459_239,
-    ];
-    let b = [
-        -5.447_609_879_822_406e1,
-        1.615_858_368_580_409e2,
-        -1.556_989_798_598_866e2,
-        6.680_131_188_771_972e1,
-        -1.328_068_155_288_572e1,
-    ];
-    let c = [
-        -7.784_894_002_430_293e-3,
-        -3.223_964_580_411_365e-1,
-        -2.400_758_277_161_838,
-        -2.549_732_539_343_734,
-        4.374_664_141_464_968,
-        2.938_163_982_698_783,
-    ];
-    let d = [
-        7.784_695_709_041_462e-3,
-        3.224_671_290_700_398e-1,
-        2.445_134_137_142_996,
-        3.754_408_661_907_416,
-    ];
-    let tail = |q: f64| {
-        let q = (-2.0 * q.ln()).sqrt();
-        (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
-            / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0)
-    };
-    if p > 1.0 - 0.02425 {
-        -tail(1.0 - p)
-    } else if p < 0.02425 {
-        tail(p)
-    } else {
-        let q = p - 0.5;
-        let r = q * q;
-        (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
-            / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0)
-    }
-}
 
 /// The numerical Jacobian `∂f/∂t` (rows: outputs, columns: internal free parameters) by
 /// central differences with step `step`.
@@ -174,32 +124,16 @@ pub fn read_draws(path: &Path, space: &ParameterSpace) -> Result<BootstrapDraws>
 /// values; `None` with fewer than two.
 pub fn bootstrap_summary(values: &mut Vec<f64>, level: f64) -> Option<(f64, (f64, f64))> {
     values.retain(|v| v.is_finite());
-    if values.len() < 2 {
-        return None;
-    }
     values.sort_by(f64::total_cmp);
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-    let quantile = |q: f64| {
-        let h = (values.len() - 1) as f64 * q;
-        let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
-        values[lo] + (h - lo as f64) * (values[hi] - values[lo])
-    };
+    let sd = std_dev(values)?;
     let alpha = (1.0 - level) / 2.0;
-    Some((sd, (quantile(alpha), quantile(1.0 - alpha))))
+    let interval = quantile_sorted(values, alpha).zip(quantile_sorted(values, 1.0 - alpha))?;
+    Some((sd, interval))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn normal_quantiles() {
-        assert!((z_value(0.95) - 1.959_963_984_540_054).abs() < 1e-8);
-        assert!((z_value(0.90) - 1.644_853_626_951_472_2).abs() < 1e-8);
-        assert!((z_value(0.99) - 2.575_829_303_548_900_4).abs() < 1e-8);
-    }
 
     #[test]
     fn percentiles_are_type_7() {
