@@ -6,14 +6,27 @@
 //! ```
 //!
 //! (`χ²₁(0.95)/2 = 1.9207`). Each side of the estimate is traced by *continuation* on the
-//! parameter's internal scale `u` (logit for scalars in (0, 1), log for scales): steps of
-//! `1.96·SE_u · (½, 1, 1½, 2¼, …)` away from `û` (`SE_u` from the fit's covariance; 1 when
-//! there is none), each fit of the other parameters warm-started from its neighbour's optimum,
-//! linearly extrapolated from the two previous points. As soon as a converged point falls
-//! below the cut-off, the interval's end is the root of `ℓ_p(v) − (ℓ̂ − 1.9207)` in that
-//! bracket, found by Brent's method (argmin's `BrentRoot`, tolerance 1e-6 on `u`), again with
-//! warm starts. A side stops at the edge of its search range (`v ∈ [0.005, 0.995]` for
-//! scalars, `v̂·e^{±2.5}` for scales); an end that is not crossed within it is `None`.
+//! parameter's internal scale `u` (logit for scalars in (0, 1), log for scales):
+//!
+//! 1. The first step goes to the Wald interval's end `û ± 1.96·SE_u`, at most 0.25 away
+//!    (a weakly identified neighbour can make the Wald interval much wider than the
+//!    profile's). Each later step goes to where the quadratic through the estimate (slope 0
+//!    there) and the last point crosses the cut-off, overshot by a third (at least 1.5 and at
+//!    most 4 times the previous distance), until a point falls below the cut-off or the edge
+//!    of the search range is reached (`v ∈ [0.005, 0.995]` for scalars, `v̂·e^{±2.5}` for
+//!    scales; an end not crossed within it is `None`).
+//! 2. Every point is a fit of the other parameters warm-started from its nearest neighbour's
+//!    optimum (linearly extrapolated from the two nearest) and scaled by that neighbour's
+//!    inverse Hessian ([`crate::estimate::nearby`]: a few Newton-like BFGS steps; the
+//!    estimate's is the Schur complement of its covariance), falling back to a full fit when
+//!    that does not converge.
+//! 3. The interval's end is the root of `ℓ_p(u) − (ℓ̂ − 1.9207)` in the bracket, found by
+//!    Brent's method (argmin's `BrentRoot`, tolerance 1e-4 on `u`) with the same warm starts.
+//!    Where the other parameters have two local maxima (a weakly identified discount can sit
+//!    at 0 or at 1), the outer end of a bracket can land on the lower one and the profile
+//!    seems to jump there: when `ℓ_p` at the root is more than 0.05 from the cut-off, the
+//!    outer end is refitted from the root's optimum and, if it is then above the cut-off, the
+//!    search continues outward (at most three times).
 //!
 //! The sides and parameters are independent chains, run side by side
 //! ([`super::map_independent`]); each chain is sequential, so results do not depend on the
@@ -28,17 +41,24 @@ use crate::problem::project::Project;
 use argmin::core::{CostFunction, Error as ArgminError, Executor};
 use argmin::solver::brent::BrentRoot;
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{ContinuousCDF, Normal};
+use crate::model::distribution::normal_quantile;
 use std::sync::Mutex;
 
 /// Search range of a scalar in (0, 1): `[0.005, 0.995]`.
 const UNIT_RANGE: (f64, f64) = (0.005, 0.995);
 /// Search range of a scale on the log scale: `v̂·e^{±2.5}`.
 const LOG_SCALE_RANGE: f64 = 2.5;
+/// Warm starts of logit-scale parameters are kept within `±SATURATED`.
+const SATURATED: f64 = 5.0;
 /// The first continuation step at most this far from the estimate (internal scale).
 const FIRST_STEP: f64 = 0.25;
 /// At most this many continuation steps per side before the crossing is bracketed.
 const MAX_STEPS: usize = 12;
+/// A crossing where the profile is farther than this from the cut-off is a jump between two
+/// local maxima of the other parameters.
+const JUMP_TOLERANCE: f64 = 0.05;
+/// At most this many refits of a bracket's outer end from the branch inside it.
+const MAX_REPAIRS: usize = 3;
 /// Brent's tolerance on the internal scale.
 const ROOT_TOLERANCE: f64 = 1e-4;
 /// BFGS iterations of a profile point before it falls back to a full fit.
@@ -109,10 +129,27 @@ struct Chain<'a> {
 }
 
 impl Chain<'_> {
+    /// A warm start moved out of the saturated ends of the logit scale: at `|u| > 5` the
+    /// gradient of a discount or probability vanishes (`dv/du = v(1 − v)`), so a fit started
+    /// there stays there even when the maximum is inside (e.g. a discount at 0 at the estimate
+    /// and interior once another parameter is held elsewhere). From `|u| = 5` it can still
+    /// run back to the edge when that is where the maximum is.
+    fn unsaturated(&self, mut others: Vec<f64>) -> Vec<f64> {
+        let free = self.model.space.free();
+        let nuisance = free.iter().filter(|&&i| i != self.j);
+        for (x, &i) in others.iter_mut().zip(nuisance) {
+            if self.model.space.parameters[i].transform == Transform::Logit {
+                *x = x.clamp(-SATURATED, SATURATED);
+            }
+        }
+        others
+    }
+
     /// `ℓ_p` at internal value `u`: BFGS from a warm start scaled by the nearest point's
     /// inverse Hessian ([`maximize_near`]); when that does not converge, a full fit from the
     /// warm start.
     fn evaluate(&self, u: f64, warm: Vec<f64>, inv_hessian: Vec<Vec<f64>>) -> Evaluated {
+        let warm = self.unsaturated(warm);
         let mut model = self.model.clone();
         model.space.parameters[self.j].fixed = Some(self.transform.to_natural(u));
         let data = &self.project.data;
@@ -155,10 +192,12 @@ impl Chain<'_> {
                 },
             }
         };
-        self.points
-            .lock()
-            .expect("not poisoned")
-            .push(point.clone());
+        let mut points = self.points.lock().expect("not poisoned");
+        match points.iter_mut().find(|p| p.u == u) {
+            Some(known) if known.converged && known.loglik >= point.loglik => return known.clone(),
+            Some(known) => *known = point.clone(),
+            None => points.push(point.clone()),
+        }
         point
     }
 
@@ -187,7 +226,10 @@ impl Chain<'_> {
         }
     }
 
-    /// The profile log-likelihood at `u` (memoized: Brent asks again for its bracket ends).
+    /// The profile log-likelihood at `u` (memoized: Brent asks again for its bracket ends):
+    /// the best of the fits from the neighbour's warm start, from the estimate's optimum of
+    /// the other parameters and from its [`Chain::interior`] version (branches of local
+    /// maxima, where they differ).
     fn at(&self, u: f64) -> Evaluated {
         let known = self
             .points
@@ -198,8 +240,37 @@ impl Chain<'_> {
             .cloned();
         known.unwrap_or_else(|| {
             let (warm, inv_hessian) = self.warm_start(u);
-            self.evaluate(u, warm, inv_hessian)
+            let estimate = self.points.lock().expect("not poisoned")[0].clone();
+            let interior = self.interior(&estimate.others);
+            let mut best = self.evaluate(u, warm.clone(), inv_hessian);
+            for start in [estimate.others.clone(), interior] {
+                if start != warm {
+                    best = self.evaluate(u, start, estimate.inv_hessian.clone());
+                }
+            }
+            best
         })
+    }
+
+    /// The estimate's optimum of the other parameters with every logit-scale parameter that
+    /// sits at a saturated end (`|u| > 5`: a discount or probability run off to 0 or 1) moved
+    /// to the middle (`u = 0`): the start of the interior branch, which can be the higher one
+    /// once the profiled parameter moves away from its estimate.
+    fn interior(&self, others: &[f64]) -> Vec<f64> {
+        let free = self.model.space.free();
+        let nuisance = free.iter().filter(|&&i| i != self.j);
+        others
+            .iter()
+            .zip(nuisance)
+            .map(|(&x, &i)| {
+                let logit = self.model.space.parameters[i].transform == Transform::Logit;
+                if logit && x.abs() > SATURATED {
+                    0.0
+                } else {
+                    x
+                }
+            })
+            .collect()
     }
 }
 
@@ -277,26 +348,40 @@ fn trace_side(
     let wald = covariance
         .map(|c| c[k][k])
         .filter(|v| v.is_finite() && *v > 0.0)
-        .map_or(1.0, |v| Normal::standard().inverse_cdf(0.975) * v.sqrt());
+        .map_or(1.0, |v| normal_quantile(0.975) * v.sqrt());
     let mut distance = wald.min(room).min(FIRST_STEP);
     let mut above = u_hat;
     let mut end = None;
+    let mut repairs = 0;
     for _ in 0..MAX_STEPS {
         let u = if distance >= room {
             edge
         } else {
             u_hat + direction * distance
         };
-        let p = chain.at(u);
+        let mut p = chain.at(u);
         if p.converged && p.loglik < cut {
             let (lo, hi) = if direction > 0.0 { (above, u) } else { (u, above) };
             let gap = CutOffGap { chain: &chain, cut };
-            end = Executor::new(gap, BrentRoot::new(lo, hi, ROOT_TOLERANCE))
+            let root = Executor::new(gap, BrentRoot::new(lo, hi, ROOT_TOLERANCE))
                 .configure(|state| state.max_iters(60))
                 .run()
                 .ok()
                 .and_then(|r| r.state.best_param);
-            break;
+            let Some(root) = root else { break };
+            let at_root = chain.at(root);
+            if (at_root.loglik - cut).abs() <= JUMP_TOLERANCE || repairs == MAX_REPAIRS {
+                end = Some(root);
+                break;
+            }
+            // The profile jumps at the root: the fit at `u` found a lower local maximum than
+            // the branch that continues from inside. Refit `u` from the root's optimum.
+            repairs += 1;
+            p = chain.evaluate(u, at_root.others.clone(), at_root.inv_hessian.clone());
+            if p.loglik < cut {
+                end = Some(root);
+                break;
+            }
         }
         if p.converged {
             above = u;

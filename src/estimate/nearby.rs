@@ -13,7 +13,7 @@
 //!
 //! Converged means the gradient max-norm of `ℓ/Σw` is at most [`GRADIENT_TOLERANCE`] (the
 //! tolerance to which [`super::fit`] polishes its estimates), or BFGS stopped because an
-//! iteration changed `ℓ/Σw` by less than [`COST_TOLERANCE`]: where a nuisance parameter runs
+//! iteration changed `ℓ` by less than [`LOGLIK_TOLERANCE`]: where a nuisance parameter runs
 //! off to the edge of its domain (a weakly identified discount at 0 or 1), the maximum of `ℓ`
 //! is a supremum approached as the parameter runs off, its gradient vanishes only in the
 //! limit, and the value of `ℓ` (which is what a profile needs) has converged long before.
@@ -27,8 +27,9 @@ use nalgebra::DMatrix;
 
 /// Converged: the gradient max-norm of `ℓ/Σw` at most this.
 pub const GRADIENT_TOLERANCE: f64 = 1e-6;
-/// Converged: an iteration changed `ℓ/Σw` by less than this.
-pub const COST_TOLERANCE: f64 = 1e-12;
+/// Converged: an iteration changed `ℓ` by less than this (a profile needs `ℓ` to about
+/// 1e-3: the cut-off's root then moves by less than 1e-4).
+pub const LOGLIK_TOLERANCE: f64 = 1e-5;
 
 /// A maximum found near a known one.
 #[derive(Debug, Clone)]
@@ -116,7 +117,7 @@ pub fn maximize_near(
     }
     let run = BFGS::new(MoreThuenteLineSearch::new())
         .with_tolerance_grad(GRADIENT_TOLERANCE * 1e-2)
-        .and_then(|s| s.with_tolerance_cost(COST_TOLERANCE))
+        .and_then(|s| s.with_tolerance_cost(LOGLIK_TOLERANCE / problem.total_weight()))
         .and_then(|solver| {
             Executor::new(VecProblem(problem.clone()), solver)
                 .configure(|s| {
@@ -140,7 +141,7 @@ pub fn maximize_near(
     };
     let (loglik, norm) = gradient_norm(&internal);
     if std::env::var_os("TWOLEVEL_DEBUG_PROFILE").is_some() {
-        eprintln!("DEBUG near: stopped={stopped} norm={norm:.2e} loglik={loglik:.5}");
+        eprintln!("DEBUG near: stopped={stopped} norm={norm:.2e} loglik={loglik:.5} evaluations={}", problem.evaluations());
     }
     NearbyMaximum {
         converged: loglik.is_finite() && (stopped || norm <= GRADIENT_TOLERANCE),

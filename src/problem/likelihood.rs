@@ -522,6 +522,8 @@ pub struct Likelihood<'a> {
     /// search asks for the cost and then the gradient at each trial point, and both come from
     /// one evaluation.
     last: std::sync::Arc<std::sync::Mutex<Option<Evaluated>>>,
+    /// How many times [`Likelihood::evaluate`] ran (shared by clones).
+    evaluations: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl<'a> Likelihood<'a> {
@@ -550,6 +552,7 @@ impl<'a> Likelihood<'a> {
             total_weight: weights.iter().sum(),
             free_index,
             last: Default::default(),
+            evaluations: Default::default(),
         }
     }
 
@@ -565,6 +568,12 @@ impl<'a> Likelihood<'a> {
         let (value, grad) = self.evaluate(x, true);
         *last = Some((x.to_vec(), value, grad.clone()));
         (value, grad)
+    }
+
+    /// How many times the likelihood (with or without gradient) was evaluated, by this
+    /// problem and its clones.
+    pub fn evaluations(&self) -> u64 {
+        self.evaluations.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The model.
@@ -584,6 +593,8 @@ impl<'a> Likelihood<'a> {
 
     /// `ℓ(θ)` and, if asked, `∇ℓ` over the free parameters (internal scale).
     pub fn evaluate(&self, internal: &[f64], with_gradient: bool) -> (f64, Vec<f64>) {
+        self.evaluations
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let theta = self.model.space.to_natural(internal);
         let n_designs = self.model.designs.len();
         let n_free = self.n_free();
