@@ -1,6 +1,7 @@
 //! Uncertainty of counterfactual quantities: delta-method standard errors (numerical Jacobian
-//! in the internal free parameters, times their covariance) and bootstrap intervals (the
-//! quantities re-solved at each saved bootstrap draw).
+//! in the internal free parameters, [`crate::estimate::numeric_derivatives::jacobian`], times
+//! their covariance) and bootstrap intervals (the quantities re-solved at each saved bootstrap
+//! draw).
 
 use crate::error::{Error, Result};
 use crate::problem::params::ParameterSpace;
@@ -55,23 +56,6 @@ pub fn z_value(level: f64) -> f64 {
         (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
             / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0)
     }
-}
-
-/// The numerical Jacobian `∂f/∂t` (rows: outputs, columns: internal free parameters) by
-/// central differences with step `step`.
-pub fn jacobian(f: &dyn Fn(&[f64]) -> Vec<f64>, t: &[f64], m: usize, step: f64) -> Vec<Vec<f64>> {
-    let mut jac = vec![vec![0.0; t.len()]; m];
-    for k in 0..t.len() {
-        let mut up = t.to_vec();
-        let mut down = t.to_vec();
-        up[k] += step;
-        down[k] -= step;
-        let (fu, fd) = (f(&up), f(&down));
-        for (row, (a, b)) in jac.iter_mut().zip(fu.iter().zip(&fd)) {
-            row[k] = (a - b) / (2.0 * step);
-        }
-    }
-    jac
 }
 
 /// `sqrt(g Σ gᵀ)` for a gradient row `g`; `None` if not finite or negative beyond rounding.
