@@ -10,7 +10,7 @@
 //! | step | file | what |
 //! | --- | --- | --- |
 //! | starts | [`starts`] | the spec's start and `starts − 1` random ones, each run by the optimizer, the best converged wins; the checkpoint of finished starts |
-//! | optimize | [`optimize`] | one start's argmin run (L-BFGS, BFGS, Nelder–Mead) and the cost/gradient adapters |
+//! | optimize | [`optimize`](mod@optimize) | one start's argmin run (L-BFGS, BFGS, Nelder–Mead) and the cost/gradient adapters |
 //! | polish | [`polish`] | restarts and Newton steps to a small gradient; is it a (smooth or kink) maximum |
 //! | covariance | [`covariance`] | `I = −∇²ℓ(t̂)`, `I⁻¹`, the robust and cluster sandwiches `I⁻¹ B I⁻¹`, natural-scale SEs by the delta method |
 //! | identification | [`identification`] | the eigenvalues of `I/Σw` and the weakly identified directions |

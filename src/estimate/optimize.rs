@@ -22,6 +22,9 @@ use argmin::solver::neldermead::NelderMead;
 use argmin::solver::quasinewton::{BFGS, LBFGS};
 use nalgebra::DVector;
 
+/// How an argmin run ended: the best parameter, the iterations, why it stopped.
+type Run = std::result::Result<(Vec<f64>, u64, TerminationStatus), argmin::core::Error>;
+
 /// Runs the optimizer from one start. Returns `(internal estimate, result)`.
 pub fn optimize(
     problem: &Likelihood,
@@ -29,79 +32,13 @@ pub fn optimize(
     optimizer: Optimizer,
     max_iters: u64,
 ) -> (Vec<f64>, StartResult) {
-    let n = start.len();
-    let x0 = DVector::from_column_slice(start);
-    let outcome: std::result::Result<(DVector<f64>, u64, TerminationStatus), argmin::core::Error> =
-        match optimizer {
-            Optimizer::Lbfgs => LBFGS::new(MoreThuenteLineSearch::new(), 10)
-                .with_tolerance_grad(1e-8)
-                .and_then(|s| s.with_tolerance_cost(1e-12))
-                .and_then(|solver| {
-                    Executor::new(problem.clone(), solver)
-                        .configure(|s| s.param(x0.clone()).max_iters(max_iters))
-                        .run()
-                })
-                .map(|r| {
-                    let st = r.state();
-                    (
-                        st.get_best_param().cloned().unwrap_or(x0.clone()),
-                        st.get_iter(),
-                        st.get_termination_status().clone(),
-                    )
-                }),
-            Optimizer::Bfgs => {
-                let adapter = VecProblem(problem.clone());
-                let h0: Vec<Vec<f64>> = (0..n)
-                    .map(|i| (0..n).map(|j| if i == j { 1.0 } else { 0.0 }).collect())
-                    .collect();
-                BFGS::new(MoreThuenteLineSearch::new())
-                    .with_tolerance_grad(1e-9)
-                    .and_then(|s| s.with_tolerance_cost(1e-13))
-                    .and_then(|solver| {
-                        Executor::new(adapter, solver)
-                            .configure(|s| {
-                                s.param(start.to_vec()).inv_hessian(h0).max_iters(max_iters)
-                            })
-                            .run()
-                    })
-                    .map(|r| {
-                        let st = r.state();
-                        (
-                            DVector::from_vec(
-                                st.get_best_param().cloned().unwrap_or(start.to_vec()),
-                            ),
-                            st.get_iter(),
-                            st.get_termination_status().clone(),
-                        )
-                    })
-            }
-            Optimizer::NelderMead => {
-                let mut simplex = vec![x0.clone()];
-                for i in 0..n {
-                    let mut v = x0.clone();
-                    v[i] += 0.5;
-                    simplex.push(v);
-                }
-                NelderMead::new(simplex)
-                    .with_sd_tolerance(1e-12)
-                    .and_then(|solver| {
-                        Executor::new(CostOnly(problem.clone()), solver)
-                            .configure(|s| s.max_iters(max_iters.max(200 * n as u64)))
-                            .run()
-                    })
-                    .map(|r| {
-                        let st = r.state();
-                        (
-                            st.get_best_param().cloned().unwrap_or(x0.clone()),
-                            st.get_iter(),
-                            st.get_termination_status().clone(),
-                        )
-                    })
-            }
-        };
-    match outcome {
+    let run = match optimizer {
+        Optimizer::Lbfgs => lbfgs(problem, start, max_iters),
+        Optimizer::Bfgs => bfgs(problem, start, max_iters),
+        Optimizer::NelderMead => nelder_mead(problem, start, max_iters),
+    };
+    match run {
         Ok((x, iterations, status)) => {
-            let x: Vec<f64> = x.iter().copied().collect();
             let loglik = problem.log_likelihood(&x);
             let (termination, converged) = match &status {
                 TerminationStatus::Terminated(reason) => (
@@ -133,6 +70,65 @@ pub fn optimize(
             },
         ),
     }
+}
+
+/// The end of a run from its final state: the best parameter (the start if there is none),
+/// the iterations and the termination status.
+fn ended<S: State>(state: &S, start: S::Param) -> (S::Param, u64, TerminationStatus)
+where
+    S::Param: Clone,
+{
+    (
+        state.get_best_param().cloned().unwrap_or(start),
+        state.get_iter(),
+        state.get_termination_status().clone(),
+    )
+}
+
+/// L-BFGS (memory 10, More–Thuente) on the likelihood with nalgebra vectors.
+fn lbfgs(problem: &Likelihood, start: &[f64], max_iters: u64) -> Run {
+    let x0 = DVector::from_column_slice(start);
+    let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
+        .with_tolerance_grad(1e-8)?
+        .with_tolerance_cost(1e-12)?;
+    let result = Executor::new(problem.clone(), solver)
+        .configure(|s| s.param(x0.clone()).max_iters(max_iters))
+        .run()?;
+    let (x, iterations, status) = ended(result.state(), x0);
+    Ok((x.iter().copied().collect(), iterations, status))
+}
+
+/// BFGS (More–Thuente, identity start for the inverse Hessian) with `Vec<f64>`.
+fn bfgs(problem: &Likelihood, start: &[f64], max_iters: u64) -> Run {
+    let n = start.len();
+    let h0: Vec<Vec<f64>> = (0..n)
+        .map(|i| (0..n).map(|j| if i == j { 1.0 } else { 0.0 }).collect())
+        .collect();
+    let solver = BFGS::new(MoreThuenteLineSearch::new())
+        .with_tolerance_grad(1e-9)?
+        .with_tolerance_cost(1e-13)?;
+    let result = Executor::new(VecProblem(problem.clone()), solver)
+        .configure(|s| s.param(start.to_vec()).inv_hessian(h0).max_iters(max_iters))
+        .run()?;
+    Ok(ended(result.state(), start.to_vec()))
+}
+
+/// Nelder–Mead on the cost alone, from the start and a step of 0.5 along each coordinate.
+fn nelder_mead(problem: &Likelihood, start: &[f64], max_iters: u64) -> Run {
+    let n = start.len();
+    let x0 = DVector::from_column_slice(start);
+    let mut simplex = vec![x0.clone()];
+    for i in 0..n {
+        let mut v = x0.clone();
+        v[i] += 0.5;
+        simplex.push(v);
+    }
+    let solver = NelderMead::new(simplex).with_sd_tolerance(1e-12)?;
+    let result = Executor::new(CostOnly(problem.clone()), solver)
+        .configure(|s| s.max_iters(max_iters.max(200 * n as u64)))
+        .run()?;
+    let (x, iterations, status) = ended(result.state(), x0);
+    Ok((x.iter().copied().collect(), iterations, status))
 }
 
 /// Adapter for derivative-free solvers (Nelder–Mead): the cost without the gradient.

@@ -160,3 +160,29 @@ pub fn run_starts(
     let (x, winner) = best.expect("at least one start");
     Ok((x, winner, results))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The line format of `twolevel fit checkpoint v1`: files written by earlier versions read
+    /// back, and are written again byte for byte.
+    #[test]
+    fn start_lines_keep_their_format() {
+        let line =
+            "2\t3ff0000000000000,bff8000000000000\tc03e000000000000\t17\t1\tSolver converged";
+        let (index, (x, r)) = StartLines.read(line).unwrap();
+        assert_eq!((index, x.as_slice()), (2, [1.0, -1.5].as_slice()));
+        assert_eq!(
+            r,
+            StartResult {
+                loglik: -30.0,
+                iterations: 17,
+                termination: "Solver converged".into(),
+                converged: true,
+            }
+        );
+        assert_eq!(StartLines.write(index, &(x, r)), line);
+        assert_eq!(StartLines.read("2\t3ff0000000000000\tc03e"), None);
+    }
+}
