@@ -21,6 +21,9 @@
 use super::{quantile_sorted, std_dev};
 use crate::analyses::predict::draw_outcome;
 use crate::error::{Error, Result};
+use crate::estimate::checkpoint::{
+    hex_bits, hex_bits_list, parse_hex_bits, parse_hex_bits_list, CheckpointLog, LineFormat,
+};
 use crate::estimate::{fit, Estimates, FitOptions};
 use crate::problem::data::Outcome;
 use crate::problem::likelihood::Model;
@@ -339,11 +342,6 @@ fn checkpoint_header(
     settings: &BootstrapSettings,
     shard: Option<Shard>,
 ) -> String {
-    let estimate_bits: Vec<String> = estimates
-        .internal
-        .iter()
-        .map(|v| format!("{:016x}", v.to_bits()))
-        .collect();
     format!(
         "twolevel bootstrap checkpoint v1; spec {}; data {}; replicates {}; kind {:?}; seed {}; shard {:?}; estimate {}",
         crate::problem::data::hex(&sha2::Sha256::digest(project.spec.text.as_bytes())),
@@ -352,59 +350,44 @@ fn checkpoint_header(
         settings.kind,
         settings.seed,
         shard.map(|s| (s.index, s.count)),
-        estimate_bits.join(",")
+        hex_bits_list(&estimates.internal)
     )
 }
 
-fn draw_line(d: &Draw) -> String {
-    let bits = |v: f64| format!("{:016x}", v.to_bits());
-    let values: Vec<String> = d.values.iter().map(|&v| bits(v)).collect();
-    format!(
-        "{} {} {} {}\n",
-        d.replicate,
-        d.converged as u8,
-        bits(d.loglik),
-        values.join(",")
-    )
-}
-
-fn parse_draw_line(line: &str, n_par: usize) -> Option<Draw> {
-    let mut parts = line.split(' ');
-    let replicate = parts.next()?.parse().ok()?;
-    let converged = parts.next()? == "1";
-    let bits = |t: &str| u64::from_str_radix(t, 16).ok().map(f64::from_bits);
-    let loglik = bits(parts.next()?)?;
-    let values: Vec<f64> = parts.next()?.split(',').map(bits).collect::<Option<_>>()?;
-    (values.len() == n_par && parts.next().is_none()).then_some(Draw {
-        replicate,
-        converged,
-        loglik,
-        values,
-    })
-}
-
-/// Reads the finished replicates of a checkpoint (a torn last line is ignored).
-fn read_checkpoint(
-    path: &Path,
-    header: &str,
+/// The lines of a bootstrap checkpoint: `replicate converged(0/1) loglik values` (exact bits,
+/// values comma-separated); a line with another number of values is not read.
+struct DrawLines {
     n_par: usize,
-) -> Result<std::collections::BTreeMap<usize, Draw>> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Default::default()),
-        Err(e) => return Err(Error::io("read", path, e)),
-    };
-    let mut lines = text.lines();
-    if lines.next() != Some(header) {
-        return Err(Error::Results(format!(
-            "{} belongs to another run (other spec, data, estimate, B, kind, seed or shard); remove it, or drop --resume to start afresh",
-            path.display()
-        )));
+}
+
+impl LineFormat for DrawLines {
+    type Record = Draw;
+
+    fn write(&self, replicate: usize, d: &Draw) -> String {
+        format!(
+            "{replicate} {} {} {}",
+            d.converged as u8,
+            hex_bits(d.loglik),
+            hex_bits_list(&d.values)
+        )
     }
-    Ok(lines
-        .filter_map(|l| parse_draw_line(l, n_par))
-        .map(|d| (d.replicate, d))
-        .collect())
+
+    fn read(&self, line: &str) -> Option<(usize, Draw)> {
+        let mut parts = line.split(' ');
+        let replicate = parts.next()?.parse().ok()?;
+        let converged = parts.next()? == "1";
+        let loglik = parse_hex_bits(parts.next()?)?;
+        let values = parse_hex_bits_list(parts.next()?)?;
+        (values.len() == self.n_par && parts.next().is_none()).then_some((
+            replicate,
+            Draw {
+                replicate,
+                converged,
+                loglik,
+                values,
+            },
+        ))
+    }
 }
 
 /// [`run`] with a checkpoint (see [`CheckpointArg`]).
@@ -417,32 +400,14 @@ pub fn run_with_checkpoint(
     progress: &(dyn Fn() + Sync),
     checkpoint: CheckpointArg,
 ) -> Result<BootstrapResults> {
-    let header = checkpoint_header(project, estimates, settings, shard);
-    let n_par_all = model.space.len();
-    let (done, log) = match checkpoint {
-        None => (Default::default(), None),
-        Some((path, resume)) => {
-            let done = if resume {
-                read_checkpoint(path, &header, n_par_all)?
-            } else {
-                Default::default()
-            };
-            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
-            }
-            // Rewrite the file with the header and the finished draws, then append.
-            let mut text = format!("{header}\n");
-            for d in done.values() {
-                text.push_str(&draw_line(d));
-            }
-            std::fs::write(path, text).map_err(|e| Error::io("write", path, e))?;
-            let file = std::fs::OpenOptions::new()
-                .append(true)
-                .open(path)
-                .map_err(|e| Error::io("open", path, e))?;
-            (done, Some(std::sync::Mutex::new(file)))
-        }
-    };
+    let log = CheckpointLog::open(
+        DrawLines {
+            n_par: model.space.len(),
+        },
+        checkpoint,
+        || checkpoint_header(project, estimates, settings, shard),
+        "another run (other spec, data, estimate, B, kind, seed or shard)",
+    )?;
     if settings.replicates == 0 {
         return Err(Error::Estimation(
             "the bootstrap needs at least one replicate (--bootstrap B with B ≥ 1)".into(),
@@ -472,7 +437,7 @@ pub fn run_with_checkpoint(
         .map(|s| s.range(settings.replicates))
         .unwrap_or(0..settings.replicates);
     let draws: Vec<Draw> = super::map_independent(range, |b| {
-        if let Some(d) = done.get(&b) {
+        if let Some(d) = log.finished(b) {
             progress();
             return d.clone();
         }
@@ -499,14 +464,7 @@ pub fn run_with_checkpoint(
                 values: vec![f64::NAN; n_par],
             },
         };
-        if let Some(log) = &log {
-            use std::io::Write;
-            let mut file = log.lock().expect("checkpoint lock");
-            // A failed append only costs the replicate's reuse on resume.
-            let _ = file
-                .write_all(draw_line(&draw).as_bytes())
-                .and_then(|_| file.flush());
-        }
+        log.append(b, &draw);
         progress();
         draw
     });

@@ -35,13 +35,13 @@
 use crate::error::Result;
 use crate::estimate::nearby::{conditional_inv_hessian, identity, maximize_near};
 use crate::estimate::{fit, Estimates, FitOptions};
+use crate::model::distribution::normal_quantile;
 use crate::problem::likelihood::{Likelihood, Model};
 use crate::problem::params::{Role, Transform};
 use crate::problem::project::Project;
 use argmin::core::{CostFunction, Error as ArgminError, Executor};
 use argmin::solver::brent::BrentRoot;
 use serde::{Deserialize, Serialize};
-use crate::model::distribution::normal_quantile;
 use std::sync::Mutex;
 
 /// Search range of a scalar in (0, 1): `[0.005, 0.995]`.
@@ -157,7 +157,14 @@ impl Chain<'_> {
         let t0 = std::time::Instant::now();
         let near = maximize_near(&problem, &warm, inv_hessian, NEARBY_ITERATIONS);
         if std::env::var_os("TWOLEVEL_DEBUG_PROFILE").is_some() {
-            eprintln!("DEBUG j={} v={:.5} near: converged={} loglik={:.5} {:.2}s", self.j, self.transform.to_natural(u), near.converged, near.loglik, t0.elapsed().as_secs_f64());
+            eprintln!(
+                "DEBUG j={} v={:.5} near: converged={} loglik={:.5} {:.2}s",
+                self.j,
+                self.transform.to_natural(u),
+                near.converged,
+                near.loglik,
+                t0.elapsed().as_secs_f64()
+            );
         }
         let point = if near.converged {
             Evaluated {
@@ -361,7 +368,11 @@ fn trace_side(
         };
         let mut p = chain.at(u);
         if p.converged && p.loglik < cut {
-            let (lo, hi) = if direction > 0.0 { (above, u) } else { (u, above) };
+            let (lo, hi) = if direction > 0.0 {
+                (above, u)
+            } else {
+                (u, above)
+            };
             let gap = CutOffGap { chain: &chain, cut };
             let root = Executor::new(gap, BrentRoot::new(lo, hi, ROOT_TOLERANCE))
                 .configure(|state| state.max_iters(60))

@@ -17,6 +17,8 @@
 //!   leaves the SEs empty.
 
 use crate::error::{Error, Result};
+use crate::estimate::identification;
+use crate::estimate::polish::gradient_max_norm;
 use crate::problem::data::Outcome;
 use crate::problem::project::Project;
 use argmin::core::{
@@ -25,7 +27,7 @@ use argmin::core::{
 };
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
-use nalgebra::{DMatrix, DVector, SymmetricEigen};
+use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
 /// One coefficient.
@@ -284,6 +286,10 @@ impl Gradient for LogitProblem<'_> {
     }
 }
 
+/// The relative cut-off of [`identification::weak_directions`] below which a direction of the
+/// information per unit weight is taken for quasi-separation.
+const QUASI_SEPARATION_CUTOFF: f64 = 1e-7;
+
 /// Fits the multinomial logit of the project's outcomes on its `[home] location` covariates.
 pub fn fit_reduced_form(project: &Project) -> Result<ReducedForm> {
     let covariates = project.spec.spec.home.location.clone();
@@ -319,10 +325,7 @@ pub fn fit_reduced_form(project: &Project) -> Result<ReducedForm> {
         TerminationStatus::Terminated(TerminationReason::SolverConverged)
     );
     let (loglik, grad) = data.evaluate(&beta);
-    let gradient_norm = grad
-        .iter()
-        .map(|g| (g / total_weight).abs())
-        .fold(0.0, f64::max);
+    let gradient_norm = gradient_max_norm(&grad, total_weight);
     let converged = solver_converged && loglik.is_finite() && gradient_norm < 1e-5;
     let mut warnings = Vec::new();
     if !converged {
@@ -335,24 +338,22 @@ pub fn fit_reduced_form(project: &Project) -> Result<ReducedForm> {
         .flat_map(|a| covariates.iter().map(move |c| format!("{}:{c}", a.label())))
         .collect();
     let info = data.information(&beta);
-    let eigen = SymmetricEigen::new(info.clone() / total_weight);
-    let largest = eigen.eigenvalues.iter().copied().fold(0.0, f64::max);
+    let eigen = identification::spectrum(&info, total_weight);
     let mut separated = vec![false; m];
-    for (i, &ev) in eigen.eigenvalues.iter().enumerate() {
-        if ev <= 1e-7 * largest.max(1e-300) {
-            let v = eigen.eigenvectors.column(i);
-            let loads: Vec<&str> = (0..m)
-                .filter(|&j| v[j].abs() > 0.2)
-                .map(|j| {
-                    separated[j] = true;
-                    names[j].as_str()
-                })
-                .collect();
-            warnings.push(format!(
-                "quasi-separation in the reduced-form logit (information eigenvalue {ev:.2e}): {} run(s) off towards ±∞; the log-likelihood is at its supremum, but these coefficients are not meaningful and have no SE (the other SEs hold them at their limit)",
-                loads.join(", ")
-            ));
-        }
+    for direction in identification::weak_directions(&eigen, QUASI_SEPARATION_CUTOFF) {
+        let loads: Vec<&str> = direction
+            .loadings
+            .iter()
+            .map(|&(j, _)| {
+                separated[j] = true;
+                names[j].as_str()
+            })
+            .collect();
+        warnings.push(format!(
+            "quasi-separation in the reduced-form logit (information eigenvalue {:.2e}): {} run(s) off towards ±∞; the log-likelihood is at its supremum, but these coefficients are not meaningful and have no SE (the other SEs hold them at their limit)",
+            direction.eigenvalue,
+            loads.join(", ")
+        ));
     }
     // SEs of the coefficients that are not separated: the inverse of their block of the
     // information (the separated ones held at their limit).
@@ -396,6 +397,7 @@ pub fn fit_reduced_form(project: &Project) -> Result<ReducedForm> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::estimate::numeric_derivatives::{jacobian, Step};
 
     #[test]
     fn analytic_gradient_and_information_match_differences() {
@@ -404,21 +406,18 @@ mod tests {
         let beta = vec![-2.0, 0.3, -3.5, -0.4];
         let (_, g) = data.evaluate(&beta);
         let info = data.information(&beta);
-        let h = 1e-6;
+        let step = Step::Absolute(1e-6);
+        let fd_gradient = jacobian(|b| vec![data.evaluate(b).0], &beta, 1, step);
+        let fd_hessian = jacobian(|b| data.evaluate(b).1, &beta, beta.len(), step);
         for j in 0..beta.len() {
-            let mut up = beta.clone();
-            up[j] += h;
-            let mut dn = beta.clone();
-            dn[j] -= h;
-            let fd = (data.evaluate(&up).0 - data.evaluate(&dn).0) / (2.0 * h);
+            let fd = fd_gradient[0][j];
             assert!(
                 (fd - g[j]).abs() < 1e-6 * (1.0 + g[j].abs()),
                 "gradient {j}: {fd} vs {}",
                 g[j]
             );
-            let (gu, gd) = (data.evaluate(&up).1, data.evaluate(&dn).1);
             for i in 0..beta.len() {
-                let fd = -(gu[i] - gd[i]) / (2.0 * h);
+                let fd = -fd_hessian[i][j];
                 assert!(
                     (fd - info[(i, j)]).abs() < 1e-4 * (1.0 + info[(i, j)].abs()),
                     "information ({i},{j})"

@@ -5,6 +5,7 @@
 
 use crate::analyses::predict::simulate_outcomes;
 use crate::error::Result;
+use crate::estimate::normal_draws::standard_normal;
 use crate::problem::data::Dataset;
 use crate::problem::likelihood::Model;
 use crate::problem::project::Project;
@@ -163,12 +164,7 @@ impl Simulation {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(self.seed);
         let mut s = String::from("episode,x,z,poll,renegotiable,outcome\n");
         for i in 0..self.n {
-            let normal = |rng: &mut Xoshiro256PlusPlus| {
-                let u1: f64 = 1.0 - rng.random::<f64>();
-                let u2: f64 = rng.random::<f64>();
-                (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-            };
-            let (mut x, mut z) = (normal(&mut rng), normal(&mut rng));
+            let (mut x, mut z) = (standard_normal(&mut rng), standard_normal(&mut rng));
             if self.discrete_covariates {
                 x = (x * 2.0).round().clamp(-3.0, 3.0) / 2.0;
                 z = (z * 2.0).round().clamp(-3.0, 3.0) / 2.0;

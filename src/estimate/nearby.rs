@@ -18,7 +18,7 @@
 //! is a supremum approached as the parameter runs off, its gradient vanishes only in the
 //! limit, and the value of `ℓ` (which is what a profile needs) has converged long before.
 
-use super::VecProblem;
+use super::optimize::VecProblem;
 use crate::problem::likelihood::Likelihood;
 use argmin::core::{Executor, TerminationReason, TerminationStatus};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
@@ -141,7 +141,10 @@ pub fn maximize_near(
     };
     let (loglik, norm) = gradient_norm(&internal);
     if std::env::var_os("TWOLEVEL_DEBUG_PROFILE").is_some() {
-        eprintln!("DEBUG near: stopped={stopped} norm={norm:.2e} loglik={loglik:.5} evaluations={}", problem.evaluations());
+        eprintln!(
+            "DEBUG near: stopped={stopped} norm={norm:.2e} loglik={loglik:.5} evaluations={}",
+            problem.evaluations()
+        );
     }
     NearbyMaximum {
         converged: loglik.is_finite() && (stopped || norm <= GRADIENT_TOLERANCE),

@@ -43,6 +43,7 @@ pub use scenario::{Scenario, ScenarioFile, BASELINE};
 pub use uncertainty::{read_draws, BootstrapDraws};
 
 use crate::error::{Error, Result};
+use crate::estimate::numeric_derivatives;
 use crate::estimate::Estimates;
 use crate::model::distribution::normal_quantile;
 use crate::problem::params::logistic;
@@ -522,7 +523,8 @@ pub fn evaluate(
     let delta: Option<Vec<Option<f64>>> = match covariance {
         Some(cov) if !internal.is_empty() => {
             let f = |t: &[f64]| outputs(&space.to_natural(t));
-            let jac = uncertainty::jacobian(&f, internal, m, JACOBIAN_STEP);
+            let step = numeric_derivatives::Step::Absolute(JACOBIAN_STEP);
+            let jac = numeric_derivatives::jacobian(f, internal, m, step);
             Some(jac.iter().map(|g| uncertainty::delta_se(g, cov)).collect())
         }
         Some(_) => Some(vec![Some(0.0); m]),

@@ -1,28 +1,12 @@
 //! Uncertainty of counterfactual quantities: delta-method standard errors (numerical Jacobian
-//! in the internal free parameters, times their covariance) and bootstrap intervals (the
-//! quantities re-solved at each saved bootstrap draw).
+//! in the internal free parameters, [`crate::estimate::numeric_derivatives::jacobian`], times
+//! their covariance) and bootstrap intervals (the quantities re-solved at each saved bootstrap
+//! draw).
 
 use crate::analyses::{quantile_sorted, std_dev};
 use crate::error::{Error, Result};
 use crate::problem::params::ParameterSpace;
 use std::path::Path;
-
-/// The numerical Jacobian `∂f/∂t` (rows: outputs, columns: internal free parameters) by
-/// central differences with step `step`.
-pub fn jacobian(f: &dyn Fn(&[f64]) -> Vec<f64>, t: &[f64], m: usize, step: f64) -> Vec<Vec<f64>> {
-    let mut jac = vec![vec![0.0; t.len()]; m];
-    for k in 0..t.len() {
-        let mut up = t.to_vec();
-        let mut down = t.to_vec();
-        up[k] += step;
-        down[k] -= step;
-        let (fu, fd) = (f(&up), f(&down));
-        for (row, (a, b)) in jac.iter_mut().zip(fu.iter().zip(&fd)) {
-            row[k] = (a - b) / (2.0 * step);
-        }
-    }
-    jac
-}
 
 /// `sqrt(g Σ gᵀ)` for a gradient row `g`; `None` if not finite or negative beyond rounding.
 pub fn delta_se(g: &[f64], covariance: &[Vec<f64>]) -> Option<f64> {

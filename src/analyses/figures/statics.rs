@@ -6,8 +6,9 @@
 
 use super::{band_draws, outcome_bands};
 use crate::analyses::bootstrap::BootstrapResults;
-use crate::analyses::counterfactual::uncertainty::{delta_se, jacobian};
+use crate::analyses::counterfactual::uncertainty::delta_se;
 use crate::error::Result;
+use crate::estimate::numeric_derivatives::{jacobian, Step};
 use crate::estimate::project_fit::FitReport;
 use crate::model::distribution::normal_quantile;
 use crate::model::Protocol;
@@ -199,7 +200,7 @@ pub fn delta_band(
     p: &[[f64; 3]],
 ) -> Vec<[(f64, f64); 3]> {
     let flat = |t: &[f64]| at(t).into_iter().flatten().collect::<Vec<f64>>();
-    let jac = jacobian(&flat, internal, 3 * p.len(), JACOBIAN_STEP);
+    let jac = jacobian(flat, internal, 3 * p.len(), Step::Absolute(JACOBIAN_STEP));
     let z = normal_quantile(0.975);
     p.iter()
         .zip(jac.chunks(3))

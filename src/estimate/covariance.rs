@@ -1,0 +1,104 @@
+//! The covariance of the estimate: observed information, the Hessian, robust and cluster-robust
+//! sandwiches on the internal scale, and natural-scale standard errors by the delta method.
+//!
+//! ```text
+//! I = −∇²ℓ(t̂)                       observed information (central differences of the analytic
+//!                                    gradient, step 10⁻⁴(1 + |t_j|), symmetrized (I + Iᵀ)/2)
+//! V_hessian = I⁻¹
+//! V_robust  = I⁻¹ B I⁻¹,   B = Σ_i w_i² s_i s_iᵀ          s_i = ∇ log P_i(y_i) at t̂
+//! V_cluster = I⁻¹ B_c I⁻¹, B_c = Σ_g (Σ_{i∈g} w_i s_i)(Σ_{i∈g} w_i s_i)ᵀ
+//! se(θ_j) = √V_kk · |T'(t_k)|        θ_j = T(t_k), the delta method to the natural scale
+//! ```
+//!
+//! `t` are the internal free parameters, `w_i` the row weights, `g` the clusters of
+//! `[data] cluster`. The sandwiches exist only where `I` is invertible with a positive diagonal
+//! of `I⁻¹`.
+
+use super::numeric_derivatives::{jacobian, Step};
+use crate::problem::data::{Dataset, Outcome};
+use crate::problem::likelihood::Likelihood;
+use crate::problem::params::Transform;
+use nalgebra::{DMatrix, DVector};
+
+/// Observed information `−∇²ℓ` (internal scale, free parameters) by central differences of
+/// the gradient, symmetrized.
+pub fn observed_information(problem: &Likelihood, x: &[f64]) -> DMatrix<f64> {
+    let n = x.len();
+    let gradient = |t: &[f64]| problem.evaluate(t, true).1;
+    let hessian = jacobian(gradient, x, n, Step::Relative(1e-4));
+    let h = DMatrix::from_fn(n, n, |i, j| -hessian[i][j]);
+    (&h + h.transpose()) * 0.5
+}
+
+/// The covariances of the internal free parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Covariances {
+    /// `I⁻¹`.
+    pub hessian: DMatrix<f64>,
+    /// `I⁻¹ B I⁻¹`.
+    pub robust: DMatrix<f64>,
+    /// `I⁻¹ B_c I⁻¹` (when the data have clusters).
+    pub cluster: Option<DMatrix<f64>>,
+}
+
+/// The covariances at the estimate `x` from its observed information `info`; `None` where `I`
+/// is singular or `I⁻¹` has a diagonal element that is not positive.
+pub fn covariances(
+    problem: &Likelihood,
+    info: &DMatrix<f64>,
+    x: &[f64],
+    data: &Dataset,
+    outcomes: &[Outcome],
+    weights: &[f64],
+) -> Option<Covariances> {
+    let n_free = x.len();
+    let inv = info
+        .clone()
+        .try_inverse()
+        .filter(|m| (0..n_free).all(|i| m[(i, i)] > 0.0))?;
+    let scores = problem.row_scores(x, outcomes);
+    let weighted: Vec<Vec<f64>> = scores
+        .iter()
+        .zip(weights)
+        .map(|(s, &w)| s.iter().map(|v| v * w).collect())
+        .collect();
+    let sandwich = |groups: Vec<Vec<f64>>| {
+        let mut b = DMatrix::zeros(n_free, n_free);
+        for s in groups {
+            let v = DVector::from_vec(s);
+            b += &v * v.transpose();
+        }
+        &inv * b * &inv
+    };
+    let robust = sandwich(weighted.clone());
+    let cluster = data.cluster.as_ref().map(|labels| {
+        let mut sums: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
+        for (s, label) in weighted.iter().zip(labels) {
+            let e = sums
+                .entry(label.as_str())
+                .or_insert_with(|| vec![0.0; n_free]);
+            for (a, b) in e.iter_mut().zip(s) {
+                *a += b;
+            }
+        }
+        sandwich(sums.into_values().collect())
+    });
+    Some(Covariances {
+        hessian: inv,
+        robust,
+        cluster,
+    })
+}
+
+/// The natural-scale standard error of the parameter with internal value `t_k` (row `k` of the
+/// covariance `v`) by the delta method: `√V_kk · |T'(t_k)|`; `None` if `V_kk` is negative or
+/// not finite.
+pub fn natural_std_error(
+    v: &DMatrix<f64>,
+    k: usize,
+    transform: Transform,
+    t_k: f64,
+) -> Option<f64> {
+    let var = v[(k, k)];
+    (var >= 0.0 && var.is_finite()).then(|| var.sqrt() * transform.derivative(t_k).abs())
+}

@@ -1,0 +1,151 @@
+//! Finishing the winning start, and the verdict on whether it is a maximum.
+//!
+//! ```text
+//! ‖g‖ = max_k |∂ℓ/∂t_k| / Σw                     (the gradient max-norm per unit weight)
+//! t ← t + λ I(t)⁻¹ ∇ℓ(t),   λ = 1, ½, ¼, …        (Newton steps while I = −∇²ℓ is p.d.)
+//! kink maximum:  ℓ(t ± 10⁻⁵ e_k) ≤ ℓ(t) + 10⁻⁹(1 + |ℓ(t)|)  for every k
+//! ```
+//!
+//! * [`polish`]: L-BFGS can stop on a tiny change of the cost in a flat valley before the
+//!   gradient is small; the optimizer is restarted (at most twice) while `‖g‖ > 10⁻⁶`, then
+//!   Newton steps are taken with the observed information
+//!   ([`super::covariance::observed_information`]) while they raise `ℓ`.
+//! * [`assess`]: the estimate has converged when the winning start converged at a finite `ℓ`
+//!   with `‖g‖ < 10⁻⁴` (a smooth maximum), or when it is a maximum at a kink
+//!   ([`is_kink_maximum`]): where an episode's optimal offer sits at its bound 0 or 1, the
+//!   probabilities have a kink in the parameters, the gradient is not small there, but every
+//!   coordinate direction lowers the likelihood.
+
+use super::covariance::observed_information;
+use super::optimize::optimize;
+use super::StartResult;
+use crate::problem::likelihood::Likelihood;
+use crate::problem::spec::EstimationSpec;
+use nalgebra::DVector;
+
+/// Below this gradient max-norm the optimum is found to well within its standard error;
+/// polishing further only costs evaluations.
+const GOOD: f64 = 1e-6;
+
+/// The max-norm of the gradient of `ℓ/Σw`, from the gradient `grad` of `ℓ`.
+pub fn gradient_max_norm(grad: &[f64], total_weight: f64) -> f64 {
+    grad.iter()
+        .map(|g| (g / total_weight).abs())
+        .fold(0.0, f64::max)
+}
+
+/// Finishes the winning start `x` (see the module doc): optimizer restarts (fresh memory) while
+/// the gradient is not small, then Newton steps with the observed information while it is
+/// positive definite and they raise the likelihood. Updates `result` with the iterations and
+/// the log-likelihood reached.
+pub fn polish(
+    problem: &Likelihood,
+    mut x: Vec<f64>,
+    result: &mut StartResult,
+    options: &EstimationSpec,
+) -> Vec<f64> {
+    if x.is_empty() {
+        return x;
+    }
+    for _ in 0..2 {
+        let grad = problem.evaluate(&x, true).1;
+        if gradient_max_norm(&grad, problem.total_weight()) <= GOOD
+            || is_kink_maximum(problem, &x, result.loglik)
+        {
+            return x;
+        }
+        let (y, r) = optimize(problem, &x, options.optimizer, options.max_iters);
+        if r.loglik >= result.loglik {
+            result.iterations += r.iterations;
+            result.loglik = r.loglik;
+            result.termination = r.termination;
+            result.converged = r.converged || result.converged;
+            x = y;
+        } else {
+            break;
+        }
+    }
+    for _ in 0..5 {
+        let (value, grad) = problem.evaluate(&x, true);
+        if gradient_max_norm(&grad, problem.total_weight()) <= GOOD {
+            break;
+        }
+        let info = observed_information(problem, &x);
+        let Some(chol) = info.cholesky() else { break };
+        let step = chol.solve(&DVector::from_vec(grad));
+        let mut t = 1.0;
+        let mut improved = false;
+        for _ in 0..30 {
+            let y: Vec<f64> = x.iter().zip(step.iter()).map(|(a, b)| a + t * b).collect();
+            let v = problem.log_likelihood(&y);
+            if v.is_finite() && v >= value {
+                x = y;
+                result.loglik = v;
+                improved = true;
+                break;
+            }
+            t *= 0.5;
+        }
+        if !improved {
+            break;
+        }
+    }
+    x
+}
+
+/// Whether `x` is a maximum along every coordinate direction (both ways, step 1e-5 on the
+/// internal scale): the test for a maximum at a kink, where the gradient is not defined.
+pub fn is_kink_maximum(problem: &Likelihood, x: &[f64], value: f64) -> bool {
+    let tolerance = 1e-9 * (1.0 + value.abs());
+    (0..x.len()).all(|k| {
+        [-1e-5, 1e-5].iter().all(|&h| {
+            let mut y = x.to_vec();
+            y[k] += h;
+            problem.log_likelihood(&y) <= value + tolerance
+        })
+    })
+}
+
+/// The verdict on the polished estimate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Convergence {
+    /// `ℓ` at the estimate.
+    pub loglik: f64,
+    /// [`gradient_max_norm`] at the estimate.
+    pub gradient_norm: f64,
+    /// A smooth maximum or a maximum at a kink.
+    pub converged: bool,
+    /// For the reader: a maximum at a kink, or no convergence.
+    pub warnings: Vec<String>,
+}
+
+/// Whether `x`, the polished estimate of the winning start `winner`, is a maximum (see the
+/// module doc).
+pub fn assess(problem: &Likelihood, x: &[f64], winner: &StartResult) -> Convergence {
+    let (loglik, grad) = problem.evaluate(x, true);
+    let gradient_norm = gradient_max_norm(&grad, problem.total_weight());
+    let mut warnings = Vec::new();
+    let smooth_optimum = winner.converged && loglik.is_finite() && gradient_norm < 1e-4;
+    let kink_optimum = !smooth_optimum
+        && loglik.is_finite()
+        && !x.is_empty()
+        && is_kink_maximum(problem, x, loglik);
+    let converged = smooth_optimum || kink_optimum;
+    if kink_optimum {
+        warnings.push(format!(
+            "the maximum is at a kink of the likelihood (gradient max-norm {gradient_norm:.2e}, but a step of 1e-5 either way along every parameter lowers it): some episode's optimal offer is at its bound 0 or 1; the estimate is a maximum, but Hessian-based standard errors are approximate there — prefer the bootstrap or the profile likelihood"
+        ));
+    }
+    if !converged {
+        warnings.push(format!(
+            "the optimizer did not converge ({}; gradient max-norm {gradient_norm:.2e}); estimates are not reliable: try more `[estimation] starts`, a larger `max_iters`, other start values, or fix weakly identified parameters",
+            winner.termination
+        ));
+    }
+    Convergence {
+        loglik,
+        gradient_norm,
+        converged,
+        warnings,
+    }
+}
