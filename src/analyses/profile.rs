@@ -233,25 +233,38 @@ impl Chain<'_> {
         }
     }
 
-    /// The profile log-likelihood at `u` (memoized: Brent asks again for its bracket ends):
-    /// the best of the fits from the neighbour's warm start, from the estimate's optimum of
-    /// the other parameters and from its [`Chain::interior`] version (branches of local
-    /// maxima, where they differ).
-    fn at(&self, u: f64) -> Evaluated {
-        let known = self
-            .points
+    /// The point at `u` if it was evaluated (Brent asks again for its bracket ends).
+    fn known(&self, u: f64) -> Option<Evaluated> {
+        self.points
             .lock()
             .expect("not poisoned")
             .iter()
             .find(|p| p.u == u)
-            .cloned();
-        known.unwrap_or_else(|| {
+            .cloned()
+    }
+
+    /// The profile log-likelihood at `u` from the neighbour's warm start (the steps of
+    /// Brent's method, which stay between two points of one branch).
+    fn near(&self, u: f64) -> Evaluated {
+        self.known(u).unwrap_or_else(|| {
+            let (warm, inv_hessian) = self.warm_start(u);
+            self.evaluate(u, warm, inv_hessian)
+        })
+    }
+
+    /// The profile log-likelihood at `u` (a continuation step): the best of the fits from the
+    /// neighbour's warm start, from the estimate's optimum of the other parameters and from
+    /// its [`Chain::interior`] version, where they differ (branches of local maxima).
+    fn at(&self, u: f64) -> Evaluated {
+        self.known(u).unwrap_or_else(|| {
             let (warm, inv_hessian) = self.warm_start(u);
             let estimate = self.points.lock().expect("not poisoned")[0].clone();
             let interior = self.interior(&estimate.others);
-            let mut best = self.evaluate(u, warm.clone(), inv_hessian);
-            for start in [estimate.others.clone(), interior] {
-                if start != warm {
+            let mut tried = vec![warm.clone()];
+            let mut best = self.evaluate(u, warm, inv_hessian);
+            for start in [estimate.others, interior] {
+                if !tried.contains(&start) {
+                    tried.push(start.clone());
                     best = self.evaluate(u, start, estimate.inv_hessian.clone());
                 }
             }
@@ -291,7 +304,7 @@ impl CostFunction for CutOffGap<'_, '_> {
     type Param = f64;
     type Output = f64;
     fn cost(&self, u: &f64) -> std::result::Result<f64, ArgminError> {
-        let p = self.chain.at(*u);
+        let p = self.chain.near(*u);
         if p.loglik.is_finite() {
             Ok(p.loglik - self.cut)
         } else {
