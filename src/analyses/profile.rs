@@ -252,20 +252,22 @@ impl Chain<'_> {
         })
     }
 
-    /// The profile log-likelihood at `u` (a continuation step): the best of the fits from the
-    /// neighbour's warm start, from the estimate's optimum of the other parameters and from
-    /// its [`Chain::interior`] version, where they differ (branches of local maxima).
+    /// The profile log-likelihood at `u` (a continuation step): the fit from the neighbour's
+    /// warm start and, when some other parameter sits at a saturated end at the estimate (a
+    /// weakly identified discount run off to 0 or 1: two branches of local maxima), the best
+    /// of that and the fits from the estimate's optimum and from its [`Chain::interior`]
+    /// version.
     fn at(&self, u: f64) -> Evaluated {
         self.known(u).unwrap_or_else(|| {
             let (warm, inv_hessian) = self.warm_start(u);
             let estimate = self.points.lock().expect("not poisoned")[0].clone();
             let interior = self.interior(&estimate.others);
-            let mut tried = vec![warm.clone()];
-            let mut best = self.evaluate(u, warm, inv_hessian);
-            for start in [estimate.others, interior] {
-                if !tried.contains(&start) {
-                    tried.push(start.clone());
-                    best = self.evaluate(u, start, estimate.inv_hessian.clone());
+            let mut best = self.evaluate(u, warm.clone(), inv_hessian);
+            if interior != estimate.others {
+                for start in [estimate.others, interior] {
+                    if start != warm {
+                        best = self.evaluate(u, start, estimate.inv_hessian.clone());
+                    }
                 }
             }
             best
