@@ -154,18 +154,7 @@ impl Chain<'_> {
         model.space.parameters[self.j].fixed = Some(self.transform.to_natural(u));
         let data = &self.project.data;
         let problem = Likelihood::new(&model, &data.outcome, &data.weight);
-        let t0 = std::time::Instant::now();
         let near = maximize_near(&problem, &warm, inv_hessian, NEARBY_ITERATIONS);
-        if std::env::var_os("TWOLEVEL_DEBUG_PROFILE").is_some() {
-            eprintln!(
-                "DEBUG j={} v={:.5} near: converged={} loglik={:.5} {:.2}s",
-                self.j,
-                self.transform.to_natural(u),
-                near.converged,
-                near.loglik,
-                t0.elapsed().as_secs_f64()
-            );
-        }
         let point = if near.converged {
             Evaluated {
                 u,

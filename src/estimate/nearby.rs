@@ -140,12 +140,6 @@ pub fn maximize_near(
         Err(_) => (start.to_vec(), inv_hessian, false),
     };
     let (loglik, norm) = gradient_norm(&internal);
-    if std::env::var_os("TWOLEVEL_DEBUG_PROFILE").is_some() {
-        eprintln!(
-            "DEBUG near: stopped={stopped} norm={norm:.2e} loglik={loglik:.5} evaluations={}",
-            problem.evaluations()
-        );
-    }
     NearbyMaximum {
         converged: loglik.is_finite() && (stopped || norm <= GRADIENT_TOLERANCE),
         internal,
