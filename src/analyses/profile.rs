@@ -360,7 +360,18 @@ fn trace_side(
         .map(|c| c[k][k])
         .filter(|v| v.is_finite() && *v > 0.0)
         .map_or(1.0, |v| normal_quantile(0.975) * v.sqrt());
-    let mut distance = wald.min(room).min(FIRST_STEP);
+    // An estimate beyond the search range (a scalar run off to 0 or 1) starts at its edge.
+    let outside = match transform {
+        Transform::Logit => {
+            let (lo, hi) = (
+                transform.to_internal(UNIT_RANGE.0),
+                transform.to_internal(UNIT_RANGE.1),
+            );
+            (u_hat - u_hat.clamp(lo, hi)).abs()
+        }
+        _ => 0.0,
+    };
+    let mut distance = wald.min(room).min(FIRST_STEP).max(outside);
     let mut above = u_hat;
     let mut end = None;
     let mut repairs = 0;
