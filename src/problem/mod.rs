@@ -16,3 +16,4 @@ pub mod likelihood;
 pub mod params;
 pub mod project;
 pub mod spec;
+pub mod table;
