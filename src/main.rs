@@ -6,10 +6,10 @@ use std::process::ExitCode;
 
 mod commands;
 use twolevel::analyses::predict::{predict_frame, simulate_frame, PREDICTION_FLOATS};
-use twolevel::io::{write_table, FloatStyle};
 use twolevel::error::{Error, Result};
 use twolevel::estimate::project_fit::FitReport;
 use twolevel::estimate::SeKind;
+use twolevel::io::{write_table, FloatStyle};
 use twolevel::problem::project::{read_params, Project};
 use twolevel::report::tables::TableOptions;
 

@@ -33,7 +33,11 @@ fn spec_for(dir: &Path, data: &str) -> PathBuf {
     let text = std::fs::read_to_string(repo(SPEC)).unwrap();
     assert!(text.contains(DATA_LINE));
     let path = dir.join("spec.toml");
-    std::fs::write(&path, text.replace(DATA_LINE, &format!("path = \"{data}\""))).unwrap();
+    std::fs::write(
+        &path,
+        text.replace(DATA_LINE, &format!("path = \"{data}\"")),
+    )
+    .unwrap();
     path
 }
 
@@ -76,7 +80,13 @@ fn a_parquet_copy_fits_to_the_same_log_likelihood() {
     assert_eq!(model_csv.row_design, model_parquet.row_design);
     let fit = |p: &Project, m| twolevel::estimate::project_fit::fit_project(p, m).unwrap();
     let (a, b) = (fit(&csv, &model_csv), fit(&parquet, &model_parquet));
-    assert_eq!(a.loglik.to_bits(), b.loglik.to_bits(), "{} vs {}", a.loglik, b.loglik);
+    assert_eq!(
+        a.loglik.to_bits(),
+        b.loglik.to_bits(),
+        "{} vs {}",
+        a.loglik,
+        b.loglik
+    );
     assert_eq!(a.values(), b.values());
 }
 
@@ -213,7 +223,11 @@ fn csv_line_ends_and_blank_lines_load_as_before() {
 #[test]
 fn an_unreadable_parquet_file_is_an_error_naming_it() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("eu.parquet"), b"episode,outcome\nE1,ratified\n").unwrap();
+    std::fs::write(
+        dir.path().join("eu.parquet"),
+        b"episode,outcome\nE1,ratified\n",
+    )
+    .unwrap();
     let e = Project::load(&spec_for(dir.path(), "eu.parquet"))
         .unwrap_err()
         .to_string();

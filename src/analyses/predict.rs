@@ -44,8 +44,12 @@ pub fn predict_frame(project: &Project, model: &Model, theta: &[f64]) -> Result<
     if let (Some(name), Some(ids)) = (&project.spec.spec.data.id, &project.data.id) {
         columns.push(Column::new(name.as_str().into(), ids.as_slice()));
     }
-    let probability = |y: usize| -> Vec<f64> { rows.iter().map(|(s, _)| s.probabilities[y]).collect() };
-    for (y, name) in ["p_ratified", "p_renegotiated", "p_failed"].iter().enumerate() {
+    let probability =
+        |y: usize| -> Vec<f64> { rows.iter().map(|(s, _)| s.probabilities[y]).collect() };
+    for (y, name) in ["p_ratified", "p_renegotiated", "p_failed"]
+        .iter()
+        .enumerate()
+    {
         columns.push(Column::new((*name).into(), probability(y)));
     }
     // The offers of the stages a row's protocol has, in stage order.
@@ -77,14 +81,16 @@ pub fn predict_frame(project: &Project, model: &Model, theta: &[f64]) -> Result<
         "p_strategic".into(),
         rows.iter().map(|(s, _)| s.p_strategic).collect::<Vec<_>>(),
     ));
-    DataFrame::new(rows.len(), columns).map_err(|e| {
-        Error::Results(format!("cannot build the predictions ({e})"))
-    })
+    DataFrame::new(rows.len(), columns)
+        .map_err(|e| Error::Results(format!("cannot build the predictions ({e})")))
 }
 
 /// [`predict_frame`] as CSV text, numbers with 12 decimals.
 pub fn predict_csv(project: &Project, model: &Model, theta: &[f64]) -> Result<String> {
-    csv_text(&mut predict_frame(project, model, theta)?, PREDICTION_FLOATS)
+    csv_text(
+        &mut predict_frame(project, model, theta)?,
+        PREDICTION_FLOATS,
+    )
 }
 
 /// How `predict` writes numbers to CSV: 12 decimals.
@@ -94,7 +100,8 @@ pub const PREDICTION_FLOATS: FloatStyle = FloatStyle::Fixed(12);
 fn csv_text(frame: &mut DataFrame, floats: FloatStyle) -> Result<String> {
     let bytes = table_bytes(frame, TableFormat::Csv, floats)
         .map_err(|e| Error::Results(format!("cannot write the table as CSV ({e})")))?;
-    String::from_utf8(bytes).map_err(|e| Error::Results(format!("the table is not UTF-8 text ({e})")))
+    String::from_utf8(bytes)
+        .map_err(|e| Error::Results(format!("the table is not UTF-8 text ({e})")))
 }
 
 /// Draws one outcome from probabilities with a uniform draw `u`.

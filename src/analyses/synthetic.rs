@@ -197,9 +197,10 @@ impl Simulation {
         // The file again with the drawn outcomes, so that the dataset's hash and `simulate`
         // see them.
         let mut csv = String::new();
-        for (line, y) in design.lines().zip(
-            std::iter::once("outcome").chain(outcomes.iter().map(|y| y.label())),
-        ) {
+        for (line, y) in design
+            .lines()
+            .zip(std::iter::once("outcome").chain(outcomes.iter().map(|y| y.label())))
+        {
             let cut = line.rfind(',').expect("outcome column");
             csv.push_str(&format!("{},{y}\n", &line[..cut]));
         }

@@ -220,7 +220,10 @@ impl Dataset {
 
         // Outcome.
         let mut outcome = Vec::with_capacity(n);
-        for (i, label) in strings(&s.data.outcome, "`[data] outcome`")?.iter().enumerate() {
+        for (i, label) in strings(&s.data.outcome, "`[data] outcome`")?
+            .iter()
+            .enumerate()
+        {
             outcome.push(Outcome::parse(label).ok_or_else(|| {
                 at(
                     i,
@@ -325,8 +328,7 @@ impl Dataset {
         }
 
         // Outcomes the protocol cannot produce.
-        if let Some(i) =
-            (0..n).find(|&i| outcome[i] == Outcome::Renegotiated && !renegotiation[i])
+        if let Some(i) = (0..n).find(|&i| outcome[i] == Outcome::Renegotiated && !renegotiation[i])
         {
             let where_ = match &s.protocol.renegotiation {
                 ColumnOrFlag::Column(c) => format!("its `{c}` is 0"),
@@ -343,7 +345,10 @@ impl Dataset {
         })?;
         let mut text_columns = BTreeMap::new();
         for (name, c) in names.iter().zip(frame.columns()) {
-            text_columns.insert(name.clone(), table::strings(c).map_err(|e| column_error(path, name, e))?);
+            text_columns.insert(
+                name.clone(),
+                table::strings(c).map_err(|e| column_error(path, name, e))?,
+            );
         }
         Ok(Dataset {
             path: path.to_path_buf(),
@@ -366,7 +371,12 @@ impl Dataset {
 
 /// A column that polars cannot read as needed.
 fn column_error(path: &Path, name: &str, e: PolarsError) -> Error {
-    Error::data(path, None, Some(name), format!("cannot read the column ({e})"))
+    Error::data(
+        path,
+        None,
+        Some(name),
+        format!("cannot read the column ({e})"),
+    )
 }
 
 /// An error of the curated rules: a data error, or a column polars could not read.
@@ -400,8 +410,8 @@ fn check_curated_rules(
         }
         if let Ok(referendum) = frame.column("referendum") {
             let popular_vote = cells.not_equal("parliament");
-            let coded = table::trimmed(referendum)
-                .map_err(|e| CuratedError::Polars("referendum", e))?;
+            let coded =
+                table::trimmed(referendum).map_err(|e| CuratedError::Polars("referendum", e))?;
             let consistent: BooleanChunked = coded
                 .iter()
                 .zip(popular_vote.iter())
@@ -410,8 +420,8 @@ fn check_curated_rules(
             if let Some(i) = first(!consistent) {
                 let r = cells.get(i).unwrap_or("");
                 let expected = if r == "parliament" { "0" } else { "1" };
-                let cell = table::text(referendum)
-                    .map_err(|e| CuratedError::Polars("referendum", e))?;
+                let cell =
+                    table::text(referendum).map_err(|e| CuratedError::Polars("referendum", e))?;
                 return Err(CuratedError::Data(at(i, "referendum", format!("`referendum` is `{}` but the route is `{r}`; referendum must be {expected}", cell.get(i).unwrap_or("")))));
             }
         }
@@ -480,7 +490,10 @@ fn read_frame(path: &Path, bytes: &[u8]) -> Result<DataFrame> {
             TableFormat::Csv => {
                 "the file is empty; it needs a header row and at least one data row".into()
             }
-            _ => format!("the file is empty; it needs a {} table with at least one row", format.name()),
+            _ => format!(
+                "the file is empty; it needs a {} table with at least one row",
+                format.name()
+            ),
         }));
     }
     if format != TableFormat::Csv {
@@ -493,7 +506,7 @@ fn read_frame(path: &Path, bytes: &[u8]) -> Result<DataFrame> {
     }
     if std::str::from_utf8(bytes).is_err() {
         return Err(err(
-            "the file is not UTF-8 text; save it as UTF-8 CSV".into(),
+            "the file is not UTF-8 text; save it as UTF-8 CSV".into()
         ));
     }
     let (header, records) = csv_records(path, bytes)?;
@@ -522,7 +535,8 @@ fn csv_records(path: &Path, bytes: &[u8]) -> Result<(Vec<String>, usize)> {
     let err = |row: Option<usize>, column: Option<&str>, message: String| {
         Error::data(path, row, column, message)
     };
-    let csv_error = |e: csv::Error| match e.kind() {
+    let csv_error = |e: csv::Error| {
+        match e.kind() {
         csv::ErrorKind::UnequalLengths {
             pos,
             expected_len,
@@ -540,6 +554,7 @@ fn csv_records(path: &Path, bytes: &[u8]) -> Result<(Vec<String>, usize)> {
             None,
             format!("not a readable CSV file ({e}); check the delimiter (comma) and quoting"),
         ),
+    }
     };
     let mut reader = csv::ReaderBuilder::new().from_reader(bytes);
     let header: Vec<String> = reader
@@ -593,7 +608,14 @@ fn keep_rows(
         let rows = (0..frame.height()).collect();
         return Ok((frame, rows));
     }
-    let polars_error = |e: PolarsError| Error::data(path, None, None, format!("cannot apply `[data] keep` ({e})"));
+    let polars_error = |e: PolarsError| {
+        Error::data(
+            path,
+            None,
+            None,
+            format!("cannot apply `[data] keep` ({e})"),
+        )
+    };
     let mut mask = BooleanChunked::full("keep".into(), true, frame.height());
     for (column, values) in keep {
         let cells = frame.column(column).map_err(|_| Error::data(path, None, Some(column), format!(

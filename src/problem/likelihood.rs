@@ -104,8 +104,14 @@ pub fn design_frame(file: &SpecFile, data: &Dataset) -> Result<DataFrame> {
     let n = data.len();
     let lists: [&[String]; 3] = [
         &spec.home.location,
-        spec.foreign.as_ref().map(|f| f.location.as_slice()).unwrap_or_default(),
-        spec.proposer.as_ref().map(|p| p.index.as_slice()).unwrap_or_default(),
+        spec.foreign
+            .as_ref()
+            .map(|f| f.location.as_slice())
+            .unwrap_or_default(),
+        spec.proposer
+            .as_ref()
+            .map(|p| p.index.as_slice())
+            .unwrap_or_default(),
     ];
     let mut columns = Vec::new();
     for (index, list) in INDICES.iter().zip(lists) {
@@ -113,16 +119,18 @@ pub fn design_frame(file: &SpecFile, data: &Dataset) -> Result<DataFrame> {
             let name = covariate_column(index, k).into();
             columns.push(match data.covariates.get(c) {
                 // + 0.0: −0 and 0 are one value.
-                Some(values) => Column::new(name, values.iter().map(|v| v + 0.0).collect::<Vec<_>>()),
+                Some(values) => {
+                    Column::new(name, values.iter().map(|v| v + 0.0).collect::<Vec<_>>())
+                }
                 None => Column::new(name, vec![1.0; n]),
             });
         }
     }
-    for (name, flags) in PROTOCOL_COLUMNS.iter().zip([
-        &data.poll,
-        &data.renegotiation,
-        &data.foreign_constraint,
-    ]) {
+    for (name, flags) in
+        PROTOCOL_COLUMNS
+            .iter()
+            .zip([&data.poll, &data.renegotiation, &data.foreign_constraint])
+    {
         columns.push(Column::new((*name).into(), flags.as_slice()));
     }
     DataFrame::new(n, columns)

@@ -5,7 +5,9 @@ use super::scenario::{ParameterValue, Scenario};
 use crate::error::{Error, Result};
 use crate::model::{solve_with_proposer, Proposer, Side, Solution};
 use crate::problem::data::Dataset;
-use crate::problem::likelihood::{covariate_column, design_frame, Model, INDICES, PROTOCOL_COLUMNS};
+use crate::problem::likelihood::{
+    covariate_column, design_frame, Model, INDICES, PROTOCOL_COLUMNS,
+};
 use crate::problem::params::ParameterSpace;
 use crate::problem::spec::{ColumnOrFlag, FixedOrFree, ProposerSpec, SpecFile, ThresholdSpec};
 use crate::problem::table::{group_rows, matching_rows};
@@ -406,7 +408,11 @@ impl Prepared {
             vec![
                 Column::new(
                     "design".into(),
-                    model.row_design.iter().map(|&g| g as u64).collect::<Vec<_>>(),
+                    model
+                        .row_design
+                        .iter()
+                        .map(|&g| g as u64)
+                        .collect::<Vec<_>>(),
                 ),
                 Column::new("changed".into(), changed.as_slice()),
             ],

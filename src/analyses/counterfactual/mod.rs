@@ -461,7 +461,12 @@ pub fn evaluate(
                 Ok((v, table::group_rows(&by_value)?))
             })
             .map_err(|e| {
-                Error::data(&data.path, None, Some(column), format!("--group: cannot group the rows ({e})"))
+                Error::data(
+                    &data.path,
+                    None,
+                    Some(column),
+                    format!("--group: cannot group the rows ({e})"),
+                )
             })?;
         let (values, by_value) = values;
         let value = |g: usize| values.get(by_value.first[g]).unwrap_or("");

@@ -524,11 +524,27 @@ parameters = { rho = 0.0 }
         use polars::prelude::*;
         let cells = Column::new("c".into(), ["1", " 0.5", "IE", "IS", "true"]);
         let rows = |v: FilterValue| -> Vec<bool> {
-            matching_rows(&cells, &[v]).unwrap().iter().map(|m| m == Some(true)).collect()
+            matching_rows(&cells, &[v])
+                .unwrap()
+                .iter()
+                .map(|m| m == Some(true))
+                .collect()
         };
-        assert_eq!(rows(FilterValue::Number(1.0)), [true, false, false, false, false]);
-        assert_eq!(rows(FilterValue::Number(0.5)), [false, true, false, false, false]);
-        assert_eq!(rows(FilterValue::Flag(true)), [true, false, false, false, true]);
-        assert_eq!(rows(FilterValue::Text("IE".into())), [false, false, true, false, false]);
+        assert_eq!(
+            rows(FilterValue::Number(1.0)),
+            [true, false, false, false, false]
+        );
+        assert_eq!(
+            rows(FilterValue::Number(0.5)),
+            [false, true, false, false, false]
+        );
+        assert_eq!(
+            rows(FilterValue::Flag(true)),
+            [true, false, false, false, true]
+        );
+        assert_eq!(
+            rows(FilterValue::Text("IE".into())),
+            [false, false, true, false, false]
+        );
     }
 }
