@@ -108,53 +108,45 @@ fn an_arrow_ipc_file_loads() {
     }
 }
 
-/// The binary, run in `dir`.
-fn twolevel(dir: &Path, args: &[&str]) {
-    let out = Command::new(env!("CARGO_BIN_EXE_twolevel"))
-        .args(args)
-        .args(["--threads", "1"])
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// A table's cells as text, as polars reads a CSV without type inference.
-fn csv_cells(path: &Path) -> DataFrame {
-    CsvReadOptions::default()
+/// Runs `command spec --params estimates.json <extra> --out out.csv`, then the same with
+/// `--out out.parquet` (the default example at its committed estimates), and reads both outputs:
+/// the CSV as text, the Parquet file with its types.
+fn csv_and_parquet_outputs(command: &str, extra: &[&str]) -> (DataFrame, DataFrame) {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = repo(SPEC);
+    let params = repo("reports/eu_renegotiation/estimates.json");
+    for out in ["out.csv", "out.parquet"] {
+        let status = Command::new(env!("CARGO_BIN_EXE_twolevel"))
+            .arg(command)
+            .args([spec.as_os_str(), "--params".as_ref(), params.as_os_str()])
+            .args(extra)
+            .args(["--out", out, "--threads", "1"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            status.status.success(),
+            "{command} --out {out}: {}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+    }
+    let csv = CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(Some(0))
-        .try_into_reader_with_file_path(Some(path.to_path_buf()))
+        .try_into_reader_with_file_path(Some(dir.path().join("out.csv")))
         .unwrap()
         .finish()
-        .unwrap()
-}
-
-fn parquet(path: &Path) -> DataFrame {
-    ParquetReader::new(std::fs::File::open(path).unwrap())
+        .unwrap();
+    let parquet = ParquetReader::new(std::fs::File::open(dir.path().join("out.parquet")).unwrap())
         .finish()
-        .unwrap()
+        .unwrap();
+    assert_eq!(csv.get_column_names(), parquet.get_column_names());
+    (csv, parquet)
 }
 
 #[test]
 fn predict_writes_parquet_with_the_csv_values() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = repo(SPEC);
-    let params = repo("reports/eu_renegotiation/estimates.json");
-    let (spec, params) = (spec.to_str().unwrap(), params.to_str().unwrap());
-    for out in ["p.csv", "p.parquet"] {
-        twolevel(
-            dir.path(),
-            &["predict", spec, "--params", params, "--out", out],
-        );
-    }
-    let csv = csv_cells(&dir.path().join("p.csv"));
-    let pq = parquet(&dir.path().join("p.parquet"));
-    assert_eq!(csv.get_column_names(), pq.get_column_names());
+    let (csv, pq) = csv_and_parquet_outputs("predict", &[]);
     assert_eq!((csv.height(), pq.height()), (143, 143));
     assert_eq!(pq.column("episode").unwrap().dtype(), &DataType::String);
     assert_eq!(
@@ -179,21 +171,7 @@ fn predict_writes_parquet_with_the_csv_values() {
 
 #[test]
 fn simulate_writes_parquet_with_the_csv_values() {
-    let dir = tempfile::tempdir().unwrap();
-    let spec = repo(SPEC);
-    let params = repo("reports/eu_renegotiation/estimates.json");
-    let (spec, params) = (spec.to_str().unwrap(), params.to_str().unwrap());
-    for out in ["s.csv", "s.parquet"] {
-        twolevel(
-            dir.path(),
-            &[
-                "simulate", spec, "--params", params, "--seed", "7", "--n", "40", "--out", out,
-            ],
-        );
-    }
-    let csv = csv_cells(&dir.path().join("s.csv"));
-    let pq = parquet(&dir.path().join("s.parquet"));
-    assert_eq!(csv.get_column_names(), pq.get_column_names());
+    let (csv, pq) = csv_and_parquet_outputs("simulate", &["--seed", "7", "--n", "40"]);
     assert_eq!(csv.height(), 40);
     // The data are CSV, so every column is text in both files.
     assert!(csv.equals_missing(&pq));

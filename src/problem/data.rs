@@ -299,26 +299,16 @@ impl Dataset {
         let foreign_constraint = flag(&s.protocol.foreign_constraint, "foreign_constraint")?;
 
         // Covariates named anywhere in the spec.
-        let mut wanted: Vec<(&String, &str)> = s
-            .home
-            .location
-            .iter()
-            .map(|c| (c, "a covariate of `[home] location`"))
-            .collect();
-        if let Some(f) = &s.foreign {
-            wanted.extend(
-                f.location
-                    .iter()
-                    .map(|c| (c, "a covariate of `[foreign] location`")),
-            );
-        }
-        if let Some(p) = &s.proposer {
-            wanted.extend(
-                p.index
-                    .iter()
-                    .map(|c| (c, "a covariate of `[proposer] index`")),
-            );
-        }
+        let roles = [
+            "a covariate of `[home] location`",
+            "a covariate of `[foreign] location`",
+            "a covariate of `[proposer] index`",
+        ];
+        let wanted = s
+            .covariate_lists()
+            .into_iter()
+            .zip(roles)
+            .flat_map(|(list, role)| list.iter().map(move |c| (c, role)));
         let mut covariates = BTreeMap::new();
         for (name, role) in wanted {
             if name == "const" || covariates.contains_key(name) {

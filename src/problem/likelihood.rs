@@ -84,7 +84,8 @@ pub struct Design {
     pub foreign_constraint: bool,
 }
 
-/// The three covariate indices of a design, as named in its frame's columns.
+/// The three covariate indices of a design, as named in its frame's columns (the order of
+/// [`crate::problem::spec::Spec::covariate_lists`]).
 pub const INDICES: [&str; 3] = ["home", "foreign", "proposer"];
 
 /// The column of a design frame holding covariate `k` of index `index` ([`INDICES`]).
@@ -102,19 +103,8 @@ pub const PROTOCOL_COLUMNS: [&str; 3] = ["poll", "renegotiation", "foreign_const
 pub fn design_frame(file: &SpecFile, data: &Dataset) -> Result<DataFrame> {
     let spec = &file.spec;
     let n = data.len();
-    let lists: [&[String]; 3] = [
-        &spec.home.location,
-        spec.foreign
-            .as_ref()
-            .map(|f| f.location.as_slice())
-            .unwrap_or_default(),
-        spec.proposer
-            .as_ref()
-            .map(|p| p.index.as_slice())
-            .unwrap_or_default(),
-    ];
     let mut columns = Vec::new();
-    for (index, list) in INDICES.iter().zip(lists) {
+    for (index, list) in INDICES.iter().zip(spec.covariate_lists()) {
         for (k, c) in list.iter().enumerate() {
             let name = covariate_column(index, k).into();
             columns.push(match data.covariates.get(c) {

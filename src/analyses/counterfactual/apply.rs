@@ -240,17 +240,7 @@ impl Prepared {
                 return Err(err(&key, "`const` is the intercept, not a column; change `home:const` under `parameters` instead".into()));
             }
             let mut used = false;
-            let lists: [&[String]; 3] = [
-                &s.home.location,
-                s.foreign
-                    .as_ref()
-                    .map(|f| f.location.as_slice())
-                    .unwrap_or_default(),
-                s.proposer
-                    .as_ref()
-                    .map(|p| p.index.as_slice())
-                    .unwrap_or_default(),
-            ];
+            let lists = s.covariate_lists();
             for (l, list) in lists.iter().enumerate() {
                 if let Some(k) = list.iter().position(|c| c == column) {
                     covariates.push((l, k, *v));
