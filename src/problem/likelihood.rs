@@ -34,7 +34,7 @@ use crate::problem::spec::{ProposerSpec, SpecFile};
 use crate::problem::table::group_rows;
 use argmin::core::{CostFunction, Error as ArgminError, Gradient};
 use nalgebra::DVector;
-use polars::prelude::*;
+use polars::prelude::{Column, DataFrame, PolarsError, PolarsResult};
 use rayon::prelude::*;
 
 /// Floor of a probability inside the logarithm.

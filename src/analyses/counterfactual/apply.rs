@@ -11,7 +11,9 @@ use crate::problem::likelihood::{
 use crate::problem::params::ParameterSpace;
 use crate::problem::spec::{ColumnOrFlag, FixedOrFree, ProposerSpec, SpecFile, ThresholdSpec};
 use crate::problem::table::{group_rows, matching_rows};
-use polars::prelude::*;
+use polars::prelude::{
+    BooleanChunked, ChunkFull, ChunkSet, Column, DataFrame, IntoColumn, NewChunkedArray, PolarsError,
+};
 use rayon::prelude::*;
 use std::path::Path;
 

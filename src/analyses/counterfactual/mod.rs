@@ -47,7 +47,7 @@ use crate::estimate::Estimates;
 use crate::problem::params::logistic;
 use crate::problem::project::{Project, Provenance};
 use crate::problem::table;
-use polars::prelude::*;
+use polars::prelude::{DataFrame, IntoColumn};
 use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
