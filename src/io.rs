@@ -120,7 +120,8 @@ pub fn read_table(bytes: &[u8], format: TableFormat) -> std::result::Result<Data
 }
 
 /// A table's bytes in `format` (CSV: a header row, missing cells empty, floats as `floats`
-/// says; Parquet: zstd-compressed).
+/// says; Parquet: zstd-compressed). Arrow IPC is read, not written (its writer would add to the
+/// build time for little use): asking for it is an error.
 pub fn table_bytes(
     frame: &mut DataFrame,
     format: TableFormat,
@@ -143,14 +144,29 @@ pub fn table_bytes(
             .with_compression(ParquetCompression::Zstd(None))
             .finish(frame)
             .map(|_| ()),
-        TableFormat::Ipc => IpcWriter::new(&mut bytes).finish(frame),
+        TableFormat::Ipc => Err(PolarsError::InvalidOperation(
+            "Arrow IPC files are read, not written; name the output .parquet or .csv".into(),
+        )),
     })?;
     Ok(bytes)
 }
 
-/// Writes a table atomically, in the format its path's extension names ([`TableFormat::of`]).
+/// Writes a table atomically, in the format its path's extension names ([`TableFormat::of`]):
+/// Parquet or CSV (Arrow IPC is an error).
 pub fn write_table(path: &Path, frame: &mut DataFrame, floats: FloatStyle) -> Result<()> {
-    let bytes = table_bytes(frame, TableFormat::of(path), floats)
+    let format = TableFormat::of(path);
+    if format == TableFormat::Ipc {
+        return Err(Error::Io {
+            action: "write",
+            path: path.to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::Unsupported,
+                "Arrow IPC files are read, not written",
+            ),
+            hint: "name the output .parquet (Parquet) or .csv (CSV)".into(),
+        });
+    }
+    let bytes = table_bytes(frame, format, floats)
         .map_err(|m| Error::io("write", path, std::io::Error::other(m)))?;
     write_atomic(path, &bytes)
 }

@@ -157,8 +157,7 @@ enum Command {
     /// offer_renegotiation; empty where the row's protocol has no such stage; with a mixed
     /// proposer, the offers of the more likely proposer), the expected home share in
     /// agreements that enter into force, and the probability of strategic rejections. CSV
-    /// (numbers with 12 decimals) unless --out ends in .parquet (Parquet) or .arrow, .ipc or
-    /// .feather (Arrow IPC).
+    /// (numbers with 12 decimals) unless --out ends in .parquet (Parquet).
     Predict {
         /// The spec file.
         spec: PathBuf,
@@ -166,8 +165,7 @@ enum Command {
         /// estimates.json. Fixed parameters may be omitted.
         #[arg(long)]
         params: PathBuf,
-        /// Output file: CSV, or Parquet when it ends in .parquet (Arrow IPC: .arrow, .ipc,
-        /// .feather).
+        /// Output file: CSV, or Parquet when it ends in .parquet.
         #[arg(long)]
         out: PathBuf,
     },
@@ -175,7 +173,7 @@ enum Command {
     ///
     /// Writes the data rows (or N rows resampled from them with the seed), every column as
     /// read, with the outcome column drawn from the model at PARAMS. Same seed, same output.
-    /// CSV unless --out ends in .parquet (Parquet) or .arrow, .ipc or .feather (Arrow IPC).
+    /// CSV unless --out ends in .parquet (Parquet).
     Simulate {
         /// The spec file.
         spec: PathBuf,
@@ -188,8 +186,7 @@ enum Command {
         /// Resample this many rows (with replacement) instead of using each row once.
         #[arg(long)]
         n: Option<usize>,
-        /// Output file: CSV, or Parquet when it ends in .parquet (Arrow IPC: .arrow, .ipc,
-        /// .feather).
+        /// Output file: CSV, or Parquet when it ends in .parquet.
         #[arg(long)]
         out: PathBuf,
     },

@@ -148,7 +148,7 @@ pub fn simulate_frame(
     let outcomes = simulate_outcomes(model, theta, &rows, seed);
     let outcome = &project.spec.spec.data.outcome;
     let taken = IdxCa::from_vec("row".into(), rows.iter().map(|&i| i as IdxSize).collect());
-    let mut frame = project
+    let frame = project
         .data
         .frame
         .take(&taken)
@@ -160,7 +160,6 @@ pub fn simulate_frame(
             Ok(f)
         })
         .map_err(|e| Error::Results(format!("cannot build the simulated rows ({e})")))?;
-    frame.rechunk_mut();
     Ok(frame)
 }
 

@@ -329,10 +329,7 @@ impl Dataset {
             )));
         }
 
-        check_curated_rules(spec, &frame, &at).map_err(|e| match e {
-            CuratedError::Polars(column, e) => column_error(path, column, e),
-            CuratedError::Data(e) => e,
-        })?;
+        check_curated_rules(spec, path, &frame, &at)?;
         let mut text_columns = BTreeMap::new();
         for (name, c) in names.iter().zip(frame.columns()) {
             text_columns.insert(
@@ -369,39 +366,34 @@ fn column_error(path: &Path, name: &str, e: PolarsError) -> Error {
     )
 }
 
-/// An error of the curated rules: a data error, or a column polars could not read.
-enum CuratedError {
-    Data(Error),
-    Polars(&'static str, PolarsError),
-}
-
 /// The coding rules of the curated datasets (`data/README.md`), where their columns exist: a
 /// known `route`, `referendum` = 1 exactly for the popular-vote routes, and chains (`continues`)
 /// that point to another episode of the file.
 fn check_curated_rules(
     spec: &SpecFile,
+    path: &Path,
     frame: &DataFrame,
     at: &dyn Fn(usize, &str, String) -> Error,
-) -> std::result::Result<(), CuratedError> {
+) -> Result<()> {
     let first = |mask: BooleanChunked| mask.iter().position(|m| m == Some(true));
     if let Ok(route) = frame.column("route") {
-        let cells = table::text(route).map_err(|e| CuratedError::Polars("route", e))?;
+        let cells = table::text(route).map_err(|e| column_error(path, "route", e))?;
         let mut known = BooleanChunked::full("known".into(), false, cells.len());
         for r in ROUTES {
             known = &known | &cells.equal(r);
         }
         if let Some(i) = first(!known) {
             let r = cells.get(i).unwrap_or("");
-            return Err(CuratedError::Data(at(
+            return Err(at(
                 i,
                 "route",
                 format!("unknown route `{r}`; use one of {}", ROUTES.join(", ")),
-            )));
+            ));
         }
         if let Ok(referendum) = frame.column("referendum") {
             let popular_vote = cells.not_equal("parliament");
             let coded =
-                table::trimmed(referendum).map_err(|e| CuratedError::Polars("referendum", e))?;
+                table::trimmed(referendum).map_err(|e| column_error(path, "referendum", e))?;
             let consistent: BooleanChunked = coded
                 .iter()
                 .zip(popular_vote.iter())
@@ -411,51 +403,31 @@ fn check_curated_rules(
                 let r = cells.get(i).unwrap_or("");
                 let expected = if r == "parliament" { "0" } else { "1" };
                 let cell =
-                    table::text(referendum).map_err(|e| CuratedError::Polars("referendum", e))?;
-                return Err(CuratedError::Data(at(i, "referendum", format!("`referendum` is `{}` but the route is `{r}`; referendum must be {expected}", cell.get(i).unwrap_or("")))));
+                    table::text(referendum).map_err(|e| column_error(path, "referendum", e))?;
+                return Err(at(i, "referendum", format!("`referendum` is `{}` but the route is `{r}`; referendum must be {expected}", cell.get(i).unwrap_or(""))));
             }
         }
     }
     let id_column = spec.spec.data.id.as_deref().unwrap_or("episode");
     if let (Ok(continues), Ok(ids)) = (frame.column("continues"), frame.column(id_column)) {
-        let polars = |e| CuratedError::Polars("continues", e);
+        let polars = |e| column_error(path, "continues", e);
         let links = table::trimmed(continues).map_err(polars)?;
         let ids = table::text(ids).map_err(polars)?;
-        // Each link joined with the episodes: a link without a match points nowhere.
-        let rows = UInt32Chunked::from_iter_values("row".into(), 0..links.len() as u32);
-        let linked = DataFrame::new_infer_height(vec![
-            rows.into_column(),
-            links.clone().with_name("episode".into()).into_column(),
-        ])
-        .and_then(|f| f.filter(&links.not_equal("")))
-        .map_err(polars)?;
-        let episodes = DataFrame::new_infer_height(vec![
-            ids.unique()
-                .map_err(polars)?
-                .with_name("episode".into())
-                .into_column(),
-            Column::new("known".into(), vec![true; ids.n_unique().map_err(polars)?]),
-        ])
-        .map_err(polars)?;
-        let joined = linked
-            .join(
-                &episodes,
-                ["episode"],
-                ["episode"],
-                JoinArgs::new(JoinType::Left),
-                None,
-            )
+        // The episode ids and the links stacked in one column and grouped (a polars
+        // group-by, groups in order of first appearance): a link points to an episode of the
+        // file when its group starts among the ids.
+        let n = ids.len();
+        let mut stacked = ids.clone();
+        stacked.append(&links).map_err(polars)?;
+        let groups = DataFrame::new(2 * n, vec![stacked.into_column()])
+            .and_then(|f| table::group_rows(&f))
             .map_err(polars)?;
-        let rows = joined.column("row").and_then(|c| c.u32()).map_err(polars)?;
-        let known = joined.column("known").map_err(polars)?;
-        let dangling = rows
+        let dangling = links
             .iter()
-            .zip(known.is_null().iter())
-            .filter_map(|(row, missing)| row.filter(|_| missing == Some(true)))
-            .min()
-            .map(|i| i as usize);
+            .enumerate()
+            .position(|(i, c)| c != Some("") && groups.first[groups.of_row[n + i]] >= n);
         let looping = first(links.equal(&ids));
-        let err = |i: usize, message: String| CuratedError::Data(at(i, "continues", message));
+        let err = |i: usize, message: String| at(i, "continues", message);
         match (dangling, looping) {
             (Some(i), l) if l.is_none_or(|l| i <= l) => {
                 let c = links.get(i).unwrap_or("");
