@@ -9,7 +9,7 @@
 //!
 //! | layer | modules | what |
 //! | --- | --- | --- |
-//! | support | [`error`], [`io`] | errors, file writing |
+//! | support | [`error`], [`io`] | errors, file writing, tables (CSV, Parquet, Arrow IPC) read and written with polars |
 //! | model | [`model`] | the game and its equilibrium: pure functions of one observation |
 //! | problem | [`problem`] | spec + data → a validated estimation problem and its likelihood |
 //! | estimate | [`estimate`] | problem → fit results (estimates, SEs, diagnostics) |

@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod commands;
-use twolevel::analyses::predict::{predict_csv, simulate_csv};
+use twolevel::analyses::predict::{predict_frame, simulate_frame, PREDICTION_FLOATS};
 use twolevel::error::{Error, Result};
 use twolevel::estimate::project_fit::FitReport;
 use twolevel::estimate::SeKind;
+use twolevel::io::{write_table, FloatStyle};
 use twolevel::problem::project::{read_params, Project};
 use twolevel::report::tables::TableOptions;
 
@@ -151,11 +152,12 @@ enum Command {
     },
     /// Predict outcome probabilities and equilibrium offers for every data row.
     ///
-    /// Writes one CSV row per data row, in data order: the id column (when the spec has one),
+    /// Writes one row per data row, in data order: the id column (when the spec has one),
     /// p_ratified, p_renegotiated, p_failed, the offers of each stage (offer_poll, offer_vote,
     /// offer_renegotiation; empty where the row's protocol has no such stage; with a mixed
     /// proposer, the offers of the more likely proposer), the expected home share in
-    /// agreements that enter into force, and the probability of strategic rejections.
+    /// agreements that enter into force, and the probability of strategic rejections. CSV
+    /// (numbers with 12 decimals) unless --out ends in .parquet (Parquet).
     Predict {
         /// The spec file.
         spec: PathBuf,
@@ -163,14 +165,15 @@ enum Command {
         /// estimates.json. Fixed parameters may be omitted.
         #[arg(long)]
         params: PathBuf,
-        /// Output CSV file.
+        /// Output file: CSV, or Parquet when it ends in .parquet.
         #[arg(long)]
         out: PathBuf,
     },
     /// Simulate outcomes from the model for the spec's data rows.
     ///
-    /// Writes the data rows (or N rows resampled from them with the seed) with the outcome
-    /// column drawn from the model at PARAMS. Same seed, same output.
+    /// Writes the data rows (or N rows resampled from them with the seed), every column as
+    /// read, with the outcome column drawn from the model at PARAMS. Same seed, same output.
+    /// CSV unless --out ends in .parquet (Parquet).
     Simulate {
         /// The spec file.
         spec: PathBuf,
@@ -183,7 +186,7 @@ enum Command {
         /// Resample this many rows (with replacement) instead of using each row once.
         #[arg(long)]
         n: Option<usize>,
-        /// Output CSV file.
+        /// Output file: CSV, or Parquet when it ends in .parquet.
         #[arg(long)]
         out: PathBuf,
     },
@@ -330,8 +333,8 @@ fn run(command: Command) -> Result<()> {
             let project = Project::load(&spec)?;
             let model = project.model()?;
             let theta = read_params(&params, &model)?;
-            let text = predict_csv(&project, &model, &theta)?;
-            twolevel::io::write_text(&out, &text)?;
+            let mut predictions = predict_frame(&project, &model, &theta)?;
+            write_table(&out, &mut predictions, PREDICTION_FLOATS)?;
             eprintln!("wrote {} ({} rows)", out.display(), project.data.len());
             Ok(())
         }
@@ -348,8 +351,8 @@ fn run(command: Command) -> Result<()> {
             if n == Some(0) {
                 return Err(Error::Estimation("--n 0: ask for at least one row".into()));
             }
-            let text = simulate_csv(&project, &model, &theta, seed, n)?;
-            twolevel::io::write_text(&out, &text)?;
+            let mut simulated = simulate_frame(&project, &model, &theta, seed, n)?;
+            write_table(&out, &mut simulated, FloatStyle::Shortest)?;
             eprintln!(
                 "wrote {} ({} rows, seed {seed})",
                 out.display(),

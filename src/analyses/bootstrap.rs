@@ -25,15 +25,17 @@ use crate::estimate::checkpoint::{
     hex_bits, hex_bits_list, parse_hex_bits, parse_hex_bits_list, CheckpointLog, LineFormat,
 };
 use crate::estimate::{fit, Estimates, FitOptions};
+use crate::io::{read_table, FloatStyle, TableFormat};
 use crate::problem::data::Outcome;
 use crate::problem::likelihood::Model;
 use crate::problem::project::Project;
 use crate::problem::spec::BootstrapKind;
+use crate::problem::table;
+use polars::prelude::{Column, DataFrame, PolarsError};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
-use std::collections::HashMap;
 use std::path::Path;
 
 /// File names in a report folder.
@@ -225,8 +227,8 @@ impl Resampler {
         model: &Model,
         estimates: &Estimates,
         kind: BootstrapKind,
-    ) -> (Resampler, String) {
-        match kind {
+    ) -> Result<(Resampler, String)> {
+        Ok(match kind {
             BootstrapKind::Parametric => (
                 Resampler::Parametric {
                     probabilities: model.design_probabilities(&estimates.values()),
@@ -239,23 +241,27 @@ impl Resampler {
                     format!("episodes ({})", project.data.len()),
                 ),
                 Some(labels) => {
-                    let mut index: HashMap<&str, usize> = HashMap::new();
-                    let of_row: Vec<usize> = labels
-                        .iter()
-                        .map(|l| {
-                            let next = index.len();
-                            *index.entry(l.as_str()).or_insert(next)
-                        })
-                        .collect();
+                    // Clusters numbered in order of first appearance (a polars group-by).
                     let column = project.spec.spec.data.cluster.clone().unwrap_or_default();
-                    let count = index.len();
+                    let clusters = DataFrame::new(
+                        labels.len(),
+                        vec![Column::new(column.as_str().into(), labels.as_slice())],
+                    )
+                    .and_then(|f| table::group_rows(&f))
+                    .map_err(|e| {
+                        Error::Estimation(format!("cannot group the rows by `{column}` ({e})"))
+                    })?;
+                    let count = clusters.len();
                     (
-                        Resampler::Clusters { of_row, count },
+                        Resampler::Clusters {
+                            of_row: clusters.of_row,
+                            count,
+                        },
                         format!("clusters of `{column}` ({count})"),
                     )
                 }
             },
-        }
+        })
     }
 
     /// Outcomes and row weights of replicate `b`.
@@ -306,13 +312,13 @@ pub fn row_multiplicities(
     estimates: &Estimates,
     settings: &BootstrapSettings,
     b: usize,
-) -> Vec<f64> {
-    let (resampler, _) = Resampler::new(project, model, estimates, settings.kind);
+) -> Result<Vec<f64>> {
+    let (resampler, _) = Resampler::new(project, model, estimates, settings.kind)?;
     let (_, w) = resampler.sample(project, model, replicate_seed(settings.seed, b));
-    w.iter()
+    Ok(w.iter()
         .zip(&project.data.weight)
         .map(|(a, b)| a / b)
-        .collect()
+        .collect())
 }
 
 /// Runs the replicates of `shard` (all of them when `None`) in parallel. `progress` is called
@@ -421,7 +427,7 @@ pub fn run_with_checkpoint(
             )));
         }
     }
-    let (resampler, resampling) = Resampler::new(project, model, estimates, settings.kind);
+    let (resampler, resampling) = Resampler::new(project, model, estimates, settings.kind)?;
     // Replicates start at the estimate: a replicate still climbing after 150 iterations is one
     // whose maximum runs off to a boundary (e.g. ρ → 1 in a resample without failures); it is
     // counted as not converged instead of spending the run's time.
@@ -608,31 +614,110 @@ pub fn merge(model: &Model, parts: Vec<BootstrapResults>) -> Result<BootstrapRes
     })
 }
 
-/// `bootstrap.csv` text.
-pub fn draws_csv(results: &BootstrapResults) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header = vec!["replicate".to_string(), "converged".into(), "loglik".into()];
-    header.extend(results.meta.parameter_names.iter().cloned());
-    w.write_record(&header).expect("in-memory CSV");
-    for d in &results.draws {
-        let mut rec = vec![
-            d.replicate.to_string(),
-            d.converged.to_string(),
-            format!("{}", d.loglik),
-        ];
-        rec.extend(d.values.iter().map(|v| format!("{v}")));
-        w.write_record(&rec).expect("in-memory CSV");
+/// The draws as a table (`bootstrap.csv`): `replicate, converged, loglik`, then one column per
+/// parameter name (natural scale).
+pub fn draws_frame(results: &BootstrapResults) -> DataFrame {
+    let draws = &results.draws;
+    let mut columns = vec![
+        Column::new(
+            "replicate".into(),
+            draws.iter().map(|d| d.replicate as u64).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "converged".into(),
+            draws.iter().map(|d| d.converged).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "loglik".into(),
+            draws.iter().map(|d| d.loglik).collect::<Vec<_>>(),
+        ),
+    ];
+    for (j, name) in results.meta.parameter_names.iter().enumerate() {
+        columns.push(Column::new(
+            name.as_str().into(),
+            draws
+                .iter()
+                .map(|d| d.values.get(j).copied().unwrap_or(f64::NAN))
+                .collect::<Vec<_>>(),
+        ));
     }
-    String::from_utf8(w.into_inner().expect("in-memory CSV")).expect("UTF-8")
+    DataFrame::new(draws.len(), columns).expect("columns of one length with distinct names")
 }
 
-/// Writes `bootstrap.csv` and `bootstrap.json` into `dir`.
+/// Writes `bootstrap.csv` (floats in the shortest form that reads back to the same bits) and
+/// `bootstrap.json` into `dir`.
 pub fn save(dir: &Path, results: &BootstrapResults) -> Result<Vec<std::path::PathBuf>> {
     let csv_path = dir.join(DRAWS_FILE);
     let json_path = dir.join(META_FILE);
-    crate::io::write_text(&csv_path, &draws_csv(results))?;
+    crate::io::write_table(&csv_path, &mut draws_frame(results), FloatStyle::Shortest)?;
     crate::io::write_json(&json_path, &results.meta)?;
     Ok(vec![csv_path, json_path])
+}
+
+/// The draws of a `bootstrap.csv` (or `.parquet`, by extension): the parameter names (every
+/// column but `replicate`, `converged` and `loglik`, in file order) and one [`Draw`] per row.
+pub fn read_draws_table(path: &Path) -> Result<(Vec<String>, Vec<Draw>)> {
+    let bad =
+        |row: usize, m: String| Error::Results(format!("`{}`, row {row}: {m}", path.display()));
+    let bytes = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
+    let frame = read_table(&bytes, TableFormat::of(path)).map_err(|e| bad(0, e))?;
+    let column = |name: &str| {
+        frame.column(name).map_err(|_| {
+            bad(
+                0,
+                format!("no `{name}` column; expected `replicate, converged, loglik`, then one column per parameter"),
+            )
+        })
+    };
+    let unreadable = |e: PolarsError| bad(0, format!("cannot read the columns ({e})"));
+    let numbers = |name: &str| -> Result<Vec<f64>> {
+        let c = column(name)?;
+        let values = table::floats(c).map_err(unreadable)?;
+        let cells = table::text(c).map_err(unreadable)?;
+        values
+            .iter()
+            .zip(cells.iter())
+            .enumerate()
+            .map(|(i, (v, cell))| {
+                v.ok_or_else(|| {
+                    bad(
+                        i + 1,
+                        format!("`{name}` = `{}` is not a number", cell.unwrap_or("")),
+                    )
+                })
+            })
+            .collect()
+    };
+    let converged = table::flags(column("converged")?)
+        .map_err(unreadable)?
+        .map_err(|(i, cell)| bad(i + 1, format!("converged `{cell}` is not true/false")))?;
+    let replicates = numbers("replicate")?;
+    if let Some(i) = replicates
+        .iter()
+        .position(|&r| r < 0.0 || r.fract() != 0.0 || r > u32::MAX as f64)
+    {
+        return Err(bad(i + 1, "bad replicate index".into()));
+    }
+    let loglik = numbers("loglik")?;
+    let names: Vec<String> = frame
+        .get_column_names()
+        .into_iter()
+        .map(|c| c.to_string())
+        .filter(|c| !["replicate", "converged", "loglik"].contains(&c.as_str()))
+        .collect();
+    let values = names
+        .iter()
+        .map(|name| numbers(name))
+        .collect::<Result<Vec<_>>>()?;
+    let draws = (0..frame.height())
+        .map(|i| Draw {
+            replicate: replicates[i] as usize,
+            converged: converged[i],
+            loglik: loglik[i],
+            values: values.iter().map(|v| v[i]).collect(),
+        })
+        .collect();
+    Ok((names, draws))
 }
 
 /// Reads `bootstrap.json` and `bootstrap.csv` from `dir`; `Ok(None)` when the folder has no
@@ -650,45 +735,13 @@ pub fn load(dir: &Path) -> Result<Option<BootstrapResults>> {
             json_path.display()
         ))
     })?;
-    let bytes = std::fs::read(&csv_path).map_err(|e| Error::io("read", &csv_path, e))?;
-    let bad =
-        |row: usize, m: String| Error::Results(format!("`{}`, row {row}: {m}", csv_path.display()));
-    let mut reader = csv::Reader::from_reader(bytes.as_slice());
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| bad(0, e.to_string()))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    if header.len() != 3 + meta.parameter_names.len() || header[3..] != meta.parameter_names[..] {
-        return Err(bad(
-            0,
-            format!(
-                "the columns do not match the parameters of bootstrap.json ({})",
-                meta.parameter_names.join(", ")
-            ),
-        ));
-    }
-    let mut draws = Vec::new();
-    for (i, rec) in reader.records().enumerate() {
-        let rec = rec.map_err(|e| bad(i + 1, e.to_string()))?;
-        let num = |k: usize| -> Result<f64> {
-            rec[k]
-                .parse::<f64>()
-                .map_err(|_| bad(i + 1, format!("`{}` is not a number", &rec[k])))
-        };
-        draws.push(Draw {
-            replicate: rec[0]
-                .parse()
-                .map_err(|_| bad(i + 1, "bad replicate index".into()))?,
-            converged: match &rec[1] {
-                "true" => true,
-                "false" => false,
-                other => return Err(bad(i + 1, format!("converged `{other}` is not true/false"))),
-            },
-            loglik: num(2)?,
-            values: (3..rec.len()).map(num).collect::<Result<_>>()?,
-        });
+    let (names, draws) = read_draws_table(&csv_path)?;
+    if names != meta.parameter_names {
+        return Err(Error::Results(format!(
+            "`{}`, row 0: the columns do not match the parameters of bootstrap.json ({})",
+            csv_path.display(),
+            meta.parameter_names.join(", ")
+        )));
     }
     Ok(Some(BootstrapResults {
         summary: meta.summary.clone(),

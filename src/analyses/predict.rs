@@ -7,10 +7,12 @@
 //! `u < P(ratified) + P(renegotiated)`, failed otherwise.
 
 use crate::error::{Error, Result};
+use crate::io::{table_bytes, FloatStyle, TableFormat};
 use crate::model::{solve_with_proposer, Side, Solution};
 use crate::problem::data::Outcome;
 use crate::problem::likelihood::Model;
 use crate::problem::project::Project;
+use polars::prelude::{Column, DataFrame, IdxCa, IdxSize};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -27,58 +29,79 @@ pub fn solve_designs(model: &Model, theta: &[f64]) -> Vec<Solution> {
         .collect()
 }
 
-/// `predict`: one CSV row per data row with the outcome probabilities and offers.
-pub fn predict_csv(project: &Project, model: &Model, theta: &[f64]) -> Result<String> {
+/// `predict`: one row per data row with the outcome probabilities and offers: the id column
+/// (when the spec has one), `p_ratified, p_renegotiated, p_failed`, the offers of each stage
+/// (`offer_poll, offer_vote, offer_renegotiation`, missing where the row's protocol has no such
+/// stage), `home_share` (missing where no agreement can enter into force) and `p_strategic`.
+pub fn predict_frame(project: &Project, model: &Model, theta: &[f64]) -> Result<DataFrame> {
     let solutions = solve_designs(model, theta);
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header: Vec<String> = Vec::new();
-    if let Some(id) = &project.spec.spec.data.id {
-        header.push(id.clone());
+    let rows: Vec<(&Solution, &crate::problem::likelihood::Design)> = model
+        .row_design
+        .iter()
+        .map(|&g| (&solutions[g], &model.designs[g]))
+        .collect();
+    let mut columns = Vec::new();
+    if let (Some(name), Some(ids)) = (&project.spec.spec.data.id, &project.data.id) {
+        columns.push(Column::new(name.as_str().into(), ids.as_slice()));
     }
-    for h in [
-        "p_ratified",
-        "p_renegotiated",
-        "p_failed",
-        "offer_poll",
-        "offer_vote",
-        "offer_renegotiation",
-        "home_share",
-        "p_strategic",
-    ] {
-        header.push(h.to_string());
+    let probability =
+        |y: usize| -> Vec<f64> { rows.iter().map(|(s, _)| s.probabilities[y]).collect() };
+    for (y, name) in ["p_ratified", "p_renegotiated", "p_failed"]
+        .iter()
+        .enumerate()
+    {
+        columns.push(Column::new((*name).into(), probability(y)));
     }
-    w.write_record(&header).expect("in-memory CSV");
-    for (i, &g) in model.row_design.iter().enumerate() {
-        let s = &solutions[g];
-        let mut rec: Vec<String> = Vec::new();
-        if let Some(ids) = &project.data.id {
-            rec.push(ids[i].clone());
-        }
-        for p in s.probabilities {
-            rec.push(format!("{p:.12}"));
-        }
-        let d = &model.designs[g];
-        let offers = s.offers();
-        let mut it = offers.iter();
-        let mut take = |present: bool| {
-            if present {
-                it.next().map(|x| format!("{x:.12}")).unwrap_or_default()
-            } else {
-                String::new()
-            }
-        };
-        rec.push(take(d.protocol.poll));
-        rec.push(take(true));
-        rec.push(take(d.protocol.renegotiation));
-        rec.push(if s.home_share.is_finite() {
-            format!("{:.12}", s.home_share)
-        } else {
-            String::new()
-        });
-        rec.push(format!("{:.12}", s.p_strategic));
-        w.write_record(&rec).expect("in-memory CSV");
+    // The offers of the stages a row's protocol has, in stage order.
+    let offer = |stage: usize| -> Vec<Option<f64>> {
+        rows.iter()
+            .map(|(s, d)| {
+                let present = [d.protocol.poll, true, d.protocol.renegotiation];
+                if !present[stage] {
+                    return None;
+                }
+                let k = present[..stage].iter().filter(|&&p| p).count();
+                s.offers().get(k).copied()
+            })
+            .collect()
+    };
+    for (stage, name) in ["offer_poll", "offer_vote", "offer_renegotiation"]
+        .iter()
+        .enumerate()
+    {
+        columns.push(Column::new((*name).into(), offer(stage)));
     }
-    Ok(String::from_utf8(w.into_inner().expect("in-memory CSV")).expect("UTF-8"))
+    columns.push(Column::new(
+        "home_share".into(),
+        rows.iter()
+            .map(|(s, _)| s.home_share.is_finite().then_some(s.home_share))
+            .collect::<Vec<_>>(),
+    ));
+    columns.push(Column::new(
+        "p_strategic".into(),
+        rows.iter().map(|(s, _)| s.p_strategic).collect::<Vec<_>>(),
+    ));
+    DataFrame::new(rows.len(), columns)
+        .map_err(|e| Error::Results(format!("cannot build the predictions ({e})")))
+}
+
+/// [`predict_frame`] as CSV text, numbers with 12 decimals.
+pub fn predict_csv(project: &Project, model: &Model, theta: &[f64]) -> Result<String> {
+    csv_text(
+        &mut predict_frame(project, model, theta)?,
+        PREDICTION_FLOATS,
+    )
+}
+
+/// How `predict` writes numbers to CSV: 12 decimals.
+pub const PREDICTION_FLOATS: FloatStyle = FloatStyle::Fixed(12);
+
+/// A frame as CSV text.
+fn csv_text(frame: &mut DataFrame, floats: FloatStyle) -> Result<String> {
+    let bytes = table_bytes(frame, TableFormat::Csv, floats)
+        .map_err(|e| Error::Results(format!("cannot write the table as CSV ({e})")))?;
+    String::from_utf8(bytes)
+        .map_err(|e| Error::Results(format!("the table is not UTF-8 text ({e})")))
 }
 
 /// Draws one outcome from probabilities with a uniform draw `u`.
@@ -107,15 +130,15 @@ pub fn simulate_outcomes(model: &Model, theta: &[f64], rows: &[usize], seed: u64
         .collect()
 }
 
-/// `simulate`: the data rows (or `n` rows resampled with the seed) with the outcome column
-/// drawn from the model, as CSV text with every original column.
-pub fn simulate_csv(
+/// `simulate`: the data rows (or `n` rows resampled with the seed) with every column as read and
+/// the outcome column drawn from the model.
+pub fn simulate_frame(
     project: &Project,
     model: &Model,
     theta: &[f64],
     seed: u64,
     n: Option<usize>,
-) -> Result<String> {
+) -> Result<DataFrame> {
     let n_rows = project.data.len();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x005E_ED0F_D47A);
     let rows: Vec<usize> = match n {
@@ -123,42 +146,33 @@ pub fn simulate_csv(
         Some(n) => (0..n).map(|_| rng.random_range(0..n_rows)).collect(),
     };
     let outcomes = simulate_outcomes(model, theta, &rows, seed);
-    let mut reader = csv::ReaderBuilder::new().from_reader(project.data.bytes.as_slice());
-    let headers = reader
-        .headers()
-        .map_err(|e| {
-            Error::data(
-                &project.data.path,
-                None,
-                None,
-                format!("cannot re-read the header ({e})"),
-            )
-        })?
-        .clone();
-    let records: Vec<csv::StringRecord> = reader
-        .records()
-        .collect::<std::result::Result<_, _>>()
-        .map_err(|e| {
-        Error::data(
-            &project.data.path,
-            None,
-            None,
-            format!("cannot re-read the rows ({e})"),
-        )
-    })?;
-    let outcome_col = headers
-        .iter()
-        .position(|h| h == project.spec.spec.data.outcome)
-        .expect("outcome column checked at load");
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(&headers).expect("in-memory CSV");
-    for (&i, y) in rows.iter().zip(&outcomes) {
-        let rec: Vec<&str> = records[i]
-            .iter()
-            .enumerate()
-            .map(|(c, v)| if c == outcome_col { y.label() } else { v })
-            .collect();
-        w.write_record(&rec).expect("in-memory CSV");
-    }
-    Ok(String::from_utf8(w.into_inner().expect("in-memory CSV")).expect("UTF-8"))
+    let outcome = &project.spec.spec.data.outcome;
+    let taken = IdxCa::from_vec("row".into(), rows.iter().map(|&i| i as IdxSize).collect());
+    let frame = project
+        .data
+        .frame
+        .take(&taken)
+        .and_then(|mut f| {
+            f.with_column(Column::new(
+                outcome.as_str().into(),
+                outcomes.iter().map(|y| y.label()).collect::<Vec<_>>(),
+            ))?;
+            Ok(f)
+        })
+        .map_err(|e| Error::Results(format!("cannot build the simulated rows ({e})")))?;
+    Ok(frame)
+}
+
+/// [`simulate_frame`] as CSV text.
+pub fn simulate_csv(
+    project: &Project,
+    model: &Model,
+    theta: &[f64],
+    seed: u64,
+    n: Option<usize>,
+) -> Result<String> {
+    csv_text(
+        &mut simulate_frame(project, model, theta, seed, n)?,
+        FloatStyle::Shortest,
+    )
 }

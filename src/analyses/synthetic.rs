@@ -187,10 +187,11 @@ impl Simulation {
     /// The spec, the data with simulated outcomes, and the true parameter vector.
     pub fn generate(&self) -> Result<(Project, Vec<f64>)> {
         let spec = SpecFile::parse(&self.spec_text(), Path::new("synthetic.toml"))?;
+        let design = self.design_csv();
         let data = Dataset::from_bytes(
             &spec,
             Path::new("synthetic.csv"),
-            self.design_csv().into_bytes(),
+            design.clone().into_bytes(),
         )?;
         let model = Model::new(&spec, &data)?;
         let theta: Vec<f64> = model
@@ -201,22 +202,17 @@ impl Simulation {
             .collect();
         let rows: Vec<usize> = (0..data.len()).collect();
         let outcomes = simulate_outcomes(&model, &theta, &rows, self.seed.wrapping_add(1));
-        let mut data = data;
-        data.outcome = outcomes;
-        // Rewrite the bytes so that the dataset's hash and `simulate` see the drawn outcomes.
-        let mut csv = String::from("episode,x,z,poll,renegotiable,outcome\n");
-        let text = String::from_utf8(data.bytes.clone()).expect("UTF-8");
-        for (line, y) in text.lines().skip(1).zip(&data.outcome) {
+        // The file again with the drawn outcomes, so that the dataset's hash and `simulate`
+        // see them.
+        let mut csv = String::new();
+        for (line, y) in design
+            .lines()
+            .zip(std::iter::once("outcome").chain(outcomes.iter().map(|y| y.label())))
+        {
             let cut = line.rfind(',').expect("outcome column");
-            csv.push_str(&format!("{},{}\n", &line[..cut], y.label()));
+            csv.push_str(&format!("{},{y}\n", &line[..cut]));
         }
-        data.bytes = csv.into_bytes();
-        data.file_sha256 =
-            crate::problem::data::hex(&<sha2::Sha256 as sha2::Digest>::digest(&data.bytes));
-        data.text_columns.insert(
-            "outcome".into(),
-            data.outcome.iter().map(|y| y.label().to_string()).collect(),
-        );
+        let data = Dataset::from_bytes(&spec, Path::new("synthetic.csv"), csv.into_bytes())?;
         Ok((Project { spec, data }, theta))
     }
 }

@@ -31,10 +31,11 @@ use crate::model::{
 use crate::problem::data::{Dataset, Outcome};
 use crate::problem::params::{logistic, ParameterSpace, Role};
 use crate::problem::spec::{ProposerSpec, SpecFile};
+use crate::problem::table::group_rows;
 use argmin::core::{CostFunction, Error as ArgminError, Gradient};
 use nalgebra::DVector;
+use polars::prelude::{Column, DataFrame, PolarsError, PolarsResult};
 use rayon::prelude::*;
-use std::collections::HashMap;
 
 /// Floor of a probability inside the logarithm.
 pub const PROBABILITY_FLOOR: f64 = 1e-300;
@@ -83,6 +84,125 @@ pub struct Design {
     pub foreign_constraint: bool,
 }
 
+/// The three covariate indices of a design, as named in its frame's columns (the order of
+/// [`crate::problem::spec::Spec::covariate_lists`]).
+pub const INDICES: [&str; 3] = ["home", "foreign", "proposer"];
+
+/// The column of a design frame holding covariate `k` of index `index` ([`INDICES`]).
+pub fn covariate_column(index: &str, k: usize) -> String {
+    format!("{index}.{k}")
+}
+
+/// The protocol columns of a design frame.
+pub const PROTOCOL_COLUMNS: [&str; 3] = ["poll", "renegotiation", "foreign_constraint"];
+
+/// Each data row's design as a frame: the covariates of `[home] location`, `[foreign]
+/// location` and `[proposer] index` in spec order ([`covariate_column`]; `const` is 1) and the
+/// protocol flags ([`PROTOCOL_COLUMNS`]). Counterfactual scenarios change its columns before
+/// [`Model::from_design_frame`] groups it.
+pub fn design_frame(file: &SpecFile, data: &Dataset) -> Result<DataFrame> {
+    let spec = &file.spec;
+    let n = data.len();
+    let mut columns = Vec::new();
+    for (index, list) in INDICES.iter().zip(spec.covariate_lists()) {
+        for (k, c) in list.iter().enumerate() {
+            let name = covariate_column(index, k).into();
+            columns.push(match data.covariates.get(c) {
+                // + 0.0: −0 and 0 are one value.
+                Some(values) => {
+                    Column::new(name, values.iter().map(|v| v + 0.0).collect::<Vec<_>>())
+                }
+                None => Column::new(name, vec![1.0; n]),
+            });
+        }
+    }
+    for (name, flags) in
+        PROTOCOL_COLUMNS
+            .iter()
+            .zip([&data.poll, &data.renegotiation, &data.foreign_constraint])
+    {
+        columns.push(Column::new((*name).into(), flags.as_slice()));
+    }
+    DataFrame::new(n, columns)
+        .map_err(|e| Error::Estimation(format!("cannot build the designs ({e})")))
+}
+
+/// Given designs as a frame, as [`design_frame`] lays them out.
+fn frame_of_designs(rows: &[Design]) -> Result<DataFrame> {
+    let mut columns = Vec::new();
+    if let Some(d) = rows.first() {
+        for (index, values) in INDICES.iter().zip([&d.home, &d.foreign, &d.proposer]) {
+            for k in 0..values.len() {
+                let of = |d: &Design| match *index {
+                    "home" => d.home[k],
+                    "foreign" => d.foreign[k],
+                    _ => d.proposer[k],
+                };
+                columns.push(Column::new(
+                    covariate_column(index, k).into(),
+                    rows.iter().map(|d| of(d) + 0.0).collect::<Vec<_>>(),
+                ));
+            }
+        }
+    }
+    let flags: [fn(&Design) -> bool; 3] = [
+        |d| d.protocol.poll,
+        |d| d.protocol.renegotiation,
+        |d| d.foreign_constraint,
+    ];
+    for (name, flag) in PROTOCOL_COLUMNS.iter().zip(flags) {
+        columns.push(Column::new(
+            (*name).into(),
+            rows.iter().map(flag).collect::<Vec<_>>(),
+        ));
+    }
+    DataFrame::new(rows.len(), columns)
+        .map_err(|e| Error::Estimation(format!("cannot build the designs ({e})")))
+}
+
+/// The designs at rows `at` of a design frame.
+fn designs_at(frame: &DataFrame, at: &[usize]) -> PolarsResult<Vec<Design>> {
+    let mut designs: Vec<Design> = at
+        .iter()
+        .map(|_| Design {
+            home: Vec::new(),
+            foreign: Vec::new(),
+            proposer: Vec::new(),
+            protocol: Protocol {
+                poll: false,
+                renegotiation: false,
+            },
+            foreign_constraint: false,
+        })
+        .collect();
+    for column in frame.columns() {
+        let name = column.name().as_str();
+        if let Some(k) = PROTOCOL_COLUMNS.iter().position(|c| *c == name) {
+            let values = column.bool()?;
+            for (d, &i) in designs.iter_mut().zip(at) {
+                let b = values.get(i).unwrap_or(false);
+                match k {
+                    0 => d.protocol.poll = b,
+                    1 => d.protocol.renegotiation = b,
+                    _ => d.foreign_constraint = b,
+                }
+            }
+            continue;
+        }
+        let index = name.split('.').next().unwrap_or("");
+        let values = column.f64()?;
+        for (d, &i) in designs.iter_mut().zip(at) {
+            let v = values.get(i).unwrap_or(f64::NAN);
+            match index {
+                "home" => d.home.push(v),
+                "foreign" => d.foreign.push(v),
+                _ => d.proposer.push(v),
+            }
+        }
+    }
+    Ok(designs)
+}
+
 /// Which proposer the spec's games have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ProposerMode {
@@ -128,75 +248,37 @@ enum Loading {
 impl Model {
     /// Builds the model for a spec and its (already checked) data.
     pub fn new(file: &SpecFile, data: &Dataset) -> Result<Model> {
-        Model::with_designs(file, data, None)
+        Model::from_design_frame(file, &design_frame(file, data)?)
     }
 
-    /// Builds the model, optionally with per-row overrides of covariates and protocol (used
-    /// by counterfactual scenarios).
+    /// Builds the model, optionally with one design per row given instead of the data's (as
+    /// for a grid of covariate values).
     pub fn with_designs(
         file: &SpecFile,
         data: &Dataset,
         rows: Option<Vec<Design>>,
     ) -> Result<Model> {
+        match rows {
+            None => Model::new(file, data),
+            Some(rows) => Model::from_design_frame(file, &frame_of_designs(&rows)?),
+        }
+    }
+
+    /// Builds the model from each row's design as a frame ([`design_frame`]): rows with equal
+    /// covariates and protocol share a design (a polars group-by, designs in order of first
+    /// appearance).
+    pub fn from_design_frame(file: &SpecFile, frame: &DataFrame) -> Result<Model> {
         let spec = &file.spec;
         let space = ParameterSpace::from_spec(file);
-        let value = |c: &str, i: usize| -> f64 {
-            if c == "const" {
-                1.0
-            } else {
-                data.covariates[c][i]
-            }
-        };
-        let rows: Vec<Design> = match rows {
-            Some(rows) => rows,
-            None => (0..data.len())
-                .map(|i| Design {
-                    home: spec.home.location.iter().map(|c| value(c, i)).collect(),
-                    foreign: spec
-                        .foreign
-                        .as_ref()
-                        .map(|f| f.location.iter().map(|c| value(c, i)).collect())
-                        .unwrap_or_default(),
-                    proposer: spec
-                        .proposer
-                        .as_ref()
-                        .map(|p| p.index.iter().map(|c| value(c, i)).collect())
-                        .unwrap_or_default(),
-                    protocol: Protocol {
-                        poll: data.poll[i],
-                        renegotiation: data.renegotiation[i],
-                    },
-                    foreign_constraint: data.foreign_constraint[i],
-                })
-                .collect(),
-        };
-        if rows.iter().any(|d| d.foreign_constraint) && spec.foreign.is_none() {
+        let frame_error =
+            |e: PolarsError| Error::Estimation(format!("cannot group the rows into designs ({e})"));
+        let groups = group_rows(frame).map_err(frame_error)?;
+        let designs = designs_at(frame, &groups.first).map_err(frame_error)?;
+        let row_design = groups.of_row;
+        if designs.iter().any(|d| d.foreign_constraint) && spec.foreign.is_none() {
             return Err(Error::Estimation(
                 "some rows have a foreign constraint but the spec has no `[foreign]` table; add one".into(),
             ));
-        }
-        // Group rows into designs (bitwise-equal covariates and protocol).
-        let mut index: HashMap<Vec<u64>, usize> = HashMap::new();
-        let mut designs = Vec::new();
-        let mut row_design = Vec::with_capacity(rows.len());
-        for d in rows {
-            let mut key: Vec<u64> = d
-                .home
-                .iter()
-                .chain(&d.foreign)
-                .chain(&d.proposer)
-                .map(|v| (v + 0.0).to_bits())
-                .collect(); // + 0.0: −0 and 0 share a design
-            key.push(
-                d.protocol.poll as u64
-                    | (d.protocol.renegotiation as u64) << 1
-                    | (d.foreign_constraint as u64) << 2,
-            );
-            let g = *index.entry(key).or_insert_with(|| {
-                designs.push(d);
-                designs.len() - 1
-            });
-            row_design.push(g);
         }
         let proposer = match spec.protocol.proposer {
             ProposerSpec::Foreign => ProposerMode::Fixed(Side::Foreign),

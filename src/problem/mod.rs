@@ -6,8 +6,10 @@
 //!
 //! * [`spec`]: the spec file and its validation;
 //! * [`params`]: parameter names, roles and transforms (one source of truth for names);
-//! * [`data`]: reading and checking the data (outcomes, protocols, covariates, weights,
-//!   clusters, chains);
+//! * [`data`]: reading (CSV, Parquet or Arrow IPC, with polars) and checking the data
+//!   (outcomes, protocols, covariates, weights, clusters, chains);
+//! * [`table`]: column and row operations on polars frames (text, numbers, flags, row filters,
+//!   row groups) shared by the data checks, the designs, scenarios and the bootstrap;
 //! * [`likelihood`]: designs, primitives and the likelihood with its gradient;
 //! * [`project`]: spec + data, provenance, parameter values read from a file.
 
@@ -16,3 +18,4 @@ pub mod likelihood;
 pub mod params;
 pub mod project;
 pub mod spec;
+pub mod table;

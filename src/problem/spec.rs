@@ -414,6 +414,24 @@ pub struct Spec {
     pub bootstrap: BootstrapSpec,
 }
 
+impl Spec {
+    /// The covariates of `[home] location`, `[foreign] location` and `[proposer] index`, in
+    /// that order (empty for a table the spec does not have; `const` is the intercept).
+    pub fn covariate_lists(&self) -> [&[String]; 3] {
+        [
+            &self.home.location,
+            self.foreign
+                .as_ref()
+                .map(|f| f.location.as_slice())
+                .unwrap_or_default(),
+            self.proposer
+                .as_ref()
+                .map(|p| p.index.as_slice())
+                .unwrap_or_default(),
+        ]
+    }
+}
+
 /// A parsed spec with where it came from.
 #[derive(Debug, Clone)]
 pub struct SpecFile {

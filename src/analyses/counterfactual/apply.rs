@@ -3,13 +3,18 @@
 
 use super::scenario::{ParameterValue, Scenario};
 use crate::error::{Error, Result};
-use crate::model::{solve_with_proposer, Proposer, Protocol, Side, Solution};
+use crate::model::{solve_with_proposer, Proposer, Side, Solution};
 use crate::problem::data::Dataset;
-use crate::problem::likelihood::{Design, Model};
+use crate::problem::likelihood::{
+    covariate_column, design_frame, Model, INDICES, PROTOCOL_COLUMNS,
+};
 use crate::problem::params::ParameterSpace;
 use crate::problem::spec::{ColumnOrFlag, FixedOrFree, ProposerSpec, SpecFile, ThresholdSpec};
+use crate::problem::table::{group_rows, matching_rows};
+use polars::prelude::{
+    BooleanChunked, ChunkFull, ChunkSet, Column, DataFrame, IntoColumn, NewChunkedArray, PolarsError,
+};
 use rayon::prelude::*;
-use std::collections::HashMap;
 use std::path::Path;
 
 /// What the model predicts for one data row.
@@ -55,18 +60,6 @@ enum ProposerChoice {
     Mixed(Option<f64>),
 }
 
-impl ProposerChoice {
-    fn key(self) -> (u8, u64) {
-        match self {
-            ProposerChoice::Spec => (0, 0),
-            ProposerChoice::Fixed(Side::Foreign) => (1, 0),
-            ProposerChoice::Fixed(Side::Home) => (2, 0),
-            ProposerChoice::Mixed(None) => (3, 0),
-            ProposerChoice::Mixed(Some(p)) => (4, p.to_bits()),
-        }
-    }
-}
-
 /// Where a parameter of a scenario's model takes its value from.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Source {
@@ -106,36 +99,6 @@ pub struct Prepared {
     row_unit: Vec<usize>,
 }
 
-/// The design of data row `i` under a spec, as [`Model::new`] builds it.
-fn row_design(spec: &SpecFile, data: &Dataset, i: usize) -> Design {
-    let s = &spec.spec;
-    let value = |c: &String| {
-        if c == "const" {
-            1.0
-        } else {
-            data.covariates[c][i]
-        }
-    };
-    Design {
-        home: s.home.location.iter().map(value).collect(),
-        foreign: s
-            .foreign
-            .as_ref()
-            .map(|f| f.location.iter().map(value).collect())
-            .unwrap_or_default(),
-        proposer: s
-            .proposer
-            .as_ref()
-            .map(|p| p.index.iter().map(value).collect())
-            .unwrap_or_default(),
-        protocol: Protocol {
-            poll: data.poll[i],
-            renegotiation: data.renegotiation[i],
-        },
-        foreign_constraint: data.foreign_constraint[i],
-    }
-}
-
 /// The scenario's (`where`-selected) rows; an error names a column the data lack or a filter
 /// that selects nothing.
 fn matched_rows(
@@ -143,10 +106,10 @@ fn matched_rows(
     data: &Dataset,
     err: &dyn Fn(&str, String) -> Error,
 ) -> Result<Vec<bool>> {
-    let mut matched = vec![true; data.len()];
+    let mut matched = BooleanChunked::full("where".into(), true, data.len());
     for condition in &scenario.filter {
         let key = format!("where.{}", condition.column);
-        let cells = data.text_columns.get(&condition.column).ok_or_else(|| {
+        let cells = data.frame.column(&condition.column).map_err(|_| {
             err(
                 &key,
                 format!(
@@ -160,10 +123,11 @@ fn matched_rows(
                 ),
             )
         })?;
-        for (m, cell) in matched.iter_mut().zip(cells) {
-            *m &= condition.values.iter().any(|v| v.matches(cell));
-        }
+        let rows = matching_rows(cells, &condition.values)
+            .map_err(|e| err(&key, format!("cannot compare the column ({e})")))?;
+        matched = &matched & &rows;
     }
+    let matched: Vec<bool> = matched.iter().map(|m| m == Some(true)).collect();
     if !scenario.filter.is_empty() && !matched.iter().any(|&m| m) {
         let hints: Vec<String> = scenario
             .filter
@@ -264,9 +228,6 @@ impl Prepared {
 
         // Covariates and protocol switches of the selected rows.
         let s = &spec.spec;
-        let mut rows: Vec<Design> = (0..data.len())
-            .map(|i| row_design(&spec, data, i))
-            .collect();
         let protocol_column = |element: &ColumnOrFlag| match element {
             ColumnOrFlag::Column(c) => Some(c.clone()),
             ColumnOrFlag::Flag(_) => None,
@@ -281,17 +242,7 @@ impl Prepared {
                 return Err(err(&key, "`const` is the intercept, not a column; change `home:const` under `parameters` instead".into()));
             }
             let mut used = false;
-            let lists: [&[String]; 3] = [
-                &s.home.location,
-                s.foreign
-                    .as_ref()
-                    .map(|f| f.location.as_slice())
-                    .unwrap_or_default(),
-                s.proposer
-                    .as_ref()
-                    .map(|p| p.index.as_slice())
-                    .unwrap_or_default(),
-            ];
+            let lists = s.covariate_lists();
             for (l, list) in lists.iter().enumerate() {
                 if let Some(k) = list.iter().position(|c| c == column) {
                     covariates.push((l, k, *v));
@@ -348,25 +299,31 @@ impl Prepared {
                 }
             }
         }
-        for (i, d) in rows.iter_mut().enumerate() {
-            if !matched[i] {
-                continue;
-            }
-            for &(l, k, v) in &covariates {
-                match l {
-                    0 => d.home[k] = v,
-                    1 => d.foreign[k] = v,
-                    _ => d.proposer[k] = v,
-                }
-            }
-            if let Some(b) = poll {
-                d.protocol.poll = b;
-            }
-            if let Some(b) = renegotiation {
-                d.protocol.renegotiation = b;
-            }
-            if let Some(b) = foreign_constraint {
-                d.foreign_constraint = b;
+        let mut frame = design_frame(&spec, data)?;
+        let frame_error = |e: PolarsError| err("set", format!("cannot apply the changes ({e})"));
+        let selected = BooleanChunked::from_slice("where".into(), &matched);
+        for &(l, k, v) in &covariates {
+            let name = covariate_column(INDICES[l], k);
+            let changed = frame
+                .column(&name)
+                .and_then(|c| c.f64()?.set(&selected, Some(v + 0.0)))
+                .map_err(frame_error)?;
+            frame
+                .with_column(changed.into_column())
+                .map_err(frame_error)?;
+        }
+        for (name, switch) in PROTOCOL_COLUMNS
+            .iter()
+            .zip([poll, renegotiation, foreign_constraint])
+        {
+            if let Some(b) = switch {
+                let changed = frame
+                    .column(name)
+                    .and_then(|c| c.bool()?.set(&selected, Some(b)))
+                    .map_err(frame_error)?;
+                frame
+                    .with_column(changed.into_column())
+                    .map_err(frame_error)?;
             }
         }
 
@@ -391,7 +348,7 @@ impl Prepared {
             }
         };
 
-        let model = Model::with_designs(&spec, data, Some(rows))
+        let model = Model::from_design_frame(&spec, &frame)
             .map_err(|e| err("foreign_constraint", e.to_string()))?;
 
         // Parameters: the fitted values, and the scenario's.
@@ -433,32 +390,41 @@ impl Prepared {
             }
         }
 
-        // Units: one equilibrium per design, proposer choice and parameter set.
-        let has_parameters = !scenario.parameters.is_empty();
-        let mut index: HashMap<(usize, (u8, u64), bool), usize> = HashMap::new();
-        let mut units = Vec::new();
-        let row_unit = model
-            .row_design
+        // Units: one equilibrium per design, proposer choice and parameter set. A selected
+        // row's unit differs from an unselected one's of the same design when the scenario
+        // changes the proposer or the parameters.
+        let changes_unit = choice != ProposerChoice::Spec || !scenario.parameters.is_empty();
+        let changed: Vec<bool> = matched.iter().map(|&m| m && changes_unit).collect();
+        let keys = DataFrame::new(
+            data.len(),
+            vec![
+                Column::new(
+                    "design".into(),
+                    model
+                        .row_design
+                        .iter()
+                        .map(|&g| g as u64)
+                        .collect::<Vec<_>>(),
+                ),
+                Column::new("changed".into(), changed.as_slice()),
+            ],
+        )
+        .and_then(|keys| group_rows(&keys))
+        .map_err(|e| err("where", format!("cannot group the rows ({e})")))?;
+        let units = keys
+            .first
             .iter()
-            .enumerate()
-            .map(|(i, &g)| {
-                let unit = Unit {
-                    design: g,
-                    proposer: if matched[i] {
-                        choice
-                    } else {
-                        ProposerChoice::Spec
-                    },
-                    scenario_parameters: matched[i] && has_parameters,
-                };
-                *index
-                    .entry((g, unit.proposer.key(), unit.scenario_parameters))
-                    .or_insert_with(|| {
-                        units.push(unit);
-                        units.len() - 1
-                    })
+            .map(|&i| Unit {
+                design: model.row_design[i],
+                proposer: if changed[i] {
+                    choice
+                } else {
+                    ProposerChoice::Spec
+                },
+                scenario_parameters: changed[i] && !scenario.parameters.is_empty(),
             })
             .collect();
+        let row_unit = keys.of_row;
         Ok(Prepared {
             name,
             spec,

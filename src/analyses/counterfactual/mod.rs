@@ -48,6 +48,8 @@ use crate::estimate::Estimates;
 use crate::model::distribution::normal_quantile;
 use crate::problem::params::logistic;
 use crate::problem::project::{Project, Provenance};
+use crate::problem::table;
+use polars::prelude::{DataFrame, IntoColumn};
 use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -439,7 +441,7 @@ pub fn evaluate(
         rows: (0..n).collect(),
     }];
     if let Some(column) = &options.group {
-        let cells = data.text_columns.get(column).ok_or_else(|| {
+        let cells = data.frame.column(column).map_err(|_| {
             Error::data(
                 &data.path,
                 None,
@@ -454,17 +456,33 @@ pub fn evaluate(
                 ),
             )
         })?;
-        let mut by_value: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-        for (i, v) in cells.iter().enumerate() {
-            by_value.entry(v.trim()).or_default().push(i);
-        }
-        for (v, rows) in by_value {
+        // Rows grouped by the column's (trimmed) values, groups in the values' order.
+        let values = table::trimmed(cells)
+            .and_then(|v| {
+                let by_value = DataFrame::new(n, vec![v.clone().into_column()])?;
+                Ok((v, table::group_rows(&by_value)?))
+            })
+            .map_err(|e| {
+                Error::data(
+                    &data.path,
+                    None,
+                    Some(column),
+                    format!("--group: cannot group the rows ({e})"),
+                )
+            })?;
+        let (values, by_value) = values;
+        let value = |g: usize| values.get(by_value.first[g]).unwrap_or("");
+        let mut order: Vec<usize> = (0..by_value.len()).collect();
+        order.sort_by(|&a, &b| value(a).cmp(value(b)));
+        let mut rows = by_value.rows();
+        for g in order {
+            let v = value(g);
             groups.push(Group {
                 kind: GroupKind::Column,
                 label: format!("{column} = {v}"),
                 column: Some(column.clone()),
                 value: Some(v.to_string()),
-                rows,
+                rows: std::mem::take(&mut rows[g]),
             });
         }
     }

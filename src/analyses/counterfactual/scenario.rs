@@ -48,41 +48,9 @@ pub const KEYS: [&str; 11] = [
     "compare_to",
 ];
 
-/// A value a `where` filter compares a column with.
-#[derive(Debug, Clone, PartialEq)]
-pub enum FilterValue {
-    /// Text: the cell equals it (after trimming).
-    Text(String),
-    /// A number: the cell parses to the same number.
-    Number(f64),
-    /// true/false: the cell is 1/0 (or true/false).
-    Flag(bool),
-}
-
-impl FilterValue {
-    /// Whether a data cell matches.
-    pub fn matches(&self, cell: &str) -> bool {
-        let cell = cell.trim();
-        match self {
-            FilterValue::Text(t) => cell == t,
-            FilterValue::Number(x) => cell.parse::<f64>().is_ok_and(|v| v == *x),
-            FilterValue::Flag(b) => match cell {
-                "1" | "1.0" | "true" | "TRUE" | "True" => *b,
-                "0" | "0.0" | "false" | "FALSE" | "False" => !*b,
-                _ => false,
-            },
-        }
-    }
-
-    /// As written in the scenario file.
-    pub fn display(&self) -> String {
-        match self {
-            FilterValue::Text(t) => format!("\"{t}\""),
-            FilterValue::Number(x) => format!("{x}"),
-            FilterValue::Flag(b) => format!("{b}"),
-        }
-    }
-}
+/// A value a `where` filter compares a column with (the values of `[data] keep` are the same
+/// kind): text, a number, or true/false.
+pub use crate::problem::table::CellValue as FilterValue;
 
 /// One column condition of `where`: the cell matches any of the values.
 #[derive(Debug, Clone, PartialEq)]
@@ -552,11 +520,31 @@ parameters = { rho = 0.0 }
 
     #[test]
     fn filter_values_match_cells() {
-        assert!(FilterValue::Number(1.0).matches("1"));
-        assert!(FilterValue::Number(0.5).matches(" 0.5"));
-        assert!(!FilterValue::Number(1.0).matches("IE"));
-        assert!(FilterValue::Flag(true).matches("1"));
-        assert!(FilterValue::Text("IE".into()).matches("IE"));
-        assert!(!FilterValue::Text("IE".into()).matches("IS"));
+        use crate::problem::table::matching_rows;
+        use polars::prelude::*;
+        let cells = Column::new("c".into(), ["1", " 0.5", "IE", "IS", "true"]);
+        let rows = |v: FilterValue| -> Vec<bool> {
+            matching_rows(&cells, &[v])
+                .unwrap()
+                .iter()
+                .map(|m| m == Some(true))
+                .collect()
+        };
+        assert_eq!(
+            rows(FilterValue::Number(1.0)),
+            [true, false, false, false, false]
+        );
+        assert_eq!(
+            rows(FilterValue::Number(0.5)),
+            [false, true, false, false, false]
+        );
+        assert_eq!(
+            rows(FilterValue::Flag(true)),
+            [true, false, false, false, true]
+        );
+        assert_eq!(
+            rows(FilterValue::Text("IE".into())),
+            [false, false, true, false, false]
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! their covariance) and bootstrap intervals (the quantities re-solved at each saved bootstrap
 //! draw).
 
+use crate::analyses::bootstrap::read_draws_table;
 use crate::analyses::{quantile_sorted, std_dev};
 use crate::error::{Error, Result};
 use crate::problem::params::ParameterSpace;
@@ -34,24 +35,17 @@ pub struct BootstrapDraws {
 }
 
 /// Reads `bootstrap.csv` (`replicate, converged, loglik`, then one column per parameter name,
-/// natural scale): the converged rows' parameter vectors in `space`'s order. Fixed parameters
-/// may be absent (their fixed value is used); a free parameter's column must be present.
+/// natural scale; or a `.parquet` with those columns) with
+/// [`crate::analyses::bootstrap::read_draws_table`]: the converged rows' parameter vectors in
+/// `space`'s order. Fixed parameters may be absent (their fixed value is used); a free
+/// parameter's column must be present.
 pub fn read_draws(path: &Path, space: &ParameterSpace) -> Result<BootstrapDraws> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
     let bad =
         |row: usize, m: String| Error::Results(format!("`{}`, row {row}: {m}", path.display()));
-    let mut reader = csv::Reader::from_reader(bytes.as_slice());
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| bad(0, e.to_string()))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let column = |name: &str| header.iter().position(|h| h == name);
-    let converged = column("converged").ok_or_else(|| bad(0, "no `converged` column; expected `replicate, converged, loglik`, then one column per parameter".into()))?;
+    let (names, draws) = read_draws_table(path)?;
     let mut columns = Vec::with_capacity(space.len());
     for p in &space.parameters {
-        match (column(&p.name), p.fixed) {
+        match (names.iter().position(|n| *n == p.name), p.fixed) {
             (Some(c), _) => columns.push(Err(c)),
             (None, Some(v)) => columns.push(Ok(v)),
             (None, None) => {
@@ -63,43 +57,25 @@ pub fn read_draws(path: &Path, space: &ParameterSpace) -> Result<BootstrapDraws>
         }
     }
     let mut values = Vec::new();
-    let mut replicates = 0;
-    for (i, rec) in reader.records().enumerate() {
-        let rec = rec.map_err(|e| bad(i + 1, e.to_string()))?;
-        replicates += 1;
-        match rec.get(converged).map(str::trim) {
-            Some("true" | "1") => {}
-            Some("false" | "0") => continue,
-            other => {
-                return Err(bad(
-                    i + 1,
-                    format!("converged `{}` is not true/false", other.unwrap_or("")),
-                ))
-            }
-        }
-        let mut draw = Vec::with_capacity(columns.len());
+    for (i, draw) in draws.iter().enumerate().filter(|(_, d)| d.converged) {
+        let mut theta = Vec::with_capacity(columns.len());
         for (p, c) in space.parameters.iter().zip(&columns) {
-            draw.push(match *c {
+            theta.push(match *c {
                 Ok(v) => v,
+                Err(c) if draw.values[c].is_finite() => draw.values[c],
                 Err(c) => {
-                    let text = rec.get(c).unwrap_or("").trim();
-                    text.parse::<f64>()
-                        .ok()
-                        .filter(|v| v.is_finite())
-                        .ok_or_else(|| {
-                            bad(
-                                i + 1,
-                                format!("`{}` = `{text}` is not a finite number", p.name),
-                            )
-                        })?
+                    return Err(bad(
+                        i + 1,
+                        format!("`{}` = `{}` is not a finite number", p.name, draw.values[c]),
+                    ))
                 }
             });
         }
-        values.push(draw);
+        values.push(theta);
     }
     Ok(BootstrapDraws {
         source: path.display().to_string(),
-        replicates,
+        replicates: draws.len(),
         values,
     })
 }
