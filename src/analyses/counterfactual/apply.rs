@@ -12,7 +12,8 @@ use crate::problem::params::ParameterSpace;
 use crate::problem::spec::{ColumnOrFlag, FixedOrFree, ProposerSpec, SpecFile, ThresholdSpec};
 use crate::problem::table::{group_rows, matching_rows};
 use polars::prelude::{
-    BooleanChunked, ChunkFull, ChunkSet, Column, DataFrame, IntoColumn, NewChunkedArray, PolarsError,
+    BooleanChunked, ChunkFull, ChunkSet, Column, DataFrame, IntoColumn, NewChunkedArray,
+    PolarsError,
 };
 use rayon::prelude::*;
 use std::path::Path;
