@@ -425,7 +425,7 @@ fn print_benchmark(analyses: &FitAnalyses) {
     for p in &analyses.profiles {
         let end = |v: Option<f64>| {
             v.map(|x| format!("{x:.4}"))
-                .unwrap_or_else(|| "beyond the grid".into())
+                .unwrap_or_else(|| "beyond the search range".into())
         };
         println!(
             "Profile likelihood 95% interval of {}: [{}, {}]",

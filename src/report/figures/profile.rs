@@ -46,9 +46,9 @@ impl Figure for ProfileFigure<'_> {
         };
         let interval = match p.interval {
             (Some(a), Some(b)) => format!("95% profile interval [{a:.3}, {b:.3}]"),
-            (Some(a), None) => format!("95% profile interval [{a:.3}, beyond the grid]"),
-            (None, Some(b)) => format!("95% profile interval [beyond the grid, {b:.3}]"),
-            (None, None) => "95% profile interval beyond the grid on both sides".into(),
+            (Some(a), None) => format!("95% profile interval [{a:.3}, beyond the search range]"),
+            (None, Some(b)) => format!("95% profile interval [beyond the search range, {b:.3}]"),
+            (None, None) => "95% profile interval beyond the search range on both sides".into(),
         };
         let mut chart = ChartBuilder::on(root)
             .caption(
