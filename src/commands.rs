@@ -245,13 +245,7 @@ pub fn fit(a: FitArgs) -> Result<Phases> {
         if g != "protocol" && !project.data.text_columns.contains_key(g) {
             return Err(Error::Estimation(format!(
                 "--group `{g}`: the data have no such column (they have: {}, or use `protocol`)",
-                project
-                    .data
-                    .text_columns
-                    .keys()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                project.data.column_list()
             )));
         }
     }

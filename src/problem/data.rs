@@ -116,6 +116,15 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// The data's column names, comma-separated (for messages that name the columns there are).
+    pub fn column_list(&self) -> String {
+        self.text_columns
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// Number of rows.
     pub fn len(&self) -> usize {
         self.outcome.len()

@@ -116,11 +116,7 @@ fn matched_rows(
                 format!(
                     "unknown column `{}`; the data have: {}",
                     condition.column,
-                    data.text_columns
-                        .keys()
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    data.column_list()
                 ),
             )
         })?;

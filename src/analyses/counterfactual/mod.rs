@@ -448,11 +448,7 @@ pub fn evaluate(
                 Some(column),
                 format!(
                     "--group: the data have no such column; they have: {}",
-                    data.text_columns
-                        .keys()
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    data.column_list()
                 ),
             )
         })?;

@@ -148,7 +148,7 @@ pub fn group_labels(project: &Project, model: &Model, column: &str) -> Result<Ve
         .ok_or_else(|| {
             Error::Results(format!(
             "--group `{column}`: the data have no such column (they have: {}, or use `protocol`)",
-            project.data.text_columns.keys().cloned().collect::<Vec<_>>().join(", ")
+            project.data.column_list()
         ))
         })
 }
