@@ -134,15 +134,23 @@ impl Chain<'_> {
     /// there stays there even when the maximum is inside (e.g. a discount at 0 at the estimate
     /// and interior once another parameter is held elsewhere). From `|u| = 5` it can still
     /// run back to the edge when that is where the maximum is.
-    fn unsaturated(&self, mut others: Vec<f64>) -> Vec<f64> {
+    fn unsaturated(&self, others: Vec<f64>) -> Vec<f64> {
+        self.map_logit_others(&others, |x| x.clamp(-SATURATED, SATURATED))
+    }
+
+    /// `others` (the free parameters but the profiled one) with `f` applied to the
+    /// logit-scale ones.
+    fn map_logit_others(&self, others: &[f64], f: impl Fn(f64) -> f64) -> Vec<f64> {
         let free = self.model.space.free();
         let nuisance = free.iter().filter(|&&i| i != self.j);
-        for (x, &i) in others.iter_mut().zip(nuisance) {
-            if self.model.space.parameters[i].transform == Transform::Logit {
-                *x = x.clamp(-SATURATED, SATURATED);
-            }
-        }
         others
+            .iter()
+            .zip(nuisance)
+            .map(|(&x, &i)| match self.model.space.parameters[i].transform {
+                Transform::Logit => f(x),
+                _ => x,
+            })
+            .collect()
     }
 
     /// `ℓ_p` at internal value `u`: BFGS from a warm start scaled by the nearest point's
@@ -268,20 +276,7 @@ impl Chain<'_> {
     /// to the middle (`u = 0`): the start of the interior branch, which can be the higher one
     /// once the profiled parameter moves away from its estimate.
     fn interior(&self, others: &[f64]) -> Vec<f64> {
-        let free = self.model.space.free();
-        let nuisance = free.iter().filter(|&&i| i != self.j);
-        others
-            .iter()
-            .zip(nuisance)
-            .map(|(&x, &i)| {
-                let logit = self.model.space.parameters[i].transform == Transform::Logit;
-                if logit && x.abs() > SATURATED {
-                    0.0
-                } else {
-                    x
-                }
-            })
-            .collect()
+        self.map_logit_others(others, |x| if x.abs() > SATURATED { 0.0 } else { x })
     }
 }
 
