@@ -11,6 +11,7 @@ use twolevel::analyses::FitAnalyses;
 use twolevel::error::{Error, Result};
 use twolevel::estimate::project_fit::FitReport;
 use twolevel::estimate::{Estimates, SeKind};
+use twolevel::problem::likelihood::process_evaluations;
 use twolevel::problem::likelihood::Model;
 use twolevel::problem::project::Project;
 use twolevel::problem::spec::BootstrapKind;
@@ -44,6 +45,12 @@ pub struct PhaseTime {
     pub phase: String,
     /// Seconds.
     pub seconds: f64,
+    /// Likelihood evaluations of the whole data in the phase, without a gradient.
+    #[serde(default)]
+    pub loglik_evaluations: u64,
+    /// Likelihood evaluations with the gradient.
+    #[serde(default)]
+    pub gradient_evaluations: u64,
 }
 
 /// The phases of a command: each runs under a progress bar (a bar when its length is known, a
@@ -91,12 +98,16 @@ impl Phases {
             bar.enable_steady_tick(std::time::Duration::from_millis(120));
         }
         let start = Instant::now();
+        let [values, gradients] = process_evaluations();
         let out = work(&|| bar.inc(1));
         bar.finish_and_clear();
         let seconds = start.elapsed().as_secs_f64();
+        let [values_after, gradients_after] = process_evaluations();
         self.phases.push(PhaseTime {
             phase: name.to_string(),
             seconds,
+            loglik_evaluations: values_after - values,
+            gradient_evaluations: gradients_after - gradients,
         });
         self.total_seconds += seconds;
         out

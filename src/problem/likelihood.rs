@@ -589,6 +589,21 @@ fn mix(sides: [Option<[f64; 3]>; 2], p_home: f64) -> [f64; 3] {
 /// A point with `ℓ` and `∇ℓ` there.
 type Evaluated = (Vec<f64>, f64, Vec<f64>);
 
+/// Likelihood evaluations in this process, `[without gradient, with gradient]`: what a
+/// command's phases cost in solves of the whole data (recorded next to their times).
+static PROCESS_EVALUATIONS: [std::sync::atomic::AtomicU64; 2] = [
+    std::sync::atomic::AtomicU64::new(0),
+    std::sync::atomic::AtomicU64::new(0),
+];
+
+/// Likelihood evaluations so far in this process, `[without gradient, with gradient]`, by
+/// every [`Likelihood`].
+pub fn process_evaluations() -> [u64; 2] {
+    PROCESS_EVALUATIONS
+        .each_ref()
+        .map(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+}
+
 /// The likelihood of a model for given per-row weights: the argmin problem. It borrows the
 /// model and exists to be handed to argmin.
 #[derive(Debug, Clone)]
@@ -676,6 +691,8 @@ impl<'a> Likelihood<'a> {
     /// `ℓ(θ)` and, if asked, `∇ℓ` over the free parameters (internal scale).
     pub fn evaluate(&self, internal: &[f64], with_gradient: bool) -> (f64, Vec<f64>) {
         self.evaluations
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        PROCESS_EVALUATIONS[usize::from(with_gradient)]
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let theta = self.model.space.to_natural(internal);
         let n_designs = self.model.designs.len();
