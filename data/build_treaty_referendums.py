@@ -193,7 +193,7 @@ R = [
 ]
 
 # Votes that an earlier version of this file included and that the inclusion rule excludes
-# (data/README.md, "Inclusion rule" and "Decisions of the 2026 audit"): (rdb_id, former episode, reason).
+# (data/README.md, "Inclusion rule" and "Referee audit (2026): decisions"): (rdb_id, former episode, reason).
 DROPPED = [
     ("5bbbe26a92a21351232dd74d", "DO-1870-US-ANNEXATION",
      "annexation treaty: the Dominican Republic would have become part of the USA, so no separate home party remains"),
@@ -230,6 +230,11 @@ PUBLIC = [
      "Public record: referendum of 7 Jun 2001 on the Twenty-third Amendment of the Constitution Bill 2001 "
      "(the State may ratify the Rome Statute); electorate 2867960 total poll 997565 yes 629234 no 350512 "
      "invalid 17819 (Referendum Results 1937-2019; Dept of Housing Planning and Local Government)"),
+    ("BZ-2019-ICJ-GUATEMALA", "Special Agreement with Guatemala to submit the claim to the ICJ", "BZ", 2019, "mandatory_referendum", 1, SM, 0, 1, 1,
+     "ratified", "", 53388, 43029, 702, 148500,
+     "Public record: Belize referendum of 8 May 2019 required by the Special Agreement of 8 Dec 2008 with "
+     "Guatemala (Guatemala voted in 2018: GT-2018-ICJ-BELIZE); certified result yes 53388 no 43029 "
+     "(Chief Elections Officer); 702 rejected ballots; 148500 registered voters (Elections and Boundaries Department)"),
 ]
 
 # ---------------------------------------------------------------------------------------------
