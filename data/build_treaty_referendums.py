@@ -217,8 +217,8 @@ PUBLIC = [
     ("DK-1916-WEST-INDIES", "Treaty ceding the Danish West Indies to the USA", "DK", 1916, "consultative_referendum", 0, SM, 0, 1, 1,
      "ratified", "", 283670, 158157, 7267, 1200000,
      "Public record: Danish referendum of 14 Dec 1916 on the treaty of 4 Aug 1916 (US Senate consent 7 Sep 1916; "
-     "Rigsdag approval Dec 1916); yes 283670 no 158157 invalid 7267 (Rigsarkivet: A historic referendum); "
-     "electorate about 1.2 million (rounded) and turnout 37.4% (Nohlen & Stoever 2010 Elections in Europe)"),
+     "Rigsdag approval Dec 1916); yes 283670 no 158157 (Rigsarkivet: A historic referendum) invalid 7267; "
+     "electorate about 1.2 million (a rounded figure as reported online) so turnout 37.4%"),
     ("IE-1998-BRITISH-IRISH-AGREEMENT", "British-Irish Agreement (Good Friday Agreement)", "IE", 1998, "mandatory_referendum", 1, SM, 0, 1, 1,
      "ratified", "", 1442583, 85748, 17064, 2747088,
      "Public record: referendum of 22 May 1998 on the Nineteenth Amendment of the Constitution Bill 1998 "
