@@ -82,6 +82,13 @@ for t in ("CONSTITUTION", "LISBON"):
 SUPER[("CZ", "LISBON")] = T35       # art. 39(4)
 SUPER[("PL", "LISBON")] = T23       # art. 90(2)
 SUPER[("RO", "LISBON")] = T23       # art. 148(3)
+SUPER[("BG", "LISBON")] = T23       # art. 85(1) item 9 and 85(2): 2/3 of all members for treaties
+                                    # conferring powers on the EU (Lisbon passed 195-15 in 2008)
+# Not coded as supermajorities: the TSCG outside DE (an intergovernmental treaty read as conferring
+# no powers on the EU, so the EU-transfer clauses of BG, CZ, SK, SI, LV, HU, PL and RO are coded as
+# not engaged; unverified, see README "Facts we are unsure of"); the Danish parliamentary rows
+# (Nice, Lisbon, TSCG: approved under art. 19, the government having found art. 20, 5/6 of members
+# or a referendum, not engaged).
 
 # Referendum rows: (episode, treaty key or name, rdb id | 'SV:anr', outcome, continues, poll,
 #                   renegotiable, foreign_constraint)
@@ -122,8 +129,10 @@ REFS = [
     ("EU-ACCESSION-2003-EE", "EU accession 2003", "5bbbfc8492a21351232e443b", "ratified", ""),
     ("EU-ACCESSION-2003-LV", "EU accession 2003", "5bbbfc8492a21351232e4441", "ratified", ""),
     ("EU-ACCESSION-2012-HR", "EU accession 2012", "5bbc018892a21351232e5547", "ratified", ""),
-    ("EEA-CH", "EEA Agreement", "SV:388", "renegotiated", ""),
-    ("EU-BILATERALS1-CH", "EU-Swiss Bilateral Agreements I", "SV:464", "ratified", "EEA-CH"),
+    # EEA-CH failed: the Bilateral Agreements I (negotiated 1994-98) are a different package, not a
+    # revised EEA (renegotiation rule, data/README.md); EU-BILATERALS1-CH is an episode of its own.
+    ("EEA-CH", "EEA Agreement", "SV:388", "failed", ""),
+    ("EU-BILATERALS1-CH", "EU-Swiss Bilateral Agreements I", "SV:464", "ratified", ""),
     ("EEA-LI", "EEA Agreement", "5bbbf39d92a21351232e27f9", "ratified", ""),
     ("EU-UKRAINE-AA-NL", "EU-Ukraine Association Agreement", "5caf5cd161af8403c235ddec", "renegotiated", ""),
 ]

@@ -3,19 +3,31 @@
 
 Reads the raw public sources from ../shared/data/ relative to the repository root
 (rdb_foreign_policy_referendums.csv, swissvotes_foreign_policy.csv), keeps only the votes in the
-explicit include lists below (each with a short reason), and writes one row per ratification
-episode with the project's coding. Run from anywhere:
+explicit include lists below (each with a short reason), adds the qualifying votes that the raw
+files lack from the public record (PUBLIC, each with its citation), and writes one row per
+ratification episode with the project's coding. Run from anywhere:
 
     python3 data/build_treaty_referendums.py
 
 Coding conventions (see data/README.md for the full rules):
-- yes_share = yes / (yes + no) (valid votes); turnout = (yes + no + blank + invalid) / electorate
-  (RDB), or Swissvotes `volkja-proz` / 100 and `bet` / 100. Empty when the source lacks counts.
+- Inclusion rule (data/README.md, "Inclusion rule"): a popular vote of the home electorate on
+  whether the home state becomes bound, as a party, by a specific agreement already concluded
+  with at least one foreign state or international organisation that remains a separate party
+  once the agreement is in force (directly, or through a constitutional amendment whose purpose
+  is to permit that ratification). DROPPED lists the votes that an earlier version included and
+  the rule excludes.
+- yes_share = yes / (yes + no) (valid votes). turnout = (yes + no + blank + invalid) / electorate
+  counting only the components the source reports: RDB often leaves blank and invalid votes empty,
+  and then turnout is valid votes / electorate, below the official figure (see data/README.md,
+  column `turnout`). Swissvotes: `volkja-proz` / 100 and `bet` / 100 (official turnout, ballots
+  cast including blank and invalid). PUBLIC rows: counts from the cited official results, blank and
+  invalid included. Empty when the source lacks counts.
 - Swiss votes are taken from Swissvotes only (RDB also lists them; they are not used, to avoid
   double-listing). Mandatory Swiss referendums (rechtsform 1) need a majority of people and of
   cantons: requirement double_majority, threshold 0.5.
 - Chains: the first (rejected) vote is the chain root; its outcome is `renegotiated` if a revised
-  package was later ratified, else `failed`. Every later vote of the chain is its own row with its
+  version of the same agreement (data/README.md, "Renegotiation rule") was later ratified, else
+  `failed`. Every later vote of the chain is its own row with its
   own outcome (a rejected intermediate vote is coded like the root: `renegotiated` if the chain
   ends in ratification, else `failed`) and `continues` = the chain root's episode id.
 """
@@ -35,7 +47,6 @@ COLUMNS = ["episode", "treaty", "country", "year", "decade", "route", "referendu
 SM = ("simple_majority", 0.5)
 DM = ("double_majority", 0.5)
 P75 = ("supermajority", 0.75)
-P23 = ("supermajority", 0.6667)
 
 # ---------------------------------------------------------------------------------------------
 # RDB include list. Fields:
@@ -43,8 +54,6 @@ P23 = ("supermajority", 0.6667)
 #  foreign_constraint, outcome, continues, reason)
 # ---------------------------------------------------------------------------------------------
 R = [
-    ("5bbbe26a92a21351232dd74d", "DO-1870-US-ANNEXATION", "Annexation treaty with the USA", "optional_referendum", 1, SM, 0, 1, 1, "ratified", "",
-     "plebiscite required by the signed 1869 annexation treaty (US Senate later rejected it); plebiscite manipulated per RDB remarks"),
     ("5bbbe28092a21351232ddddb", "IS-1918-UNION-DK", "Danish-Icelandic Act of Union", "optional_referendum", 1, SM, 0, 1, 1, "ratified", "",
      "negotiated union agreement with Denmark, approved by referendum"),
     ("5bbbe2a492a21351232de70f", "PY-1938-CHACO", "Chaco Peace Treaty with Bolivia", "optional_referendum", 1, SM, 0, 1, 1, "ratified", "",
@@ -59,15 +68,18 @@ R = [
      "consultative vote on the signed accession treaty; rejected, Norway did not accede"),
     ("5bbbe5fb92a21351232dfbf9", "DK-1972-EC-ACCESSION", "EC accession", "mandatory_referendum", 1, SM, 0, 0, 1, "ratified", "",
      "art. 20 referendum on the accession treaty"),
-    ("5bbbe7bb92a21351232e0185", "MP-1975-COVENANT", "Covenant with the USA (Commonwealth of the Northern Mariana Islands)", "consultative_referendum", 0, SM, 0, 1, 1, "ratified", "",
-     "plebiscite on the negotiated Covenant; approved by US Congress 1976"),
     ("5bbbe8f492a21351232e05d9", "PA-1977-CANAL-TREATIES", "Torrijos-Carter Treaties", "mandatory_referendum", 1, SM, 0, 1, 1, "ratified", "",
      "plebiscite on the Panama Canal treaties; US Senate ratified 1978"),
     ("5bbbe99c92a21351232e0955", "EG-1979-PEACE-ISRAEL", "Egypt-Israel Peace Treaty", "optional_referendum", 1, SM, 0, 1, 1, "ratified", "",
      "referendum on the peace treaty (Knesset also approved)"),
-    # Palau Compact of Free Association chain: 75% rule (nuclear clause) until the 1992 amendment.
-    ("5bbbec3592a21351232e11a7", "PW-1983-COMPACT", "Compact of Free Association with the USA", "mandatory_referendum", 1, P75, 0, 1, 1, "renegotiated", "",
-     "chain root: Compact approved by 62%, but its nuclear provisions needed 75% (separate nuclear question 53%)"),
+    # Palau Compact of Free Association chain. 1983: the Compact question needed a simple majority
+    # (62% yes); the 75% rule of the constitution's nuclear clause applied to the separate question
+    # on the Compact's subsidiary agreement on radioactive, chemical and biological materials
+    # (RDB 5bbbec3592a21351232e11a9, 53% yes), which failed, so the package could not enter into
+    # force. 1984-1990: the revised Compact itself carried the nuclear provisions and needed 75%
+    # (RDB records those votes as rejected at 61-73% yes). 1993: simple majority (1992 amendment).
+    ("5bbbec3592a21351232e11a7", "PW-1983-COMPACT", "Compact of Free Association with the USA", "mandatory_referendum", 1, SM, 0, 1, 1, "renegotiated", "",
+     "chain root: Compact question approved by 62% (simple majority); the package failed because its nuclear-materials agreement got 53% of the 75% required"),
     ("5bbbed0992a21351232e14c1", "PW-1984-COMPACT", "Compact of Free Association with the USA", "mandatory_referendum", 1, P75, 0, 1, 1, "renegotiated", "PW-1983-COMPACT",
      "second Compact vote, below 75%"),
     ("5bbbee0d92a21351232e1809", "PW-1986A-COMPACT", "Compact of Free Association with the USA", "mandatory_referendum", 1, P75, 0, 1, 1, "renegotiated", "PW-1983-COMPACT",
@@ -77,7 +89,7 @@ R = [
     ("5bbbef8192a21351232e1b21", "PW-1987A-COMPACT", "Compact of Free Association with the USA", "mandatory_referendum", 1, P75, 0, 1, 1, "renegotiated", "PW-1983-COMPACT",
      "June 1987 vote, below 75%"),
     ("5bbbef8192a21351232e1b43", "PW-1987B-COMPACT", "Compact of Free Association with the USA", "mandatory_referendum", 1, P75, 0, 1, 1, "renegotiated", "PW-1983-COMPACT",
-     "Aug 1987 vote (73%) under a threshold-lowering amendment later voided by the Palau Supreme Court (1988); coded under the 75% rule"),
+     "Compact vote of 21 Aug 1987 (RDB dates it 1987-08-30; the 4 Aug 1987 vote was on the threshold-lowering amendment): 73% under that amendment, which the Palau Supreme Court voided (1988); coded under the 75% rule"),
     ("5bbbf19692a21351232e20f1", "PW-1990-COMPACT", "Compact of Free Association with the USA", "mandatory_referendum", 1, P75, 0, 1, 1, "renegotiated", "PW-1983-COMPACT",
      "1990 vote, below 75%"),
     ("5bbbf47192a21351232e29f3", "PW-1993-COMPACT", "Compact of Free Association with the USA", "mandatory_referendum", 1, SM, 0, 1, 1, "ratified", "PW-1983-COMPACT",
@@ -105,13 +117,11 @@ R = [
     ("5bbbf50592a21351232e2c93", "AT-1994-EU-ACCESSION", "EU accession", "mandatory_referendum", 1, SM, 0, 0, 1, "ratified", "",
      "total revision of the constitution: mandatory referendum"),
     ("5bbbf53192a21351232e2cf7", "SE-1994-EU-ACCESSION", "EU accession", "consultative_referendum", 0, SM, 0, 0, 1, "ratified", "",
-     "consultative vote on the signed accession treaty"),
+     "consultative vote of 13 Nov 1994 (RDB dates it 1994-10-13) on the signed accession treaty"),
     ("5bbbf53192a21351232e2d15", "FI-1994-EU-ACCESSION", "EU accession", "consultative_referendum", 0, SM, 0, 0, 1, "ratified", "",
      "consultative vote on the signed accession treaty"),
     ("5bbbf53292a21351232e2d6b", "NO-1994-EU-ACCESSION", "EU accession", "consultative_referendum", 0, SM, 0, 0, 1, "failed", "",
      "consultative vote on the signed accession treaty; rejected"),
-    ("5bbbf59192a21351232e2e61", "LI-1995-EEA", "EEA Agreement (after adaptation of the customs treaty with CH)", "optional_referendum", 1, SM, 0, 1, 1, "ratified", "",
-     "second EEA vote, needed after the Swiss EEA rejection; not a rejection chain (1992 was a yes)"),
     ("5bbbf7a292a21351232e3545", "HU-1997-NATO", "NATO accession", "optional_referendum", 1, SM, 0, 0, 1, "ratified", "",
      "NATO accession vote after the Madrid invitation (protocol signed Dec 1997)"),
     ("5bbbf7ff92a21351232e3791", "IE-1998-AMSTERDAM", "Treaty of Amsterdam", "mandatory_referendum", 1, SM, 0, 1, 1, "ratified", "",
@@ -172,18 +182,59 @@ R = [
      "constitutional amendment for the TSCG; renegotiable 0: TSCG enters into force with 12 euro-area ratifications, no unanimity"),
     ("5bbc036292a21351232e57fb", "DK-2014-UPC", "Agreement on a Unified Patent Court", "mandatory_referendum", 1, SM, 0, 1, 1, "ratified", "",
      "art. 20 referendum on the UPC agreement"),
-    ("5bbc041c92a21351232e592b", "GR-2015-BAILOUT", "Third economic adjustment programme (ESM) / creditor proposal", "optional_referendum", 1, SM, 1, 1, 1, "ratified", "",
-     "POLL: vote on the creditors' 25 June draft before signing (61% no); the signed ESM programme was approved by parliament 14 Aug 2015"),
     ("5caf5cd161af8403c235ddec", "NL-2016-UKRAINE-AA", "EU-Ukraine Association Agreement", "consultative_referendum", 0, SM, 0, 1, 1, "renegotiated", "",
      "advisory referendum rejected; European Council decision (Dec 2016), ratified by parliament 2017"),
-    ("5d19fb53fe65c2bfeba00bb5", "GD-2016-CCJ", "Caribbean Court of Justice (appellate jurisdiction)", "mandatory_referendum", 1, P23, 0, 0, 0, "failed", "",
-     "constitutional bill to accept the CCJ as final court under the Agreement Establishing the CCJ; 2/3 needed"),
     ("5d234598dc0aeb467bfcc0b6", "GT-2018-ICJ-BELIZE", "Special Agreement with Belize to submit the claim to the ICJ", "mandatory_referendum", 1, SM, 0, 1, 1, "ratified", "",
      "popular consultation required by the 2008 special agreement; Belize voted 2019"),
     ("5d248c4ddc0aeb467bfcc128", "MK-2018-PRESPA", "Prespa Agreement with Greece", "consultative_referendum", 0, SM, 0, 1, 1, "ratified", "",
      "consultative vote: 94% yes but turnout below the 50% quorum (RDB result 'no'); parliament ratified the same package 2018-2019"),
     ("66fff490c3cd670460580111", "LI-2024-IMF", "IMF accession (Articles of Agreement)", "optional_referendum", 1, SM, 0, 0, 0, "ratified", "",
      "art. 66bis treaty referendum on IMF membership"),
+]
+
+# Votes that an earlier version of this file included and that the inclusion rule excludes
+# (data/README.md, "Inclusion rule" and "Referee audit (2026): decisions"): (rdb_id, former episode, reason).
+DROPPED = [
+    ("5bbbe26a92a21351232dd74d", "DO-1870-US-ANNEXATION",
+     "annexation treaty: the Dominican Republic would have become part of the USA, so no separate home party remains"),
+    ("5bbbe7bb92a21351232e0185", "MP-1975-COVENANT",
+     "Covenant establishing the Northern Marianas as a commonwealth under US sovereignty: no separate home party remains"),
+    ("5bbbf59192a21351232e2e61", "LI-1995-EEA",
+     "second vote on the EEA Agreement that Liechtenstein's voters had approved in 1992 (LI-1992-EEA): one ratification, counted once"),
+    ("5bbc041c92a21351232e592b", "GR-2015-BAILOUT",
+     "vote on the creditors' 25 June 2015 proposal, never agreed and lapsed with the programme on 30 June; no concluded agreement"),
+    ("5d19fb53fe65c2bfeba00bb5", "GD-2016-CCJ",
+     "constitutional bill to make the CCJ the final court of appeal; Grenada was already a party to the Agreement Establishing the CCJ"),
+]
+
+# ---------------------------------------------------------------------------------------------
+# Public-record rows: qualifying votes that the RDB extract in ../shared/data/ lacks (its topic
+# filter did not select them). Fields:
+# (episode, treaty, country, year, route, binding, (requirement, threshold), poll, renegotiable,
+#  foreign_constraint, outcome, continues, yes, no, blank_and_invalid, electorate, source)
+# ---------------------------------------------------------------------------------------------
+PUBLIC = [
+    ("DK-1916-WEST-INDIES", "Treaty ceding the Danish West Indies to the USA", "DK", 1916, "consultative_referendum", 0, SM, 0, 1, 1,
+     "ratified", "", 283670, 158157, 7267, 1200000,
+     "Public record: Danish referendum of 14 Dec 1916 on the treaty of 4 Aug 1916 (US Senate consent 7 Sep 1916; "
+     "Rigsdag approval Dec 1916); yes 283670 no 158157 (Rigsarkivet: A historic referendum) invalid 7267; "
+     "electorate about 1.2 million (a rounded figure as reported online) so turnout 37.4%"),
+    ("IE-1998-BRITISH-IRISH-AGREEMENT", "British-Irish Agreement (Good Friday Agreement)", "IE", 1998, "mandatory_referendum", 1, SM, 0, 1, 1,
+     "ratified", "", 1442583, 85748, 17064, 2747088,
+     "Public record: referendum of 22 May 1998 on the Nineteenth Amendment of the Constitution Bill 1998 "
+     "(the State may consent to be bound by the British-Irish Agreement of 10 Apr 1998); electorate 2747088 "
+     "total poll 1545395 yes 1442583 no 85748 invalid 17064 (Referendum Results 1937-2019; Dept of Housing "
+     "Planning and Local Government)"),
+    ("IE-2001-ICC", "Rome Statute of the International Criminal Court", "IE", 2001, "mandatory_referendum", 1, SM, 0, 0, 1,
+     "ratified", "", 629234, 350512, 17819, 2867960,
+     "Public record: referendum of 7 Jun 2001 on the Twenty-third Amendment of the Constitution Bill 2001 "
+     "(the State may ratify the Rome Statute); electorate 2867960 total poll 997565 yes 629234 no 350512 "
+     "invalid 17819 (Referendum Results 1937-2019; Dept of Housing Planning and Local Government)"),
+    ("BZ-2019-ICJ-GUATEMALA", "Special Agreement with Guatemala to submit the claim to the ICJ", "BZ", 2019, "mandatory_referendum", 1, SM, 0, 1, 1,
+     "ratified", "", 53388, 43029, 702, 148500,
+     "Public record: Belize referendum of 8 May 2019 required by the Special Agreement of 8 Dec 2008 with "
+     "Guatemala (Guatemala voted in 2018: GT-2018-ICJ-BELIZE); certified result yes 53388 no 43029 "
+     "(Chief Elections Officer); 702 rejected ballots; 148500 registered voters (Elections and Boundaries Department)"),
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -203,13 +254,15 @@ S = [
     ("258", "CH-1976-IDA-LOAN", "Loan agreement with the International Development Association", 0, 0, 0, "failed", "",
      "optional treaty referendum; rejected"),
     ("338", "CH-1986-UN", "UN accession", 0, 0, 0, "failed", "",
-     "mandatory referendum; rejected (2002 accession came by popular initiative, not linked)"),
+     "mandatory referendum; rejected. Failed by the renegotiation rule: the 2002 accession was to the unchanged Charter "
+     "(no revised package) and came from a popular initiative (anr 485) that is not a ratification vote"),
     ("375", "CH-1992-BRETTON-WOODS", "IMF and World Bank accession", 0, 0, 0, "ratified", "",
      "optional referendum on the accession decree (implementing law anr 376 dropped)"),
-    ("388", "CH-1992-EEA", "EEA Agreement", 0, 1, 1, "renegotiated", "",
-     "chain root: rejected; sectoral bilateral agreements negotiated instead, accepted 2000"),
-    ("464", "CH-2000-BILATERALS-I", "Bilateral agreements I with the EC", 0, 1, 1, "ratified", "CH-1992-EEA",
-     "optional referendum on the seven sectoral agreements (EEA substitute)"),
+    ("388", "CH-1992-EEA", "EEA Agreement", 0, 1, 1, "failed", "",
+     "rejected; failed by the renegotiation rule: the EEA was not revised for CH, and the Bilateral Agreements I "
+     "(negotiated 1994-98) are a different package"),
+    ("464", "CH-2000-BILATERALS-I", "Bilateral agreements I with the EC", 0, 1, 1, "ratified", "",
+     "optional referendum on the seven sectoral agreements; an episode of its own, not a continuation of the EEA"),
     ("517", "CH-2005-SCHENGEN-DUBLIN", "Schengen/Dublin association agreements", 0, 1, 0, "ratified", "",
      "optional referendum on the bilateral II Schengen/Dublin agreements"),
     ("519", "CH-2005-FMP-EXTENSION", "Protocol extending free movement to the 10 new EU states", 0, 1, 1, "ratified", "",
@@ -244,6 +297,9 @@ def main():
     rdb = {r["id"]: r for r in csv.DictReader(open(rdb_path, newline="", encoding="utf-8"))}
     sv = {r["anr"]: r for r in csv.DictReader(open(sv_path, newline="", encoding="utf-8"))}
     rows = []
+    included = {x[0] for x in R}
+    for (rid, ep, _why) in DROPPED:
+        assert rid in rdb and rid not in included, (rid, ep)
     for (rid, ep, treaty, route, binding, (req, thr), poll, reneg, foreign, outcome, cont, _why) in R:
         r = rdb[rid]
         assert r["country_code"] != "CH", rid
@@ -255,7 +311,7 @@ def main():
         # sanity: RDB result vs our outcome (documented exceptions)
         res = r["result"]
         if outcome == "ratified" and res == "no":
-            assert ep in ("MK-2018-PRESPA", "GR-2015-BAILOUT"), ep
+            assert ep == "MK-2018-PRESPA", ep  # 94% yes, below the turnout quorum
         if outcome in ("failed", "renegotiated") and res == "yes":
             assert ep == "PW-1983-COMPACT", ep  # yes by simple majority, below the 75% rule
         rows.append(dict(episode=ep, treaty=treaty, country=r["country_code"], year=int(r["date"][:4]),
@@ -279,6 +335,13 @@ def main():
                          turnout=share(to / 100 if to is not None else None), poll=poll,
                          renegotiable=reneg, foreign_constraint=foreign, outcome=outcome,
                          continues=cont, source=f"Swissvotes {anr}"))
+    for (ep, treaty, cc, year, route, binding, (req, thr), poll, reneg, foreign, outcome, cont,
+         y, n, other, e, source) in PUBLIC:
+        rows.append(dict(episode=ep, treaty=treaty, country=cc, year=year, route=route, referendum=1,
+                         binding=binding, requirement=req, threshold=thr,
+                         supermajority=int(req != "simple_majority"), yes_share=share(y / (y + n)),
+                         turnout=share((y + n + other) / e), poll=poll, renegotiable=reneg,
+                         foreign_constraint=foreign, outcome=outcome, continues=cont, source=source))
     rows.sort(key=lambda d: (d["year"], d["country"], d["episode"]))
     write_rows(rows, OUT)
 

@@ -51,6 +51,17 @@ fn known_facts_hold() {
     assert_eq!(dk2["continues"], "EU-MAASTRICHT-DK");
     let referendums = rows("treaty_referendums.csv");
     assert_eq!(outcome_of(&referendums, "IS-2011-ICESAVE"), "failed");
+    // Decisions of the data audit (data/README.md, "Referee audit (2026): decisions"): the
+    // Bilateral Agreements I are a different package from the EEA, so the Swiss EEA no failed;
+    // Bulgaria's constitution requires 2/3 for Lisbon; Greece 2015 is not a ratification vote.
+    assert_eq!(outcome_of(&eu, "EEA-CH"), "failed");
+    assert_eq!(outcome_of(&referendums, "CH-1992-EEA"), "failed");
+    let bg = eu.iter().find(|r| r["episode"] == "EU-LISBON-BG").unwrap();
+    assert_eq!(bg["requirement"], "supermajority");
+    assert_eq!(bg["threshold"], "0.6667");
+    assert!(referendums
+        .iter()
+        .all(|r| r["episode"] != "GR-2015-BAILOUT"));
     let palau: Vec<_> = referendums
         .iter()
         .filter(|r| r["country"] == "PW")

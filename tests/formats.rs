@@ -147,7 +147,7 @@ fn csv_and_parquet_outputs(command: &str, extra: &[&str]) -> (DataFrame, DataFra
 #[test]
 fn predict_writes_parquet_with_the_csv_values() {
     let (csv, pq) = csv_and_parquet_outputs("predict", &[]);
-    assert_eq!((csv.height(), pq.height()), (143, 143));
+    assert_eq!((csv.height(), pq.height()), (144, 144));
     assert_eq!(pq.column("episode").unwrap().dtype(), &DataType::String);
     assert_eq!(
         csv.column("episode").unwrap().as_materialized_series(),
