@@ -132,7 +132,7 @@ fn cluster_bootstrap_resamples_whole_clusters() {
     let mut zero = 0;
     let mut repeated = 0;
     for b in 0..settings.replicates {
-        let m = bootstrap::row_multiplicities(&project, &model, &est, &settings, b).unwrap();
+        let m = bootstrap::replicate_weights(&project, &model, &est, &settings, b).unwrap();
         // Every row of a cluster has the cluster's multiplicity.
         let mut of_cluster = std::collections::BTreeMap::new();
         for (l, &v) in labels.iter().zip(&m) {
@@ -158,7 +158,7 @@ fn cluster_bootstrap_resamples_whole_clusters() {
     // Without a cluster column, single episodes are resampled.
     let (p2, _) = one_shot(400, 5);
     let (m2, e2) = fit(&p2);
-    let m = bootstrap::row_multiplicities(&p2, &m2, &e2, &settings, 0).unwrap();
+    let m = bootstrap::replicate_weights(&p2, &m2, &e2, &settings, 0).unwrap();
     assert_eq!(m.iter().sum::<f64>(), 400.0);
     let r = bootstrap::run(
         &project,

@@ -5,8 +5,13 @@
 //!   [`replicate_seed`]`(seed, b)`, a SplitMix64 hash of the run's seed and the index. A
 //!   replicate's result depends on nothing else, so a run gives the same draws for any number
 //!   of threads and any split into shards.
+//! * **Resampling.** Weights are frequency weights (a row of weight `w_i` stands for `w_i`
+//!   identical episodes): a replicate draws `round(Σw)` episodes with replacement, row `i` with
+//!   probability `w_i/Σw`, and a row drawn `m` times gets weight `m` (unit weights: `n` draws
+//!   of `n` rows). Clusters are drawn whole (`G` of `G`): a row whose cluster is drawn `m`
+//!   times gets weight `m · w_i`. Resampling is done with row weights, the data are not copied.
 //! * **Fits.** Each replicate is fitted from the estimate (warm start, one start, no standard
-//!   errors). Resampling is done with row weights: a row drawn `m` times gets weight `m · w_i`.
+//!   errors).
 //! * **Failures.** A replicate whose fit fails or does not converge is kept in the draws with
 //!   `converged = false` and excluded from the standard errors and intervals; the summary
 //!   counts and lists them.
@@ -216,9 +221,20 @@ pub fn replicate_seed(seed: u64, b: usize) -> u64 {
 
 /// How rows are resampled, prepared once per run.
 enum Resampler {
+    /// Unit (or equal) weights: `n` uniform draws of the `n` rows, times the weight.
     Episodes,
-    Clusters { of_row: Vec<usize>, count: usize },
-    Parametric { probabilities: Vec<[f64; 3]> },
+    /// Frequency weights: `round(Σw)` draws of rows with probability `w_i/Σw`.
+    WeightedEpisodes {
+        rows: rand::distr::weighted::WeightedIndex<f64>,
+        draws: usize,
+    },
+    Clusters {
+        of_row: Vec<usize>,
+        count: usize,
+    },
+    Parametric {
+        probabilities: Vec<[f64; 3]>,
+    },
 }
 
 impl Resampler {
@@ -236,10 +252,25 @@ impl Resampler {
                 "outcomes drawn from the estimate".into(),
             ),
             BootstrapKind::Nonparametric => match &project.data.cluster {
-                None => (
+                None if project.data.weight.iter().all(|&w| w == 1.0) => (
                     Resampler::Episodes,
                     format!("episodes ({})", project.data.len()),
                 ),
+                None => {
+                    let total: f64 = project.data.weight.iter().sum();
+                    let draws = total.round().max(1.0) as usize;
+                    let rows = rand::distr::weighted::WeightedIndex::new(&project.data.weight)
+                        .map_err(|e| {
+                            Error::Estimation(format!("cannot resample by the row weights ({e})"))
+                        })?;
+                    (
+                        Resampler::WeightedEpisodes { rows, draws },
+                        format!(
+                            "episodes ({draws}, drawn by their frequency weights from {} rows)",
+                            project.data.len()
+                        ),
+                    )
+                }
                 Some(labels) => {
                     // Clusters numbered in order of first appearance (a polars group-by).
                     let column = project.spec.spec.data.cluster.clone().unwrap_or_default();
@@ -280,6 +311,13 @@ impl Resampler {
                     m.iter().zip(&data.weight).map(|(m, w)| m * w).collect(),
                 )
             }
+            Resampler::WeightedEpisodes { rows, draws } => {
+                let mut m = vec![0.0; n];
+                for _ in 0..*draws {
+                    m[rng.sample(rows)] += 1.0;
+                }
+                (data.outcome.clone(), m)
+            }
             Resampler::Clusters { of_row, count } => {
                 let mut m = vec![0.0; *count];
                 for _ in 0..*count {
@@ -304,9 +342,9 @@ impl Resampler {
     }
 }
 
-/// Multiplicity of each row in replicate `b` of a nonparametric run (for tests and
-/// diagnostics): how often the row (or its cluster) was drawn.
-pub fn row_multiplicities(
+/// The row weights of replicate `b` of a run (for tests and diagnostics): with unit weights,
+/// how often the row (or its cluster) was drawn.
+pub fn replicate_weights(
     project: &Project,
     model: &Model,
     estimates: &Estimates,
@@ -314,11 +352,9 @@ pub fn row_multiplicities(
     b: usize,
 ) -> Result<Vec<f64>> {
     let (resampler, _) = Resampler::new(project, model, estimates, settings.kind)?;
-    let (_, w) = resampler.sample(project, model, replicate_seed(settings.seed, b));
-    Ok(w.iter()
-        .zip(&project.data.weight)
-        .map(|(a, b)| a / b)
-        .collect())
+    Ok(resampler
+        .sample(project, model, replicate_seed(settings.seed, b))
+        .1)
 }
 
 /// Runs the replicates of `shard` (all of them when `None`) in parallel. `progress` is called

@@ -109,7 +109,7 @@ pub fn structural_column(
         bic: e.bic(),
         n_free: e.n_free,
         converged: e.converged,
-        se_label: se_kind.describe().to_string(),
+        se_label: e.se_description(se_kind),
         vuong,
     }
 }

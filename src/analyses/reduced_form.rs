@@ -78,9 +78,9 @@ impl ReducedForm {
         -2.0 * self.loglik + 2.0 * self.n_free as f64
     }
 
-    /// BIC.
+    /// BIC with `n = Σw` episodes (frequency weights; the number of rows without weights).
     pub fn bic(&self) -> f64 {
-        -2.0 * self.loglik + self.n_free as f64 * (self.n_obs as f64).ln()
+        -2.0 * self.loglik + self.n_free as f64 * self.total_weight.ln()
     }
 
     /// Per-row `log P_i(y_i)` at the estimate, for the project's rows (unweighted).

@@ -5,14 +5,18 @@
 //! I = −∇²ℓ(t̂)                       observed information (central differences of the analytic
 //!                                    gradient, step 10⁻⁴(1 + |t_j|), symmetrized (I + Iᵀ)/2)
 //! V_hessian = I⁻¹
-//! V_robust  = I⁻¹ B I⁻¹,   B = Σ_i w_i² s_i s_iᵀ          s_i = ∇ log P_i(y_i) at t̂
-//! V_cluster = I⁻¹ B_c I⁻¹, B_c = Σ_g (Σ_{i∈g} w_i s_i)(Σ_{i∈g} w_i s_i)ᵀ
+//! V_robust  = I⁻¹ B I⁻¹,   B = Σ_i w_i s_i s_iᵀ           s_i = ∇ log P_i(y_i) at t̂
+//! V_cluster = I⁻¹ B_c I⁻¹, B_c = G/(G−1) · Σ_g (Σ_{i∈g} w_i s_i)(Σ_{i∈g} w_i s_i)ᵀ
 //! se(θ_j) = √V_kk · |T'(t_k)|        θ_j = T(t_k), the delta method to the natural scale
 //! ```
 //!
-//! `t` are the internal free parameters, `w_i` the row weights, `g` the clusters of
-//! `[data] cluster`. The sandwiches exist only where `I` is invertible with a positive diagonal
-//! of `I⁻¹`.
+//! `t` are the internal free parameters, `w_i` the row weights, `g` the `G` clusters of
+//! `[data] cluster`. Weights are frequency weights (a row of weight `w` stands for `w`
+//! identical episodes; [`crate::problem::data`]), so each of a row's `w` copies adds `s_i s_iᵀ`
+//! to `B`, and a row's copies belong to its cluster. The cluster sandwich carries the
+//! small-sample factor `G/(G−1)`, as Stata's `vce(cluster)` and R's `sandwich::vcovCL` do by
+//! default. The sandwiches exist only where `I` is invertible with a positive diagonal of
+//! `I⁻¹`.
 
 use super::numeric_derivatives::{jacobian, Step};
 use crate::problem::data::{Dataset, Outcome};
@@ -39,6 +43,8 @@ pub struct Covariances {
     pub robust: DMatrix<f64>,
     /// `I⁻¹ B_c I⁻¹` (when the data have clusters).
     pub cluster: Option<DMatrix<f64>>,
+    /// The number of clusters `G` behind [`Covariances::cluster`].
+    pub clusters: Option<usize>,
 }
 
 /// The covariances at the estimate `x` from its observed information `info`; `None` where `I`
@@ -57,36 +63,49 @@ pub fn covariances(
         .try_inverse()
         .filter(|m| (0..n_free).all(|i| m[(i, i)] > 0.0))?;
     let scores = problem.row_scores(x, outcomes);
-    let weighted: Vec<Vec<f64>> = scores
-        .iter()
-        .zip(weights)
-        .map(|(s, &w)| s.iter().map(|v| v * w).collect())
-        .collect();
-    let sandwich = |groups: Vec<Vec<f64>>| {
+    // `Σ_k m_k v_k v_kᵀ` between two `I⁻¹`.
+    let sandwich = |terms: Vec<(f64, Vec<f64>)>| {
         let mut b = DMatrix::zeros(n_free, n_free);
-        for s in groups {
+        for (m, s) in terms {
             let v = DVector::from_vec(s);
-            b += &v * v.transpose();
+            b += m * &v * v.transpose();
         }
         &inv * b * &inv
     };
-    let robust = sandwich(weighted.clone());
+    let robust = sandwich(
+        scores
+            .iter()
+            .cloned()
+            .zip(weights)
+            .map(|(s, &w)| (w, s))
+            .collect(),
+    );
     let cluster = data.cluster.as_ref().map(|labels| {
         let mut sums: std::collections::BTreeMap<&str, Vec<f64>> = Default::default();
-        for (s, label) in weighted.iter().zip(labels) {
+        for ((s, &w), label) in scores.iter().zip(weights).zip(labels) {
             let e = sums
                 .entry(label.as_str())
                 .or_insert_with(|| vec![0.0; n_free]);
             for (a, b) in e.iter_mut().zip(s) {
-                *a += b;
+                *a += w * b;
             }
         }
-        sandwich(sums.into_values().collect())
+        let g = sums.len();
+        let factor = if g > 1 {
+            g as f64 / (g as f64 - 1.0)
+        } else {
+            f64::NAN
+        };
+        (
+            sandwich(sums.into_values().map(|s| (factor, s)).collect()),
+            g,
+        )
     });
     Some(Covariances {
         hessian: inv,
         robust,
-        cluster,
+        clusters: cluster.as_ref().map(|c| c.1),
+        cluster: cluster.map(|c| c.0),
     })
 }
 

@@ -65,7 +65,7 @@ impl SeKind {
         match self {
             SeKind::Hessian => "inverse observed information (Hessian)",
             SeKind::Robust => "robust sandwich",
-            SeKind::Cluster => "cluster-robust sandwich",
+            SeKind::Cluster => "cluster-robust sandwich with the small-sample factor G/(G−1)",
             SeKind::Bootstrap => "bootstrap",
         }
     }
@@ -156,6 +156,9 @@ pub struct Estimates {
     pub diagnostics: Diagnostics,
     /// Warnings for the reader (weak identification, non-convergence…).
     pub warnings: Vec<String>,
+    /// The number of clusters `G` of the cluster-robust SEs (when the data have clusters).
+    #[serde(default)]
+    pub clusters: Option<usize>,
     /// Internal-scale estimate of the free parameters.
     pub internal: Vec<f64>,
     /// Covariance of the internal free parameters (inverse observed information), row-major.
@@ -173,9 +176,18 @@ impl Estimates {
         -2.0 * self.loglik + 2.0 * self.n_free as f64
     }
 
-    /// BIC.
+    /// Words for a caption on the standard errors of `kind`, with the number of clusters of
+    /// cluster-robust ones.
+    pub fn se_description(&self, kind: SeKind) -> String {
+        match (kind, self.clusters) {
+            (SeKind::Cluster, Some(g)) => format!("{} ({g} clusters)", kind.describe()),
+            _ => kind.describe().to_string(),
+        }
+    }
+
+    /// BIC with `n = Σw` episodes (frequency weights; the number of rows without weights).
     pub fn bic(&self) -> f64 {
-        -2.0 * self.loglik + (self.n_free as f64) * (self.n_obs as f64).ln()
+        -2.0 * self.loglik + (self.n_free as f64) * self.total_weight.ln()
     }
 }
 
@@ -250,6 +262,7 @@ pub fn fit(
             starts: start_results,
         },
         warnings,
+        clusters: covariances.as_ref().and_then(|c| c.clusters),
         internal: x,
         covariance: covariances.map(|c| {
             c.hessian

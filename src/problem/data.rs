@@ -90,7 +90,9 @@ pub struct Dataset {
     pub bytes: Vec<u8>,
     /// Observed outcomes, one per row.
     pub outcome: Vec<Outcome>,
-    /// Row weights (1 without a weight column).
+    /// Row weights (1 without a weight column): frequency weights, a row of weight `w`
+    /// stands for `w` identical episodes — in the log-likelihood, the sandwich, the bootstrap
+    /// (which resamples `Σw` episodes), BIC (`n = Σw`) and the Vuong test alike.
     pub weight: Vec<f64>,
     /// Row ids, if the spec names an id column.
     pub id: Option<Vec<String>>,

@@ -119,10 +119,13 @@ fn caption(
         ),
         (kind, Some(b)) => format!(
             "Standard errors: {}. Intervals: 95%, {wald}. Bootstrap columns: standard deviation of the draws and 95% percentile interval; {}.",
-            kind.describe(),
+            report.estimates.se_description(kind),
             b.describe()
         ),
-        (kind, None) => format!("Standard errors: {}. Intervals: 95%, {wald}.", kind.describe()),
+        (kind, None) => format!(
+            "Standard errors: {}. Intervals: 95%, {wald}.",
+            report.estimates.se_description(kind)
+        ),
     };
     if !report.estimates.converged {
         s.push_str(" WARNING: the optimizer did not converge.");
