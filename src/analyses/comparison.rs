@@ -10,7 +10,7 @@ use crate::analyses::reduced_form::{fit_reduced_form, ReducedForm};
 use crate::analyses::vuong::{structural_vs_reduced, Vuong};
 use crate::error::Result;
 use crate::estimate::project_fit::FitReport;
-use crate::estimate::SeKind;
+use crate::estimate::{FitStatus, SeKind};
 use crate::problem::project::Project;
 use serde::{Deserialize, Serialize};
 
@@ -56,8 +56,11 @@ pub struct Column {
     pub bic: f64,
     /// Free parameters.
     pub n_free: usize,
-    /// Converged.
+    /// Converged (a smooth maximum).
     pub converged: bool,
+    /// Smooth maximum, maximum at a kink, or not converged.
+    #[serde(default)]
+    pub status: FitStatus,
     /// Which SEs the column shows.
     pub se_label: String,
     /// Vuong test of this (structural) model against the benchmark of the same data.
@@ -109,6 +112,7 @@ pub fn structural_column(
         bic: e.bic(),
         n_free: e.n_free,
         converged: e.converged,
+        status: e.status,
         se_label: e.se_description(se_kind),
         vuong,
     }
@@ -135,6 +139,11 @@ pub fn reduced_column(label: &str, rf: &ReducedForm) -> Column {
         bic: rf.bic(),
         n_free: rf.n_free,
         converged: rf.converged,
+        status: if rf.converged {
+            FitStatus::Converged
+        } else {
+            FitStatus::NotConverged
+        },
         se_label: "inverse information".into(),
         vuong: None,
     }

@@ -183,7 +183,7 @@ impl Chain<'_> {
                 Ok(e) if e.loglik.is_finite() => Evaluated {
                     u,
                     loglik: e.loglik,
-                    converged: e.converged,
+                    converged: e.status.is_maximum(),
                     others: e.internal,
                     inv_hessian: near.inv_hessian,
                 },
@@ -337,7 +337,7 @@ fn trace_side(
         points: Mutex::new(vec![Evaluated {
             u: u_hat,
             loglik: estimates.loglik,
-            converged: estimates.converged,
+            converged: estimates.status.is_maximum(),
             others,
             inv_hessian,
         }]),
@@ -480,7 +480,7 @@ pub fn profiles(
         points.push(ProfilePoint {
             value: estimate,
             loglik: estimates.loglik,
-            converged: estimates.converged,
+            converged: estimates.status.is_maximum(),
         });
         points.sort_by(|a, b| a.value.total_cmp(&b.value));
         points.dedup_by(|a, b| a.value == b.value);

@@ -233,6 +233,12 @@ impl MnlData {
     }
 
     /// The information matrix `−∇²ℓ`.
+    /// The unit of the coefficients on covariate `r` ([`identification::covariate_unit`]).
+    fn covariate_unit(&self, r: usize) -> f64 {
+        let x: Vec<f64> = self.x.iter().map(|row| row[r]).collect();
+        identification::covariate_unit(&x, &self.w)
+    }
+
     fn information(&self, beta: &[f64]) -> DMatrix<f64> {
         let k = self.k();
         let m = beta.len();
@@ -286,10 +292,6 @@ impl Gradient for LogitProblem<'_> {
     }
 }
 
-/// The relative cut-off of [`identification::weak_directions`] below which a direction of the
-/// information per unit weight is taken for quasi-separation.
-const QUASI_SEPARATION_CUTOFF: f64 = 1e-7;
-
 /// Fits the multinomial logit of the project's outcomes on its `[home] location` covariates.
 pub fn fit_reduced_form(project: &Project) -> Result<ReducedForm> {
     let covariates = project.spec.spec.home.location.clone();
@@ -338,9 +340,13 @@ pub fn fit_reduced_form(project: &Project) -> Result<ReducedForm> {
         .flat_map(|a| covariates.iter().map(move |c| format!("{}:{c}", a.label())))
         .collect();
     let info = data.information(&beta);
-    let eigen = identification::spectrum(&info, total_weight);
+    // One criterion with the structural fit: the standardized information per episode.
+    let units: Vec<f64> = (0..alternatives.len())
+        .flat_map(|_| (0..k).map(|r| data.covariate_unit(r)))
+        .collect();
+    let eigen = identification::spectrum(&info, total_weight, &units);
     let mut separated = vec![false; m];
-    for direction in identification::weak_directions(&eigen, QUASI_SEPARATION_CUTOFF) {
+    for direction in identification::weak_directions(&eigen) {
         let loads: Vec<&str> = direction
             .loadings
             .iter()
@@ -350,8 +356,9 @@ pub fn fit_reduced_form(project: &Project) -> Result<ReducedForm> {
             })
             .collect();
         warnings.push(format!(
-            "quasi-separation in the reduced-form logit (information eigenvalue {:.2e}): {} run(s) off towards ±∞; the log-likelihood is at its supremum, but these coefficients are not meaningful and have no SE (the other SEs hold them at their limit)",
+            "quasi-separation in the reduced-form logit (standardized information per episode {:.2e} ≤ {:.0e}): {} run(s) off towards ±∞; the log-likelihood is at its supremum, but these coefficients are not meaningful and have no SE (the other SEs hold them at their limit)",
             direction.eigenvalue,
+            identification::WEAK_CUTOFF,
             loads.join(", ")
         ));
     }

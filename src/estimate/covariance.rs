@@ -17,6 +17,14 @@
 //! small-sample factor `G/(G−1)`, as Stata's `vce(cluster)` and R's `sandwich::vcovCL` do by
 //! default. The sandwiches exist only where `I` is invertible with a positive diagonal of
 //! `I⁻¹`.
+//!
+//! **Conditional standard errors.** Where `I` is singular or indefinite because some
+//! parameters are weakly identified (a flat direction of the likelihood,
+//! [`super::identification`]) or sit at the edge of their domain, the others' covariances are
+//! those of the block `I_KK` of the kept parameters `K`, with the rest held at their estimates:
+//! `V_K = (I_KK)⁻¹` and its sandwiches. They are conditional on the held values, and a table
+//! says so; the held parameters get no standard error (their profile interval and the
+//! bootstrap say what the data allow).
 
 use super::numeric_derivatives::{jacobian, Step};
 use crate::problem::data::{Dataset, Outcome};
@@ -34,9 +42,13 @@ pub fn observed_information(problem: &Likelihood, x: &[f64]) -> DMatrix<f64> {
     (&h + h.transpose()) * 0.5
 }
 
-/// The covariances of the internal free parameters.
+/// The covariances of the internal free parameters `kept` (all of them, unless some are held at
+/// their estimates: see the module doc).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Covariances {
+    /// The free parameters (positions in the internal vector) that the matrices cover, in
+    /// order; the others are held at their estimates.
+    pub kept: Vec<usize>,
     /// `I⁻¹`.
     pub hessian: DMatrix<f64>,
     /// `I⁻¹ B I⁻¹`.
@@ -47,22 +59,33 @@ pub struct Covariances {
     pub clusters: Option<usize>,
 }
 
-/// The covariances at the estimate `x` from its observed information `info`; `None` where `I`
-/// is singular or `I⁻¹` has a diagonal element that is not positive.
+/// The covariances at the estimate `x` of the free parameters `kept` (positions in `x`, the
+/// others held at their estimates) from the observed information `info`; `None` where the
+/// block `I_KK` is not positive definite (no Cholesky factor: singular, or negative curvature
+/// along some direction, where `I⁻¹` would be no covariance).
 pub fn covariances(
     problem: &Likelihood,
     info: &DMatrix<f64>,
     x: &[f64],
+    kept: &[usize],
     data: &Dataset,
     outcomes: &[Outcome],
     weights: &[f64],
 ) -> Option<Covariances> {
-    let n_free = x.len();
-    let inv = info
-        .clone()
-        .try_inverse()
-        .filter(|m| (0..n_free).all(|i| m[(i, i)] > 0.0))?;
-    let scores = problem.row_scores(x, outcomes);
+    let n_free = kept.len();
+    if n_free == 0 {
+        return None;
+    }
+    let block = DMatrix::from_fn(n_free, n_free, |a, b| info[(kept[a], kept[b])]);
+    let inv = block.cholesky()?.inverse();
+    if !(0..n_free).all(|i| inv[(i, i)] > 0.0 && inv[(i, i)].is_finite()) {
+        return None;
+    }
+    let scores: Vec<Vec<f64>> = problem
+        .row_scores(x, outcomes)
+        .into_iter()
+        .map(|s| kept.iter().map(|&k| s[k]).collect())
+        .collect();
     // `Σ_k m_k v_k v_kᵀ` between two `I⁻¹`.
     let sandwich = |terms: Vec<(f64, Vec<f64>)>| {
         let mut b = DMatrix::zeros(n_free, n_free);
@@ -102,6 +125,7 @@ pub fn covariances(
         )
     });
     Some(Covariances {
+        kept: kept.to_vec(),
         hessian: inv,
         robust,
         clusters: cluster.as_ref().map(|c| c.1),

@@ -239,20 +239,46 @@ fn separation(x: &[f64], outcome: &[Outcome]) -> Option<String> {
     None
 }
 
-/// Warnings for estimates at the edge of their domain (logit or log beyond ±15).
+/// A discount or probability this close to 0 or 1 is at the edge of its domain.
+pub const EDGE: f64 = 0.01;
+/// A scale's Wald interval spans its domain when its ends are this many times apart.
+pub const SCALE_SPAN: f64 = 100.0;
+
+/// Warnings for free estimates at the edge of their domain, where the Wald interval says
+/// little and the profile interval should be read instead:
+///
+/// * a discount or probability (logit scale) within [`EDGE`] of 0 or 1, or whose Wald interval
+///   spans `[EDGE, 1 − EDGE]`;
+/// * a scale (log scale) beyond `e^{±15}`, or whose Wald interval's ends are more than
+///   [`SCALE_SPAN`] times apart.
 pub fn boundary_warnings(estimates: &Estimates) -> Vec<String> {
     estimates
         .parameters
         .iter()
         .filter(|p| !p.fixed && p.transform != Transform::Identity)
         .filter_map(|p| {
-            let t = p.transform.to_internal(p.estimate);
-            (t.abs() > 15.0 || !t.is_finite()).then(|| {
-                format!(
-                    "`{}` = {:.6} is at the boundary of its domain: its standard error and Wald interval are unreliable; read its profile likelihood or the bootstrap, or fix it",
-                    p.name, p.estimate
-                )
-            })
+            let wald = p.std_error.map(|se| p.wald_interval(se));
+            let why = match p.transform {
+                Transform::Logit if p.estimate <= EDGE || p.estimate >= 1.0 - EDGE => {
+                    format!("is within {EDGE} of the edge of its domain (0, 1)")
+                }
+                Transform::Logit if wald.is_some_and(|(lo, hi)| lo <= EDGE && hi >= 1.0 - EDGE) => {
+                    let (lo, hi) = wald.expect("checked");
+                    format!("has a Wald interval [{lo:.3e}, {hi:.4}] that spans its domain (0, 1)")
+                }
+                Transform::Log if !(p.estimate.ln().abs() <= 15.0) => {
+                    "is at the edge of its domain (0, ∞)".to_string()
+                }
+                Transform::Log if wald.is_some_and(|(lo, hi)| hi >= SCALE_SPAN * lo) => {
+                    let (lo, hi) = wald.expect("checked");
+                    format!("has a Wald interval [{lo:.3e}, {hi:.3e}] whose ends are more than {SCALE_SPAN} times apart")
+                }
+                _ => return None,
+            };
+            Some(format!(
+                "`{}` = {:.6} {why}: its standard error and Wald interval are unreliable there; read its profile-likelihood interval (`profiles.json` and its profile figure) or the bootstrap, or fix it in `[parameters]`",
+                p.name, p.estimate
+            ))
         })
         .collect()
 }

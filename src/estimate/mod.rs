@@ -13,7 +13,7 @@
 //! | optimize | [`optimize`](mod@optimize) | one start's argmin run (L-BFGS, BFGS, Nelder–Mead) and the cost/gradient adapters |
 //! | polish | [`polish`] | restarts and Newton steps to a small gradient; is it a (smooth or kink) maximum |
 //! | covariance | [`covariance`] | `I = −∇²ℓ(t̂)`, `I⁻¹`, the robust and cluster sandwiches `I⁻¹ B I⁻¹`, natural-scale SEs by the delta method |
-//! | identification | [`identification`] | the eigenvalues of `I/Σw` and the weakly identified directions |
+//! | identification | [`identification`] | the eigenvalues of the standardized information per episode and the weakly identified directions |
 //!
 //! Shared helpers: [`checkpoint`] (append-only logs of finished work, also the bootstrap's),
 //! [`numeric_derivatives`] (central differences), [`normal_draws`] (Box–Muller). Around the
@@ -68,6 +68,45 @@ impl SeKind {
             SeKind::Cluster => "cluster-robust sandwich with the small-sample factor G/(G−1)",
             SeKind::Bootstrap => "bootstrap",
         }
+    }
+}
+
+/// Whether the fit found a maximum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum FitStatus {
+    /// A smooth maximum: finite `ℓ` and a gradient max-norm of `ℓ/Σw` below 1e-4.
+    #[default]
+    Converged,
+    /// A maximum at a kink of the likelihood, checked along the coordinates only
+    /// ([`polish::is_kink_maximum`]).
+    KinkMaximum,
+    /// Neither.
+    NotConverged,
+}
+
+impl FitStatus {
+    /// Words for a table.
+    pub fn describe(self) -> &'static str {
+        match self {
+            FitStatus::Converged => "converged",
+            FitStatus::KinkMaximum => "maximum at a kink (checked along coordinates)",
+            FitStatus::NotConverged => "not converged",
+        }
+    }
+
+    /// The answer in a table's "Converged" row.
+    pub fn answer(self) -> &'static str {
+        match self {
+            FitStatus::Converged => "yes",
+            FitStatus::KinkMaximum => "at a kink (checked along coordinates)",
+            FitStatus::NotConverged => "NO",
+        }
+    }
+
+    /// A maximum, smooth or at a kink: usable as a profile point or a bootstrap draw.
+    pub fn is_maximum(self) -> bool {
+        self != FitStatus::NotConverged
     }
 }
 
@@ -129,8 +168,10 @@ pub struct Diagnostics {
     pub gradient_norm: f64,
     /// Why the winning start stopped.
     pub termination: String,
-    /// Eigenvalues of the observed information per unit weight, ascending.
-    pub hessian_eigenvalues: Vec<f64>,
+    /// Eigenvalues of the standardized observed information per episode, ascending
+    /// ([`identification`]).
+    #[serde(alias = "hessian_eigenvalues")]
+    pub information_eigenvalues: Vec<f64>,
     /// Condition number (largest / smallest eigenvalue).
     pub condition_number: f64,
     /// Every start's result, in order.
@@ -148,8 +189,11 @@ pub struct Estimates {
     pub total_weight: f64,
     /// Number of free parameters.
     pub n_free: usize,
-    /// Whether the optimizer converged (tolerance reached, small gradient, finite).
+    /// A smooth maximum ([`FitStatus::Converged`]); false at a kink maximum.
     pub converged: bool,
+    /// Smooth maximum, maximum at a kink, or not converged.
+    #[serde(default)]
+    pub status: FitStatus,
     /// Estimates by parameter, in the spec's parameter order.
     pub parameters: Vec<ParameterEstimate>,
     /// Diagnostics.
@@ -161,8 +205,13 @@ pub struct Estimates {
     pub clusters: Option<usize>,
     /// Internal-scale estimate of the free parameters.
     pub internal: Vec<f64>,
-    /// Covariance of the internal free parameters (inverse observed information), row-major.
+    /// Covariance of the internal free parameters (inverse observed information), row-major;
+    /// `None` when it does not exist or the SEs are conditional.
     pub covariance: Option<Vec<Vec<f64>>>,
+    /// The free parameters held at their estimates for the standard errors (the information
+    /// is singular along them): the others' SEs are conditional on them, they have none.
+    #[serde(default)]
+    pub conditional_on: Vec<String>,
 }
 
 impl Estimates {
@@ -224,24 +273,51 @@ pub fn fit(
     let x = polish::polish(&problem, x, &mut winner, &options.estimation);
     let convergence = polish::assess(&problem, &x, &winner);
     // Covariance and identification, from the observed information.
+    let names = free_parameter_names(&model.space);
     let (covariances, identification) = if options.standard_errors && !x.is_empty() {
         let info = observed_information(&problem, &x);
-        let covariances = covariance::covariances(&problem, &info, &x, data, outcomes, weights);
-        let names = free_parameter_names(&model.space);
-        let identification = identification::identify(&info, problem.total_weight(), &names);
+        let units = identification::parameter_units(&model.space, data, weights);
+        let identification =
+            identification::identify(&info, problem.total_weight(), &units, &names);
+        let covariances = |kept: &[usize]| {
+            covariance::covariances(&problem, &info, &x, kept, data, outcomes, weights)
+        };
+        let all: Vec<usize> = (0..x.len()).collect();
+        let covariances = covariances(&all).or_else(|| {
+            // Conditional on the weakly identified parameters and those at the edge of
+            // their domain, held at their estimates.
+            let held = held_for_standard_errors(&model.space, &x, &identification);
+            let kept: Vec<usize> = all.iter().copied().filter(|k| !held.contains(k)).collect();
+            (!held.is_empty()).then(|| covariances(&kept)).flatten()
+        });
         (covariances, Some(identification))
     } else {
         (None, None)
     };
     // Assemble.
     let mut warnings = convergence.warnings;
+    let held: Vec<String> = covariances.as_ref().map_or(Vec::new(), |c| {
+        (0..x.len())
+            .filter(|k| !c.kept.contains(k))
+            .map(|k| names[k].to_string())
+            .collect()
+    });
     if let Some(found) = &identification {
         warnings.extend(found.warnings.iter().cloned());
         if covariances.is_none() {
-            warnings.push("the observed information is singular or not positive definite at the estimate: standard errors are not available (see the weakly identified directions)".into());
+            warnings.push("the observed information is singular or not positive definite at the estimate, even without the weakly identified parameters: standard errors are not available; read the profile-likelihood intervals or run the bootstrap (`--bootstrap 200`)".into());
+        } else if !held.is_empty() {
+            let list = held
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            warnings.push(format!(
+                "the observed information is singular or not positive definite along {list}: the other parameters' standard errors are conditional on {list} held at the estimate, which get none; for them read the profile-likelihood interval (structural scalars) or run the bootstrap (`--bootstrap 200`)"
+            ));
         }
     }
-    let (hessian_eigenvalues, condition_number) = identification
+    let (information_eigenvalues, condition_number) = identification
         .map_or((Vec::new(), f64::NAN), |i| {
             (i.eigenvalues, i.condition_number)
         });
@@ -250,27 +326,47 @@ pub fn fit(
         n_obs: outcomes.len(),
         total_weight: problem.total_weight(),
         n_free: x.len(),
-        converged: convergence.converged,
+        converged: convergence.status == FitStatus::Converged,
+        status: convergence.status,
         parameters: parameter_estimates(&model.space, &x, covariances.as_ref()),
         diagnostics: Diagnostics {
             optimizer: options.estimation.optimizer,
             iterations: winner.iterations,
             gradient_norm: convergence.gradient_norm,
             termination: winner.termination,
-            hessian_eigenvalues,
+            information_eigenvalues,
             condition_number,
             starts: start_results,
         },
         warnings,
         clusters: covariances.as_ref().and_then(|c| c.clusters),
-        internal: x,
-        covariance: covariances.map(|c| {
+        covariance: covariances.filter(|_| held.is_empty()).map(|c| {
             c.hessian
                 .row_iter()
                 .map(|row| row.iter().copied().collect())
                 .collect()
         }),
+        conditional_on: held,
+        internal: x,
     })
+}
+
+/// The free parameters (positions in `x`) held at their estimates for conditional standard
+/// errors: those that load on a weakly identified direction, and discounts, probabilities and
+/// scales at the edge of their domain (internal value beyond ±15).
+fn held_for_standard_errors(
+    space: &ParameterSpace,
+    x: &[f64],
+    identification: &identification::Identification,
+) -> Vec<usize> {
+    let free = space.free();
+    (0..x.len())
+        .filter(|&k| {
+            identification.weak_parameters.contains(&k)
+                || (space.parameters[free[k]].transform != Transform::Identity
+                    && !(x[k].abs() <= 15.0))
+        })
+        .collect()
 }
 
 /// The names of the free parameters, in the order of the internal vector.
@@ -297,8 +393,9 @@ fn parameter_estimates(
         .map(|(j, p)| {
             let k = free.iter().position(|&f| f == j);
             let se = |pick: fn(&covariance::Covariances) -> Option<&DMatrix<f64>>| {
-                let (k, v) = (k?, pick(covariances?)?);
-                covariance::natural_std_error(v, k, p.transform, x[k])
+                let (k, c) = (k?, covariances?);
+                let at = c.kept.iter().position(|&kept| kept == k)?;
+                covariance::natural_std_error(pick(c)?, at, p.transform, x[k])
             };
             ParameterEstimate {
                 name: p.name.clone(),

@@ -10,15 +10,17 @@
 //!   gradient is small; the optimizer is restarted (at most twice) while `‖g‖ > 10⁻⁶`, then
 //!   Newton steps are taken with the observed information
 //!   ([`super::covariance::observed_information`]) while they raise `ℓ`.
-//! * [`assess`]: the estimate has converged when the winning start converged at a finite `ℓ`
-//!   with `‖g‖ < 10⁻⁴` (a smooth maximum), or when it is a maximum at a kink
+//! * [`assess`]: the estimate has [`FitStatus::Converged`] when `ℓ` is finite and `‖g‖ < 10⁻⁴`
+//!   (a smooth maximum; however the optimizer's last line search ended). Otherwise it is a
+//!   [`FitStatus::KinkMaximum`] when every coordinate direction lowers the likelihood
 //!   ([`is_kink_maximum`]): where an episode's optimal offer sits at its bound 0 or 1, the
-//!   probabilities have a kink in the parameters, the gradient is not small there, but every
-//!   coordinate direction lowers the likelihood.
+//!   probabilities have a kink in the parameters and the gradient is not small there. That is
+//!   checked along the coordinates only, so it is a status of its own, never reported as
+//!   converged. Else [`FitStatus::NotConverged`].
 
 use super::covariance::observed_information;
 use super::optimize::optimize;
-use super::StartResult;
+use super::{FitStatus, StartResult};
 use crate::problem::likelihood::Likelihood;
 use crate::problem::spec::EstimationSpec;
 use nalgebra::DVector;
@@ -113,8 +115,8 @@ pub struct Convergence {
     pub loglik: f64,
     /// [`gradient_max_norm`] at the estimate.
     pub gradient_norm: f64,
-    /// A smooth maximum or a maximum at a kink.
-    pub converged: bool,
+    /// A smooth maximum, a maximum at a kink, or neither.
+    pub status: FitStatus,
     /// For the reader: a maximum at a kink, or no convergence.
     pub warnings: Vec<String>,
 }
@@ -125,18 +127,24 @@ pub fn assess(problem: &Likelihood, x: &[f64], winner: &StartResult) -> Converge
     let (loglik, grad) = problem.evaluate(x, true);
     let gradient_norm = gradient_max_norm(&grad, problem.total_weight());
     let mut warnings = Vec::new();
-    let smooth_optimum = winner.converged && loglik.is_finite() && gradient_norm < 1e-4;
+    let smooth_optimum = loglik.is_finite() && gradient_norm < 1e-4;
     let kink_optimum = !smooth_optimum
         && loglik.is_finite()
         && !x.is_empty()
         && is_kink_maximum(problem, x, loglik);
-    let converged = smooth_optimum || kink_optimum;
+    let status = if smooth_optimum {
+        FitStatus::Converged
+    } else if kink_optimum {
+        FitStatus::KinkMaximum
+    } else {
+        FitStatus::NotConverged
+    };
     if kink_optimum {
         warnings.push(format!(
-            "the maximum is at a kink of the likelihood (gradient max-norm {gradient_norm:.2e}, but a step of 1e-5 either way along every parameter lowers it): some episode's optimal offer is at its bound 0 or 1; the estimate is a maximum, but Hessian-based standard errors are approximate there — prefer the bootstrap or the profile likelihood"
+            "maximum at a kink of the likelihood, checked along coordinates (gradient max-norm {gradient_norm:.2e}, but a step of 1e-5 either way along every parameter lowers it): some episode's optimal offer is at its bound 0 or 1; a direction between the coordinates is not checked, and Hessian-based standard errors are approximate there — prefer the bootstrap or the profile likelihood"
         ));
     }
-    if !converged {
+    if status == FitStatus::NotConverged {
         warnings.push(format!(
             "the optimizer did not converge ({}; gradient max-norm {gradient_norm:.2e}); estimates are not reliable: try more `[estimation] starts`, a larger `max_iters`, other start values, or fix weakly identified parameters",
             winner.termination
@@ -145,7 +153,7 @@ pub fn assess(problem: &Likelihood, x: &[f64], winner: &StartResult) -> Converge
     Convergence {
         loglik,
         gradient_norm,
-        converged,
+        status,
         warnings,
     }
 }

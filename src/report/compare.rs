@@ -33,16 +33,7 @@ impl Comparison {
             ("AIC".into(), row(&|c| format!("{:.2}", c.aic))),
             ("BIC".into(), row(&|c| format!("{:.2}", c.bic))),
             ("Free parameters".into(), row(&|c| c.n_free.to_string())),
-            (
-                "Converged".into(),
-                row(&|c| {
-                    if c.converged {
-                        "yes".into()
-                    } else {
-                        "NO".into()
-                    }
-                }),
-            ),
+            ("Converged".into(), row(&|c| c.status.answer().into())),
         ];
         if self.columns.iter().any(|c| c.vuong.is_some()) {
             rows.push((

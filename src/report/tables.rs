@@ -2,7 +2,7 @@
 
 use crate::analyses::bootstrap::BootstrapResults;
 use crate::estimate::project_fit::FitReport;
-use crate::estimate::SeKind;
+use crate::estimate::{FitStatus, SeKind};
 use crate::model::distribution::normal_quantile;
 
 /// One table row: name, estimate, SE, CI, fixed.
@@ -127,8 +127,16 @@ fn caption(
             report.estimates.se_description(kind)
         ),
     };
-    if !report.estimates.converged {
-        s.push_str(" WARNING: the optimizer did not converge.");
+    if !report.estimates.conditional_on.is_empty() {
+        s.push_str(&format!(
+            " Standard errors are conditional on {} held at the estimate (the information is singular or not positive definite along it), which has none; see its profile-likelihood interval or the bootstrap.",
+            report.estimates.conditional_on.join(", ")
+        ));
+    }
+    match report.estimates.status {
+        FitStatus::Converged => {}
+        FitStatus::KinkMaximum => s.push_str(" The estimate is a maximum at a kink of the likelihood (checked along the coordinates): Hessian-based standard errors are approximate."),
+        FitStatus::NotConverged => s.push_str(" WARNING: the optimizer did not converge."),
     }
     s
 }
@@ -157,14 +165,7 @@ fn fit_lines(report: &FitReport) -> Vec<(String, String)> {
         ("AIC".into(), format!("{:.2}", e.aic())),
         ("BIC".into(), format!("{:.2}", e.bic())),
         ("Free parameters".into(), e.n_free.to_string()),
-        (
-            "Converged".into(),
-            if e.converged {
-                "yes".into()
-            } else {
-                "NO".into()
-            },
-        ),
+        ("Converged".into(), e.status.answer().into()),
     ]
 }
 
@@ -257,12 +258,12 @@ pub fn markdown(
     }
     let d = &report.estimates.diagnostics;
     s.push_str(&format!(
-        "\nOptimizer: {:?}, {} iterations, stopped: {}; gradient max-norm {:.2e}; Hessian eigenvalues (per observation) {}.\n",
+        "\nOptimizer: {:?}, {} iterations, stopped: {}; gradient max-norm {:.2e}; standardized information eigenvalues (per episode; weak below 1e-6) {}.\n",
         d.optimizer,
         d.iterations,
         d.termination,
         d.gradient_norm,
-        d.hessian_eigenvalues.iter().map(|v| format!("{v:.3e}")).collect::<Vec<_>>().join(", ")
+        d.information_eigenvalues.iter().map(|v| format!("{v:.3e}")).collect::<Vec<_>>().join(", ")
     ));
     let boot_warnings = bootstrap
         .and_then(|b| b.summary.as_ref())
