@@ -409,20 +409,20 @@ fn report_content<'a>(
 fn print_benchmark(analyses: &FitAnalyses) {
     let rf = &analyses.reduced;
     let v = &analyses.vuong;
+    let test = if v.distinguishable {
+        format!(
+            "Vuong z = {:.3} (p = {:.3}; BIC-corrected z = {:.3}, p = {:.3}, counting {} structural parameters and the {} identified reduced-form coefficients)",
+            v.statistic, v.p_value, v.corrected_statistic, v.corrected_p_value, v.k1, v.k2
+        )
+    } else {
+        "Vuong test".to_string()
+    };
     println!(
-        "Reduced form (multinomial logit, {} coefficients): log-likelihood {:.3}, AIC {:.2}. Vuong z = {:.3} (p = {:.3}; BIC-corrected z = {:.3}, p = {:.3}): {}.",
+        "Reduced form (multinomial logit, {} coefficients): log-likelihood {:.3}, AIC {:.2}. {test}: {}.",
         rf.n_free,
         rf.loglik,
         rf.aic(),
-        v.statistic,
-        v.p_value,
-        v.corrected_statistic,
-        v.corrected_p_value,
-        match v.favours() {
-            Some(1) => "favours the structural model",
-            Some(_) => "favours the reduced form",
-            None => "neither model is significantly closer to the data",
-        }
+        v.verdict("structural model", "reduced form")
     );
     for w in &rf.warnings {
         println!("note (reduced form): {w}");

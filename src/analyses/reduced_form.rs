@@ -62,6 +62,10 @@ pub struct ReducedForm {
     pub total_weight: f64,
     /// Number of coefficients.
     pub n_free: usize,
+    /// Coefficients that are identified (not run off under quasi-separation): what the Vuong
+    /// test's BIC correction counts.
+    #[serde(default)]
+    pub n_identified: usize,
     /// Converged by a tolerance with a small gradient.
     pub converged: bool,
     /// L-BFGS iterations.
@@ -394,6 +398,7 @@ pub fn fit_reduced_form(project: &Project) -> Result<ReducedForm> {
         n_obs: data.n(),
         total_weight,
         n_free: m,
+        n_identified: keep.len(),
         converged,
         iterations,
         gradient_norm,

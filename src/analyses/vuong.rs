@@ -9,7 +9,17 @@
 //!
 //! `z` is asymptotically standard normal when the models are equally close to the truth; a
 //! large positive `z` favours model 1. The Schwarz-corrected statistic subtracts
-//! `(k₁ − k₂) ln(n) / 2` from `LR` (a BIC penalty for the extra parameters).
+//! `(k₁ − k₂) ln(n) / 2` from `LR` (a BIC penalty for the extra parameters); `k₂` counts the
+//! reduced form's *identified* coefficients only (a coefficient that runs off under
+//! quasi-separation adds nothing that the data pin down), and the result says which counts
+//! were used.
+//!
+//! **Models that cannot be told apart.** When the models fit every observation alike (both
+//! saturated, e.g. one parameter per design), `ω` is zero up to rounding and `z = 0/0` is
+//! rounding noise of either sign. Vuong's (1989) test then first asks whether `ω² = 0`; as
+//! `nonnest2`'s variance test does, the result says so instead of a z: with
+//! `ω ≤ 10⁻⁶` ([`INDISTINGUISHABLE`]: the pointwise log-likelihoods differ by less than a
+//! millionth per observation) the models are reported as indistinguishable, with no z.
 
 use crate::analyses::reduced_form::ReducedForm;
 use crate::error::Result;
@@ -20,6 +30,10 @@ use crate::problem::project::Project;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
+/// At or below this standard deviation of the pointwise log-likelihood differences, the two
+/// models fit every observation alike and cannot be told apart.
+pub const INDISTINGUISHABLE: f64 = 1e-6;
+
 /// The result of a Vuong test of model 1 against model 2.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Vuong {
@@ -27,7 +41,13 @@ pub struct Vuong {
     pub n: f64,
     /// `LR = Σ wᵢ (ℓ₁ᵢ − ℓ₂ᵢ)`.
     pub log_likelihood_ratio: f64,
-    /// `z`.
+    /// `ω`, the (weighted) standard deviation of the pointwise differences.
+    #[serde(default)]
+    pub omega: f64,
+    /// `ω > 10⁻⁶`: the models fit some observations differently, and `z` is defined.
+    #[serde(default = "yes")]
+    pub distinguishable: bool,
+    /// `z` (not a number when the models are indistinguishable).
     pub statistic: f64,
     /// Two-sided p-value of `z`.
     pub p_value: f64,
@@ -35,17 +55,42 @@ pub struct Vuong {
     pub corrected_statistic: f64,
     /// Two-sided p-value of the corrected statistic.
     pub corrected_p_value: f64,
+    /// `k₁`, the free parameters of model 1 counted in the correction.
+    #[serde(default)]
+    pub k1: usize,
+    /// `k₂`, the identified parameters of model 2 counted in the correction.
+    #[serde(default)]
+    pub k2: usize,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Vuong {
     /// Which model the (uncorrected) test favours at the 5% level: 1, 2, or `None`.
     pub fn favours(&self) -> Option<u8> {
-        if self.p_value.is_nan() || self.p_value >= 0.05 {
+        if !self.distinguishable || self.p_value.is_nan() || self.p_value >= 0.05 {
             None
         } else if self.statistic > 0.0 {
             Some(1)
         } else {
             Some(2)
+        }
+    }
+
+    /// The verdict in words, with model 1 called `first` and model 2 `second`.
+    pub fn verdict(&self, first: &str, second: &str) -> String {
+        if !self.distinguishable {
+            return format!(
+                "the {first} and the {second} cannot be told apart: they fit every episode alike (SD of the pointwise log-likelihood differences ω = {:.1e} ≤ {INDISTINGUISHABLE:.0e}), so no z is reported",
+                self.omega
+            );
+        }
+        match self.favours() {
+            Some(1) => format!("favours the {first}"),
+            Some(_) => format!("favours the {second}"),
+            None => "neither model is significantly closer to the data".into(),
         }
     }
 }
@@ -58,7 +103,8 @@ fn two_sided(z: f64) -> f64 {
     2.0 * normal.cdf(-z.abs())
 }
 
-/// Tests model 1 (`k1` free parameters, contributions `l1`) against model 2.
+/// Tests model 1 (`k1` free parameters, contributions `l1`) against model 2 (`k2` identified
+/// parameters).
 pub fn vuong(l1: &[f64], l2: &[f64], weights: &[f64], k1: usize, k2: usize) -> Vuong {
     let n: f64 = weights.iter().sum();
     let lr: f64 = l1
@@ -75,16 +121,28 @@ pub fn vuong(l1: &[f64], l2: &[f64], weights: &[f64], k1: usize, k2: usize) -> V
         .map(|((a, b), w)| w * (a - b - mean).powi(2))
         .sum::<f64>()
         / n;
-    let denominator = n.sqrt() * omega2.sqrt();
-    let statistic = lr / denominator;
-    let corrected = (lr - (k1 as f64 - k2 as f64) * n.ln() / 2.0) / denominator;
+    let omega = omega2.sqrt();
+    let distinguishable = omega > INDISTINGUISHABLE;
+    let denominator = n.sqrt() * omega;
+    let (statistic, corrected) = if distinguishable {
+        (
+            lr / denominator,
+            (lr - (k1 as f64 - k2 as f64) * n.ln() / 2.0) / denominator,
+        )
+    } else {
+        (f64::NAN, f64::NAN)
+    };
     Vuong {
         n,
         log_likelihood_ratio: lr,
+        omega,
+        distinguishable,
         statistic,
         p_value: two_sided(statistic),
         corrected_statistic: corrected,
         corrected_p_value: two_sided(corrected),
+        k1,
+        k2,
     }
 }
 
@@ -114,7 +172,7 @@ pub fn structural_vs_reduced(
         &l2,
         &project.data.weight,
         estimates.n_free,
-        reduced.n_free,
+        reduced.n_identified,
     ))
 }
 

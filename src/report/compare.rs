@@ -41,7 +41,13 @@ impl Comparison {
                 row(&|c| {
                     c.vuong
                         .as_ref()
-                        .map(|v| format!("{:.3} ({:.3})", v.statistic, v.p_value))
+                        .map(|v| {
+                            if v.distinguishable {
+                                format!("{:.3} ({:.3})", v.statistic, v.p_value)
+                            } else {
+                                "indistinguishable".into()
+                            }
+                        })
                         .unwrap_or_default()
                 }),
             ));
@@ -51,7 +57,11 @@ impl Comparison {
                     c.vuong
                         .as_ref()
                         .map(|v| {
-                            format!("{:.3} ({:.3})", v.corrected_statistic, v.corrected_p_value)
+                            if v.distinguishable {
+                                format!("{:.3} ({:.3})", v.corrected_statistic, v.corrected_p_value)
+                            } else {
+                                "indistinguishable".into()
+                            }
                         })
                         .unwrap_or_default()
                 }),
@@ -82,6 +92,29 @@ impl Comparison {
         }
         if self.columns.iter().any(|c| c.vuong.is_some()) {
             notes.push("Vuong test of each structural model against the reduced form fitted to the same data: z > 1.96 favours the structural model, z < −1.96 the reduced form (two-sided p in parentheses).".into());
+            let counts: Vec<String> = self
+                .columns
+                .iter()
+                .filter_map(|c| {
+                    c.vuong.as_ref().map(|v| {
+                        format!(
+                            "{}: {} structural parameters against {} identified reduced-form coefficients",
+                            c.label, v.k1, v.k2
+                        )
+                    })
+                })
+                .collect();
+            notes.push(format!(
+                "The BIC correction subtracts (k1 − k2) ln(n)/2 from the log-likelihood ratio, counting only reduced-form coefficients that are identified (not run off under quasi-separation): {}.",
+                counts.join("; ")
+            ));
+            if self
+                .columns
+                .iter()
+                .any(|c| c.vuong.as_ref().is_some_and(|v| !v.distinguishable))
+            {
+                notes.push(format!("Indistinguishable: the two models fit every episode alike (the pointwise log-likelihood differences have a standard deviation ≤ {:.0e}), so the Vuong z is 0/0 and not reported.", crate::analyses::vuong::INDISTINGUISHABLE));
+            }
         }
         if stars {
             notes.push("Significance: * 10%, ** 5%, *** 1% (two-sided z test against 0).".into());
@@ -211,7 +244,8 @@ pub fn latex(c: &Comparison, stars: bool) -> String {
 
 /// The comparison as tidy CSV: `model, kind, term, estimate, std_error, fixed`, then the
 /// statistics as terms (`n_obs`, `loglik`, `aic`, `bic`, `n_free`, `converged`, `vuong_z`,
-/// `vuong_p`, `vuong_z_bic`, `vuong_p_bic`) with their value in `estimate`.
+/// `vuong_p`, `vuong_z_bic`, `vuong_p_bic` (only when the models are distinguishable),
+/// `vuong_distinguishable`, `vuong_k1`, `vuong_k2`) with their value in `estimate`.
 pub fn csv(c: &Comparison) -> String {
     let mut w = ::csv::Writer::from_writer(Vec::new());
     w.write_record(["model", "kind", "term", "estimate", "std_error", "fixed"])
@@ -241,6 +275,13 @@ pub fn csv(c: &Comparison) -> String {
             ("converged", col.converged as u8 as f64),
         ];
         if let Some(v) = &col.vuong {
+            stats.extend([
+                ("vuong_distinguishable", v.distinguishable as u8 as f64),
+                ("vuong_k1", v.k1 as f64),
+                ("vuong_k2", v.k2 as f64),
+            ]);
+        }
+        if let Some(v) = col.vuong.as_ref().filter(|v| v.distinguishable) {
             stats.extend([
                 ("vuong_z", v.statistic),
                 ("vuong_p", v.p_value),
