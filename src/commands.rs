@@ -432,8 +432,13 @@ fn print_benchmark(analyses: &FitAnalyses) {
             v.map(|x| format!("{x:.4}"))
                 .unwrap_or_else(|| "beyond the search range".into())
         };
+        let failed = match p.failed_points {
+            0 => String::new(),
+            1 => " (1 profile fit did not converge and is left out)".into(),
+            n => format!(" ({n} profile fits did not converge and are left out)"),
+        };
         println!(
-            "Profile likelihood 95% interval of {}: [{}, {}]",
+            "Profile likelihood 95% interval of {}: [{}, {}]{failed}",
             p.name,
             end(p.interval.0),
             end(p.interval.1)

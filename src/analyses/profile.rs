@@ -30,7 +30,10 @@
 //!
 //! The sides and parameters are independent chains, run side by side
 //! ([`super::map_independent`]); each chain is sequential, so results do not depend on the
-//! number of threads. Only converged fits decide where the profile crosses the cut-off.
+//! number of threads. Only converged fits decide where the profile crosses the cut-off and
+//! its maximum: Brent's method stops at a fit that did not converge, and the end is then
+//! interpolated between the bracket's two converged points. Fits that did not converge are
+//! counted (`failed_points`) and shown apart in the figure.
 
 use crate::error::Result;
 use crate::estimate::nearby::{conditional_inv_hessian, identity, maximize_near};
@@ -91,6 +94,10 @@ pub struct Profile {
     pub points: Vec<ProfilePoint>,
     /// The 95% profile-likelihood interval (`None` ends: not crossed within the search range).
     pub interval: (Option<f64>, Option<f64>),
+    /// Profile fits that did not converge: left out of the interval and the maximum (those
+    /// with a finite log-likelihood are kept in `points` with `converged = false`).
+    #[serde(default)]
+    pub failed_points: usize,
 }
 
 /// Is this parameter one of the structural scalars that get a profile?
@@ -291,10 +298,10 @@ impl CostFunction for CutOffGap<'_, '_> {
     type Output = f64;
     fn cost(&self, u: &f64) -> std::result::Result<f64, ArgminError> {
         let p = self.chain.near(*u);
-        if p.loglik.is_finite() {
+        if p.converged && p.loglik.is_finite() {
             Ok(p.loglik - self.cut)
         } else {
-            Err(ArgminError::msg("the profile fit failed"))
+            Err(ArgminError::msg("the profile fit did not converge"))
         }
     }
 }
@@ -389,7 +396,14 @@ fn trace_side(
                 .run()
                 .ok()
                 .and_then(|r| r.state.best_param);
-            let Some(root) = root else { break };
+            let Some(root) = root else {
+                // A fit inside the bracket did not converge: the end is interpolated
+                // between the bracket's two converged points.
+                end = chain
+                    .known(above)
+                    .map(|a| above + (cut - a.loglik) * (u - above) / (p.loglik - a.loglik));
+                break;
+            };
             let at_root = chain.at(root);
             if (at_root.loglik - cut).abs() <= JUMP_TOLERANCE || repairs == MAX_REPAIRS {
                 end = Some(root);
@@ -467,9 +481,15 @@ pub fn profiles(
         let natural = |u: f64| par.transform.to_natural(u);
         let (low_points, low) = &sides[2 * i];
         let (high_points, high) = &sides[2 * i + 1];
+        let failed_points = low_points
+            .iter()
+            .chain(high_points)
+            .filter(|p| !p.converged)
+            .count();
         let mut points: Vec<ProfilePoint> = low_points
             .iter()
             .chain(high_points)
+            .filter(|p| p.loglik.is_finite())
             .map(|p| ProfilePoint {
                 value: natural(p.u),
                 loglik: p.loglik,
@@ -502,6 +522,7 @@ pub fn profiles(
             max_loglik,
             points,
             interval,
+            failed_points,
         });
     }
     Ok(out)

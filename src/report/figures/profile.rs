@@ -23,10 +23,11 @@ pub struct ProfileFigure<'a> {
 impl Figure for ProfileFigure<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult {
         let p = &self.curve.profile;
+        // The curve joins the converged fits only; the others are marked apart.
         let pts: Vec<(f64, f64)> = p
             .points
             .iter()
-            .filter(|q| q.loglik.is_finite())
+            .filter(|q| q.converged && q.loglik.is_finite())
             .map(|q| (q.value, q.loglik))
             .collect();
         let cut = self.curve.cutoff;
@@ -108,7 +109,7 @@ impl Figure for ProfileFigure<'_> {
             chart
                 .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
                 .map_err(err)?
-                .label("grid fit not converged")
+                .label("profile fit not converged (left out)")
                 .legend(move |(x, y)| Circle::new((x + 10, y), 4, red.filled()));
         }
         legend(&mut chart, SeriesLabelPosition::LowerRight)
