@@ -5,7 +5,9 @@
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-use twolevel::analyses::bootstrap::{self, BootstrapResults, BootstrapSettings, Shard};
+use twolevel::analyses::bootstrap::{
+    self, BootstrapResults, BootstrapSettings, ReplicateStatus, Shard,
+};
 use twolevel::analyses::figures::{default_group, figure_data};
 use twolevel::analyses::FitAnalyses;
 use twolevel::error::{Error, Result};
@@ -202,11 +204,14 @@ fn run_bootstrap(
         )
     })?;
     let secs = phases.seconds(PHASE_BOOTSTRAP);
-    let failed = results.draws.iter().filter(|d| !d.converged).count();
+    let with = |status| results.draws.iter().filter(|d| d.status == status).count();
     eprintln!(
-        "bootstrap: {count} replicates in {secs:.2} s ({:.1} replicates/s on {} thread(s)); {failed} did not converge",
+        "bootstrap: {count} replicates in {secs:.2} s ({:.1} replicates/s on {} thread(s)); {} converged, {} diverged, {} failed",
         count as f64 / secs,
-        rayon::current_num_threads()
+        rayon::current_num_threads(),
+        with(ReplicateStatus::Converged),
+        with(ReplicateStatus::Diverged),
+        with(ReplicateStatus::Failed),
     );
     Ok(results)
 }

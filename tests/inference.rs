@@ -2,14 +2,18 @@
 //!
 //! * a run gives the same draws on 1 and 2 threads, and 4 shards merged (through their files)
 //!   give exactly the files of one run;
-//! * the cluster bootstrap resamples whole clusters;
+//! * the cluster bootstrap resamples whole clusters; frequency weights resample episodes;
+//! * a resample without failures (no finite maximum) is `diverged` and enters the percentile
+//!   interval at its end, through `bootstrap.csv` and back;
 //! * bootstrap SEs agree with the analytic SEs on a large sample (within 25%);
 //! * Wald and bootstrap-percentile 95% intervals cover the truth in a small Monte Carlo (the
 //!   larger Monte Carlo is `#[ignore]`d: `cargo test --test inference -- --ignored`).
 
 use std::path::Path;
 use std::time::Instant;
-use twolevel::analyses::bootstrap::{self, BootstrapResults, BootstrapSettings, Shard};
+use twolevel::analyses::bootstrap::{
+    self, BootstrapResults, BootstrapSettings, ReplicateStatus, Shard,
+};
 use twolevel::analyses::synthetic::{ProtocolMix, Simulation};
 use twolevel::estimate::Estimates;
 use twolevel::problem::data::Dataset;
@@ -371,7 +375,7 @@ fn measure_speed(label: &str, project: &Project, replicates: usize) {
             .install(|| bootstrap::run(project, &model, &estimates, &settings, None, &|| {}))
             .expect("bootstrap");
         let secs = start.elapsed().as_secs_f64();
-        let failed = r.draws.iter().filter(|d| !d.converged).count();
+        let failed = r.draws.iter().filter(|d| !d.converged()).count();
         println!(
             "| {label} | {} | {replicates} | {threads} | {secs:.2} | {:.2} | {failed} |",
             project.data.len(),
@@ -381,5 +385,108 @@ fn measure_speed(label: &str, project: &Project, replicates: usize) {
             None => first = Some(r),
             Some(f) => assert_eq!(f.draws, r.draws, "1 and 2 threads give the same draws"),
         }
+    }
+}
+
+/// A one-shot project of `ratified` and `failed` rows (in that order, `weight` per row).
+fn small_project(ratified: usize, failed: usize, weight: Option<f64>) -> Project {
+    let base = one_shot(10, 1).0;
+    let mut text = base
+        .spec
+        .text
+        .replace("location = [\"const\", \"x\"]", "location = [\"const\"]");
+    assert!(text.contains("location = [\"const\"]"));
+    if weight.is_some() {
+        text = text.replace("id = \"episode\"\n", "id = \"episode\"\nweight = \"w\"\n");
+    }
+    let spec = SpecFile::parse(&text, Path::new("small.toml")).unwrap();
+    let mut csv = String::from("episode,poll,renegotiable,outcome,w\n");
+    for i in 0..ratified + failed {
+        let outcome = if i < ratified { "ratified" } else { "failed" };
+        csv.push_str(&format!("e{i},0,0,{outcome},{}\n", weight.unwrap_or(1.0)));
+    }
+    let data = Dataset::from_bytes(&spec, Path::new("small.csv"), csv.into_bytes()).unwrap();
+    Project { spec, data }
+}
+
+#[test]
+fn a_resample_without_failures_diverges_and_enters_the_interval_at_its_end() {
+    // 18 ratified, 2 failed: a resample of 20 has no failure with probability 0.9^20 ≈ 12%;
+    // its threshold runs off and the likelihood has no finite maximum.
+    let project = small_project(18, 2, None);
+    let (model, est) = fit(&project);
+    let settings = BootstrapSettings {
+        replicates: 100,
+        kind: BootstrapKind::Nonparametric,
+        seed: 5,
+    };
+    let r = run(&project, &model, &est, &settings, None, 2);
+    let count = |s| r.draws.iter().filter(|d| d.status == s).count();
+    let (diverged, failed) = (
+        count(ReplicateStatus::Diverged),
+        count(ReplicateStatus::Failed),
+    );
+    assert!((5..=25).contains(&diverged), "{diverged} diverged");
+    assert_eq!(failed, 0);
+    // Exactly the resamples without a failed episode diverge.
+    for b in 0..settings.replicates {
+        let w = bootstrap::replicate_weights(&project, &model, &est, &settings, b).unwrap();
+        let failures: f64 = w[18..].iter().sum();
+        assert_eq!(
+            r.draws[b].status == ReplicateStatus::Diverged,
+            failures == 0.0,
+            "replicate {b}: {failures} failures, {:?}",
+            r.draws[b].status
+        );
+    }
+    let summary = r.summary.as_ref().unwrap();
+    assert_eq!(summary.diverged_replicates.len(), diverged);
+    let constant = summary
+        .parameters
+        .iter()
+        .find(|p| p.name == "home:const")
+        .unwrap();
+    let (lo, hi) = constant.interval.unwrap();
+    assert!(lo.is_infinite() || hi.is_infinite(), "[{lo}, {hi}]");
+    assert_eq!(constant.run_off, diverged);
+    assert!(constant.std_error.unwrap().is_finite());
+    // Through the files and back, the infinite values and the statuses survive.
+    let dir = std::env::temp_dir().join(format!("twolevel-diverged-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    bootstrap::save(&dir, &r).unwrap();
+    let back = bootstrap::load(&dir).unwrap().unwrap();
+    assert_eq!(back.draws, r.draws);
+    assert_eq!(back.summary, r.summary);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn frequency_weights_resample_episodes() {
+    // 10 rows of weight 3 stand for 30 episodes: a replicate draws 30, and the fit and its
+    // SEs equal those of the 30 rows written out.
+    let weighted = small_project(7, 3, Some(3.0));
+    let expanded = small_project(21, 9, None);
+    let (model, est) = fit(&weighted);
+    let (_, est_expanded) = fit(&expanded);
+    assert!((est.loglik - est_expanded.loglik).abs() < 1e-9);
+    assert!((est.bic() - est_expanded.bic()).abs() < 1e-9);
+    for (a, b) in est.parameters.iter().zip(&est_expanded.parameters) {
+        let close = |x: Option<f64>, y: Option<f64>| match (x, y) {
+            (Some(x), Some(y)) => (x - y).abs() < 1e-6 * (1.0 + y.abs()),
+            (None, None) => true,
+            _ => false,
+        };
+        assert!(close(a.std_error, b.std_error), "{}", a.name);
+        assert!(close(a.robust_std_error, b.robust_std_error), "{}", a.name);
+    }
+    let settings = BootstrapSettings {
+        replicates: 20,
+        kind: BootstrapKind::Nonparametric,
+        seed: 2,
+    };
+    for b in 0..settings.replicates {
+        let w = bootstrap::replicate_weights(&weighted, &model, &est, &settings, b).unwrap();
+        assert_eq!(w.iter().sum::<f64>(), 30.0);
+        assert!(w.iter().all(|v| v.fract() == 0.0));
     }
 }

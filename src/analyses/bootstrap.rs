@@ -10,15 +10,30 @@
 //!   probability `w_i/Σw`, and a row drawn `m` times gets weight `m` (unit weights: `n` draws
 //!   of `n` rows). Clusters are drawn whole (`G` of `G`): a row whose cluster is drawn `m`
 //!   times gets weight `m · w_i`. Resampling is done with row weights, the data are not copied.
-//! * **Fits.** Each replicate is fitted from the estimate (warm start, one start, no standard
-//!   errors).
-//! * **Failures.** A replicate whose fit fails or does not converge is kept in the draws with
-//!   `converged = false` and excluded from the standard errors and intervals; the summary
-//!   counts and lists them.
+//! * **Fits and statuses.** Each replicate is fitted from the estimate (warm start, at most
+//!   [`BOOTSTRAP_MAX_ITERS`] iterations, no standard errors). One that has not reached a
+//!   maximum (smooth, or at a kink) gets the spec's iterations (at least 500) from where it
+//!   stopped, then a cold multi-start (the spec's starts, at least [`COLD_STARTS`], seeded by
+//!   the replicate's seed). The best of these fits decides its status:
+//!   - `converged`: a maximum;
+//!   - `diverged`: the likelihood has no finite maximum (e.g. a resample without failures,
+//!     where a threshold runs off): from the best point, moving a parameter farther the way it
+//!     went from the estimate (by at least 1 on its internal scale) does not lower `ℓ`. (This
+//!     is checked for every fit, also one that stopped with a small gradient: far out on such
+//!     a plateau the gradient vanishes too.) Those
+//!     parameters are set to the end of their internal scale, mapped back (`±∞` for a
+//!     coefficient, `∞` or 0 for a scale, 0 or 1 for a discount or probability); the others
+//!     keep their values;
+//!   - `failed`: neither (the optimizer gave up on a problem with a finite maximum).
+//! * **Summaries.** Standard errors are the SD of the converged draws, and none where the
+//!   parameter ran off in some diverged replicate. Percentile intervals
+//!   use the converged *and* the diverged draws, so a run-off replicate counts at its end
+//!   (`±∞` on its side) instead of disappearing and truncating the tail; failed replicates are
+//!   left out, and both are counted.
 //! * **Shards.** `Shard { index: I, count: N }` runs the contiguous block of replicates
 //!   `⌊(I−1)B/N⌋ .. ⌊IB/N⌋`; [`merge`] puts the blocks of all shards back together into
 //!   exactly the result of one run.
-//! * **Files.** `bootstrap.csv`: one row per replicate (`replicate, converged, loglik`, then
+//! * **Files.** `bootstrap.csv`: one row per replicate (`replicate, status, loglik`, then
 //!   one column per parameter name, natural scale, written with the shortest representation
 //!   that reads back to the same bits); `bootstrap.json`: the settings, the shard (if any) and
 //!   the summary.
@@ -32,9 +47,9 @@ use crate::estimate::checkpoint::{
 use crate::estimate::{fit, Estimates, FitOptions};
 use crate::io::{read_table, FloatStyle, TableFormat};
 use crate::problem::data::Outcome;
-use crate::problem::likelihood::Model;
+use crate::problem::likelihood::{Likelihood, Model};
 use crate::problem::project::Project;
-use crate::problem::spec::BootstrapKind;
+use crate::problem::spec::{BootstrapKind, Optimizer};
 use crate::problem::table;
 use polars::prelude::{Column, DataFrame, PolarsError};
 use rand::{Rng, SeedableRng};
@@ -91,21 +106,67 @@ impl Shard {
     }
 }
 
-/// Iteration limit of a bootstrap replicate (warm-started at the estimate).
+/// Iteration limit of a bootstrap replicate's first fit (warm-started at the estimate).
 pub const BOOTSTRAP_MAX_ITERS: u64 = 150;
+/// Iteration limit of the second fit of a replicate that has not reached a maximum (or the
+/// spec's `max_iters`, if larger).
+pub const BOOTSTRAP_MORE_ITERS: u64 = 500;
+/// At least this many starts in a replicate's cold multi-start.
+pub const COLD_STARTS: usize = 4;
+
+/// What became of a replicate's fit (see the module doc).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReplicateStatus {
+    /// A maximum (smooth or at a kink).
+    Converged,
+    /// The likelihood has no finite maximum: some parameters run off.
+    Diverged,
+    /// The optimizer gave up.
+    Failed,
+}
+
+impl ReplicateStatus {
+    /// The word in `bootstrap.csv`.
+    pub fn label(self) -> &'static str {
+        match self {
+            ReplicateStatus::Converged => "converged",
+            ReplicateStatus::Diverged => "diverged",
+            ReplicateStatus::Failed => "failed",
+        }
+    }
+
+    /// The status of a word of `bootstrap.csv`; the older files' `true`/`false` of a
+    /// `converged` column read as converged/failed.
+    pub fn parse(word: &str) -> Option<ReplicateStatus> {
+        match word.trim() {
+            "converged" | "true" => Some(ReplicateStatus::Converged),
+            "diverged" => Some(ReplicateStatus::Diverged),
+            "failed" | "false" => Some(ReplicateStatus::Failed),
+            _ => None,
+        }
+    }
+}
 
 /// One replicate's result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Draw {
     /// Replicate index `0..B`.
     pub replicate: usize,
-    /// Whether its fit converged.
-    pub converged: bool,
+    /// Converged, diverged or failed.
+    pub status: ReplicateStatus,
     /// Log-likelihood of the replicate's sample at its estimate.
     pub loglik: f64,
     /// Natural-scale values of all parameters (fixed ones at their value), in the parameter
-    /// space's order.
+    /// space's order; a diverged replicate's run-off parameters at the end of their domain.
     pub values: Vec<f64>,
+}
+
+impl Draw {
+    /// A maximum was found.
+    pub fn converged(&self) -> bool {
+        self.status == ReplicateStatus::Converged
+    }
 }
 
 /// One parameter's bootstrap summary.
@@ -113,10 +174,16 @@ pub struct Draw {
 pub struct ParameterSummary {
     /// Parameter name.
     pub name: String,
-    /// Standard deviation of the converged draws (natural scale); `None` if fixed.
+    /// Standard deviation of the converged draws (natural scale); `None` if fixed, or if the
+    /// parameter ran off in some diverged replicate (its spread is then unbounded).
     pub std_error: Option<f64>,
-    /// Percentile interval `(2.5%, 97.5%)` of the converged draws; `None` if fixed.
+    /// Percentile interval `(2.5%, 97.5%)` of the converged and diverged draws (an end can
+    /// be infinite); `None` if fixed.
+    #[serde(with = "infinite_ends", default)]
     pub interval: Option<(f64, f64)>,
+    /// Diverged draws in which this parameter ran off (to the end of its domain).
+    #[serde(default)]
+    pub run_off: usize,
     /// Mean of the converged draws.
     pub mean: Option<f64>,
 }
@@ -128,7 +195,11 @@ pub struct BootstrapSummary {
     pub replicates: usize,
     /// Replicates whose fit converged (used).
     pub converged: usize,
-    /// Indices of the replicates that did not converge (excluded).
+    /// Indices of the replicates whose likelihood has no finite maximum (in the percentile
+    /// intervals at their ends).
+    #[serde(default)]
+    pub diverged_replicates: Vec<usize>,
+    /// Indices of the replicates whose fit failed (excluded).
     pub failed_replicates: Vec<usize>,
     /// Confidence level of the intervals.
     pub level: f64,
@@ -169,10 +240,48 @@ pub struct BootstrapResults {
     pub summary: Option<BootstrapSummary>,
 }
 
+/// `(lo, hi)` with infinite ends written as the strings `"inf"`/`"-inf"` (JSON has no
+/// infinity).
+mod infinite_ends {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum End {
+        Number(f64),
+        Word(String),
+    }
+
+    fn to_end(v: f64) -> End {
+        if v.is_infinite() {
+            End::Word(if v > 0.0 { "inf" } else { "-inf" }.into())
+        } else {
+            End::Number(v)
+        }
+    }
+
+    fn from_end(e: End) -> f64 {
+        match e {
+            End::Number(v) => v,
+            End::Word(w) if w == "-inf" => f64::NEG_INFINITY,
+            End::Word(w) if w == "inf" => f64::INFINITY,
+            End::Word(_) => f64::NAN,
+        }
+    }
+
+    pub fn serialize<S: Serializer>(v: &Option<(f64, f64)>, s: S) -> Result<S::Ok, S::Error> {
+        v.map(|(a, b)| (to_end(a), to_end(b))).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<(f64, f64)>, D::Error> {
+        Ok(Option::<(End, End)>::deserialize(d)?.map(|(a, b)| (from_end(a), from_end(b))))
+    }
+}
+
 impl BootstrapResults {
     /// The converged draws.
     pub fn converged_draws(&self) -> impl Iterator<Item = &Draw> {
-        self.draws.iter().filter(|d| d.converged)
+        self.draws.iter().filter(|d| d.converged())
     }
 
     /// Words for a caption: "nonparametric bootstrap, resampling clusters of `treaty` (15),
@@ -184,19 +293,23 @@ impl BootstrapResults {
         };
         let s = &self.meta.settings;
         let used = match &self.summary {
-            Some(sum) if sum.failed_replicates.is_empty() => {
+            Some(sum) if sum.failed_replicates.is_empty() && sum.diverged_replicates.is_empty() => {
                 format!("all {} converged", sum.converged)
             }
-            Some(sum) => format!(
-                "{} converged, {} did not ({}excluded)",
-                sum.converged,
-                sum.failed_replicates.len(),
-                if sum.failed_replicates.len() == 1 {
-                    "it is "
-                } else {
-                    "they are "
+            Some(sum) => {
+                let mut parts = vec![format!("{} converged", sum.converged)];
+                match sum.diverged_replicates.len() {
+                    0 => {}
+                    1 => parts.push("1 diverged (no finite maximum: in the percentile intervals at its end, ±∞ on its side; no SD for a parameter that ran off)".into()),
+                    n => parts.push(format!("{n} diverged (no finite maximum: in the percentile intervals at their ends, ±∞ on their side; no SD for a parameter that ran off)")),
                 }
-            ),
+                match sum.failed_replicates.len() {
+                    0 => {}
+                    1 => parts.push("1 failed (the optimizer gave up; excluded)".into()),
+                    n => parts.push(format!("{n} failed (the optimizer gave up; excluded)")),
+                }
+                parts.join(", ")
+            }
             None => "shard only".into(),
         };
         format!(
@@ -385,7 +498,7 @@ fn checkpoint_header(
     shard: Option<Shard>,
 ) -> String {
     format!(
-        "twolevel bootstrap checkpoint v1; spec {}; data {}; replicates {}; kind {:?}; seed {}; shard {:?}; estimate {}",
+        "twolevel bootstrap checkpoint v2; spec {}; data {}; replicates {}; kind {:?}; seed {}; shard {:?}; estimate {}",
         crate::problem::data::hex(&sha2::Sha256::digest(project.spec.text.as_bytes())),
         project.data.hash(),
         settings.replicates,
@@ -396,8 +509,9 @@ fn checkpoint_header(
     )
 }
 
-/// The lines of a bootstrap checkpoint: `replicate converged(0/1) loglik values` (exact bits,
-/// values comma-separated); a line with another number of values is not read.
+/// The lines of a bootstrap checkpoint: `replicate status loglik values` (status as in
+/// `bootstrap.csv`; exact bits, values comma-separated); a line with another number of values
+/// is not read.
 struct DrawLines {
     n_par: usize,
 }
@@ -408,7 +522,7 @@ impl LineFormat for DrawLines {
     fn write(&self, replicate: usize, d: &Draw) -> String {
         format!(
             "{replicate} {} {} {}",
-            d.converged as u8,
+            d.status.label(),
             hex_bits(d.loglik),
             hex_bits_list(&d.values)
         )
@@ -417,14 +531,14 @@ impl LineFormat for DrawLines {
     fn read(&self, line: &str) -> Option<(usize, Draw)> {
         let mut parts = line.split(' ');
         let replicate = parts.next()?.parse().ok()?;
-        let converged = parts.next()? == "1";
+        let status = ReplicateStatus::parse(parts.next()?)?;
         let loglik = parse_hex_bits(parts.next()?)?;
         let values = parse_hex_bits_list(parts.next()?)?;
         (values.len() == self.n_par && parts.next().is_none()).then_some((
             replicate,
             Draw {
                 replicate,
-                converged,
+                status,
                 loglik,
                 values,
             },
@@ -464,17 +578,6 @@ pub fn run_with_checkpoint(
         }
     }
     let (resampler, resampling) = Resampler::new(project, model, estimates, settings.kind)?;
-    // Replicates start at the estimate: a replicate still climbing after 150 iterations is one
-    // whose maximum runs off to a boundary (e.g. ρ → 1 in a resample without failures); it is
-    // counted as not converged instead of spending the run's time.
-    let mut estimation = project.spec.spec.estimation.clone();
-    estimation.max_iters = estimation.max_iters.min(BOOTSTRAP_MAX_ITERS);
-    let options = FitOptions {
-        estimation,
-        standard_errors: false,
-        checkpoint: None,
-    };
-    let n_par = model.space.len();
     let range = shard
         .map(|s| s.range(settings.replicates))
         .unwrap_or(0..settings.replicates);
@@ -483,29 +586,9 @@ pub fn run_with_checkpoint(
             progress();
             return d.clone();
         }
-        let (outcomes, weights) =
-            resampler.sample(project, model, replicate_seed(settings.seed, b));
-        let draw = match fit(
-            model,
-            &project.data,
-            &outcomes,
-            &weights,
-            &options,
-            Some(&estimates.internal),
-        ) {
-            Ok(e) => Draw {
-                replicate: b,
-                converged: e.converged && e.values().iter().all(|v| v.is_finite()),
-                loglik: e.loglik,
-                values: e.values(),
-            },
-            Err(_) => Draw {
-                replicate: b,
-                converged: false,
-                loglik: f64::NAN,
-                values: vec![f64::NAN; n_par],
-            },
-        };
+        let seed = replicate_seed(settings.seed, b);
+        let (outcomes, weights) = resampler.sample(project, model, seed);
+        let draw = fit_replicate(project, model, estimates, &outcomes, &weights, seed, b);
         log.append(b, &draw);
         progress();
         draw
@@ -529,9 +612,152 @@ pub fn run_with_checkpoint(
     })
 }
 
-/// Standard errors and 95% percentile intervals from the converged draws.
+/// Fits one replicate (outcomes and row weights of its resample, `seed` its seed) and
+/// classifies it (see the module doc): the warm start, more iterations, a cold multi-start;
+/// the best fit is `converged` if it is a maximum, else `diverged` if some parameters run off,
+/// else `failed`.
+fn fit_replicate(
+    project: &Project,
+    model: &Model,
+    estimates: &Estimates,
+    outcomes: &[Outcome],
+    weights: &[f64],
+    seed: u64,
+    b: usize,
+) -> Draw {
+    let spec = &project.spec.spec.estimation;
+    let options = |max_iters: u64, starts: usize, optimizer: Option<Optimizer>| FitOptions {
+        estimation: crate::problem::spec::EstimationSpec {
+            max_iters,
+            starts,
+            seed,
+            optimizer: optimizer.unwrap_or(spec.optimizer),
+            ..spec.clone()
+        },
+        standard_errors: false,
+        checkpoint: None,
+    };
+    let fit_with = |warm: Option<&[f64]>, max_iters: u64, starts: usize, optimizer| {
+        fit(
+            model,
+            &project.data,
+            outcomes,
+            weights,
+            &options(max_iters, starts, optimizer),
+            warm,
+        )
+        .ok()
+        .filter(|e| e.loglik.is_finite() && e.values().iter().all(|v| v.is_finite()))
+    };
+    let fit_from = |warm: Option<&[f64]>, max_iters: u64, starts: usize| {
+        fit_with(warm, max_iters, starts, None)
+    };
+    let is_maximum = |e: &Estimates| e.status.is_maximum();
+    let more_iters = spec.max_iters.max(BOOTSTRAP_MORE_ITERS);
+    let mut tried = Vec::new();
+    let problem = Likelihood::new(model, outcomes, weights);
+    // A fit that ends with a small gradient far out on a plateau (a threshold run off: the
+    // gradient vanishes there too) is no maximum: the run-off test tells them apart.
+    let classify = |e: &Estimates, status: ReplicateStatus| {
+        let run_off = run_off(&problem, &e.internal, &estimates.internal, e.loglik);
+        if run_off.is_empty() {
+            return Draw {
+                replicate: b,
+                status,
+                loglik: e.loglik,
+                values: e.values(),
+            };
+        }
+        let mut internal = e.internal.clone();
+        for (k, direction) in run_off {
+            internal[k] = direction * f64::INFINITY;
+        }
+        Draw {
+            replicate: b,
+            status: ReplicateStatus::Diverged,
+            loglik: e.loglik,
+            values: model.space.to_natural(&internal),
+        }
+    };
+    let first = fit_from(
+        Some(&estimates.internal),
+        BOOTSTRAP_MAX_ITERS.min(spec.max_iters),
+        1,
+    );
+    if let Some(e) = first {
+        if is_maximum(&e) {
+            return classify(&e, ReplicateStatus::Converged);
+        }
+        let more = fit_from(Some(&e.internal), more_iters, 1);
+        tried.push(e);
+        tried.extend(more);
+    }
+    if !tried.last().is_some_and(is_maximum) {
+        tried.extend(fit_from(None, more_iters, spec.starts.max(COLD_STARTS)));
+    }
+    // Stuck on a kink that is not a maximum (a ridge where the gradient-based search
+    // stalls): Nelder–Mead from the best point, which needs no gradient.
+    if let Some(best) = tried
+        .iter()
+        .max_by(|a, b| a.loglik.total_cmp(&b.loglik))
+        .filter(|e| !is_maximum(e))
+    {
+        let simplex = fit_with(
+            Some(&best.internal),
+            more_iters,
+            1,
+            Some(Optimizer::NelderMead),
+        );
+        tried.extend(simplex);
+    }
+    let Some(best) = tried
+        .into_iter()
+        .max_by(|a, b| a.loglik.total_cmp(&b.loglik))
+    else {
+        return Draw {
+            replicate: b,
+            status: ReplicateStatus::Failed,
+            loglik: f64::NAN,
+            values: vec![f64::NAN; model.space.len()],
+        };
+    };
+    classify(
+        &best,
+        if is_maximum(&best) {
+            ReplicateStatus::Converged
+        } else {
+            ReplicateStatus::Failed
+        },
+    )
+}
+
+/// The free parameters (positions in `t`, with the sign of their way) that run off from `t`,
+/// reached from `from` with log-likelihood `loglik`: those for which a step farther the way
+/// they went, by `max(1, |t_k − from_k|)` on the internal scale, does not lower `ℓ`.
+fn run_off(problem: &Likelihood, t: &[f64], from: &[f64], loglik: f64) -> Vec<(usize, f64)> {
+    let tolerance = 1e-9 * (1.0 + loglik.abs());
+    (0..t.len())
+        .filter_map(|k| {
+            let moved = t[k] - from[k];
+            if moved == 0.0 {
+                return None;
+            }
+            let direction = moved.signum();
+            let mut farther = t.to_vec();
+            farther[k] += direction * moved.abs().max(1.0);
+            (problem.log_likelihood(&farther) >= loglik - tolerance).then_some((k, direction))
+        })
+        .collect()
+}
+
+/// Standard errors (SD of the converged draws) and 95% percentile intervals (converged and
+/// diverged draws) of a run's draws.
 pub fn summarize(model: &Model, draws: &[Draw], replicates: usize) -> BootstrapSummary {
-    let used: Vec<&Draw> = draws.iter().filter(|d| d.converged).collect();
+    let used: Vec<&Draw> = draws.iter().filter(|d| d.converged()).collect();
+    let diverged: Vec<&Draw> = draws
+        .iter()
+        .filter(|d| d.status == ReplicateStatus::Diverged)
+        .collect();
     let mut warnings = Vec::new();
     let parameters = model
         .space
@@ -544,12 +770,24 @@ pub fn summarize(model: &Model, draws: &[Draw], replicates: usize) -> BootstrapS
                     name: p.name.clone(),
                     std_error: None,
                     interval: None,
+                    run_off: 0,
                     mean: None,
                 };
             }
             let mut v: Vec<f64> = used.iter().map(|d| d.values[j]).collect();
             v.sort_by(f64::total_cmp);
-            let interval = quantile_sorted(&v, 0.025).zip(quantile_sorted(&v, 0.975));
+            let mut with_diverged: Vec<f64> = v
+                .iter()
+                .copied()
+                .chain(diverged.iter().map(|d| d.values[j]))
+                .collect();
+            with_diverged.sort_by(f64::total_cmp);
+            let interval = quantile_sorted(&with_diverged, 0.025)
+                .zip(quantile_sorted(&with_diverged, 0.975));
+            let run_off = diverged
+                .iter()
+                .filter(|d| p.transform.to_internal(d.values[j]).is_infinite())
+                .count();
             let sd = std_dev(&v);
             let spread = quantile_sorted(&v, 0.75).zip(quantile_sorted(&v, 0.25)).map(|(a, b)| (a - b) / 1.349);
             if let (Some(sd), Some(spread)) = (sd, spread) {
@@ -562,8 +800,10 @@ pub fn summarize(model: &Model, draws: &[Draw], replicates: usize) -> BootstrapS
             }
             ParameterSummary {
                 name: p.name.clone(),
-                std_error: sd,
+                // Where replicates ran off, the spread of the others is no SE.
+                std_error: sd.filter(|_| run_off == 0),
                 interval,
+                run_off,
                 mean: (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64),
             }
         })
@@ -571,9 +811,10 @@ pub fn summarize(model: &Model, draws: &[Draw], replicates: usize) -> BootstrapS
     BootstrapSummary {
         replicates,
         converged: used.len(),
+        diverged_replicates: diverged.iter().map(|d| d.replicate).collect(),
         failed_replicates: draws
             .iter()
-            .filter(|d| !d.converged)
+            .filter(|d| d.status == ReplicateStatus::Failed)
             .map(|d| d.replicate)
             .collect(),
         level: 0.95,
@@ -650,8 +891,9 @@ pub fn merge(model: &Model, parts: Vec<BootstrapResults>) -> Result<BootstrapRes
     })
 }
 
-/// The draws as a table (`bootstrap.csv`): `replicate, converged, loglik`, then one column per
-/// parameter name (natural scale).
+/// The draws as a table (`bootstrap.csv`): `replicate, status, loglik`, then one column per
+/// parameter name (natural scale; a run-off parameter of a diverged replicate as `inf`,
+/// `-inf`, 0 or 1).
 pub fn draws_frame(results: &BootstrapResults) -> DataFrame {
     let draws = &results.draws;
     let mut columns = vec![
@@ -660,8 +902,8 @@ pub fn draws_frame(results: &BootstrapResults) -> DataFrame {
             draws.iter().map(|d| d.replicate as u64).collect::<Vec<_>>(),
         ),
         Column::new(
-            "converged".into(),
-            draws.iter().map(|d| d.converged).collect::<Vec<_>>(),
+            "status".into(),
+            draws.iter().map(|d| d.status.label()).collect::<Vec<_>>(),
         ),
         Column::new(
             "loglik".into(),
@@ -691,7 +933,9 @@ pub fn save(dir: &Path, results: &BootstrapResults) -> Result<Vec<std::path::Pat
 }
 
 /// The draws of a `bootstrap.csv` (or `.parquet`, by extension): the parameter names (every
-/// column but `replicate`, `converged` and `loglik`, in file order) and one [`Draw`] per row.
+/// column but `replicate`, `status` and `loglik`, in file order) and one [`Draw`] per row.
+/// Files of earlier versions, with a `converged` column of `true`/`false` instead of
+/// `status`, read as converged/failed.
 pub fn read_draws_table(path: &Path) -> Result<(Vec<String>, Vec<Draw>)> {
     let bad =
         |row: usize, m: String| Error::Results(format!("`{}`, row {row}: {m}", path.display()));
@@ -701,7 +945,7 @@ pub fn read_draws_table(path: &Path) -> Result<(Vec<String>, Vec<Draw>)> {
         frame.column(name).map_err(|_| {
             bad(
                 0,
-                format!("no `{name}` column; expected `replicate, converged, loglik`, then one column per parameter"),
+                format!("no `{name}` column; expected `replicate, status, loglik`, then one column per parameter"),
             )
         })
     };
@@ -724,9 +968,25 @@ pub fn read_draws_table(path: &Path) -> Result<(Vec<String>, Vec<Draw>)> {
             })
             .collect()
     };
-    let converged = table::flags(column("converged")?)
+    let status_column = if frame.column("status").is_err() && frame.column("converged").is_ok() {
+        "converged"
+    } else {
+        "status"
+    };
+    let status = table::text(column(status_column)?)
         .map_err(unreadable)?
-        .map_err(|(i, cell)| bad(i + 1, format!("converged `{cell}` is not true/false")))?;
+        .iter()
+        .enumerate()
+        .map(|(i, cell)| {
+            let cell = cell.unwrap_or("");
+            ReplicateStatus::parse(cell).ok_or_else(|| {
+                bad(
+                    i + 1,
+                    format!("{status_column} `{cell}` is not one of converged, diverged, failed"),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
     let replicates = numbers("replicate")?;
     if let Some(i) = replicates
         .iter()
@@ -739,7 +999,7 @@ pub fn read_draws_table(path: &Path) -> Result<(Vec<String>, Vec<Draw>)> {
         .get_column_names()
         .into_iter()
         .map(|c| c.to_string())
-        .filter(|c| !["replicate", "converged", "loglik"].contains(&c.as_str()))
+        .filter(|c| !["replicate", "status", "converged", "loglik"].contains(&c.as_str()))
         .collect();
     let values = names
         .iter()
@@ -748,7 +1008,7 @@ pub fn read_draws_table(path: &Path) -> Result<(Vec<String>, Vec<Draw>)> {
     let draws = (0..frame.height())
         .map(|i| Draw {
             replicate: replicates[i] as usize,
-            converged: converged[i],
+            status: status[i],
             loglik: loglik[i],
             values: values.iter().map(|v| v[i]).collect(),
         })

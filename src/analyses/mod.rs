@@ -142,7 +142,16 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> Option<f64> {
     let h = (sorted.len() - 1) as f64 * q.clamp(0.0, 1.0);
     let lo = h.floor() as usize;
     let hi = h.ceil() as usize;
-    Some(sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo]))
+    let (a, b, f) = (sorted[lo], sorted[hi], h - lo as f64);
+    // Between an infinite draw (a diverged bootstrap replicate) and a finite one, the
+    // interpolated quantile is the infinite one.
+    Some(if f == 0.0 || a == b || a.is_infinite() {
+        a
+    } else if b.is_infinite() {
+        b
+    } else {
+        a + f * (b - a)
+    })
 }
 
 /// The sample standard deviation (divisor `n − 1`); `None` with fewer than two values.

@@ -270,8 +270,18 @@ pub fn fit(
     };
     let (x, mut winner, start_results) = starts::run_starts(&problem, &starts, options)?;
     // Polish to a small gradient; is it a maximum?
-    let x = polish::polish(&problem, x, &mut winner, &options.estimation);
-    let convergence = polish::assess(&problem, &x, &winner);
+    let mut x = polish::polish(&problem, x, &mut winner, &options.estimation);
+    let mut convergence = polish::assess(&problem, &x, &winner);
+    if convergence.status == FitStatus::NotConverged {
+        if let Some(y) = maximize_along_kinks(model, outcomes, weights, &problem, &x, options) {
+            let value = problem.log_likelihood(&y);
+            if value >= convergence.loglik {
+                winner.loglik = value;
+                x = y;
+                convergence = polish::assess(&problem, &x, &winner);
+            }
+        }
+    }
     // Covariance and identification, from the observed information.
     let names = free_parameter_names(&model.space);
     let (covariances, identification) = if options.standard_errors && !x.is_empty() {
@@ -367,6 +377,52 @@ fn held_for_standard_errors(
                     && !(x[k].abs() <= 15.0))
         })
         .collect()
+}
+
+/// The maximum over the coordinates that are not at a kink at `x`, the kinked ones held at
+/// their values (see [`polish`]); `None` when there is nothing to hold or nothing left free.
+fn maximize_along_kinks(
+    model: &Model,
+    outcomes: &[Outcome],
+    weights: &[f64],
+    problem: &Likelihood,
+    x: &[f64],
+    options: &FitOptions,
+) -> Option<Vec<f64>> {
+    let value = problem.log_likelihood(x);
+    let kinked = polish::kinked_coordinates(problem, x, value);
+    if kinked.is_empty() || kinked.len() == x.len() {
+        return None;
+    }
+    let free = model.space.free();
+    let mut held = model.clone();
+    for &k in &kinked {
+        let p = &mut held.space.parameters[free[k]];
+        p.fixed = Some(p.transform.to_natural(x[k]));
+    }
+    let rest: Vec<f64> = (0..x.len())
+        .filter(|k| !kinked.contains(k))
+        .map(|k| x[k])
+        .collect();
+    let smooth = Likelihood::new(&held, outcomes, weights);
+    let (y, _) = optimize(
+        &smooth,
+        &rest,
+        options.estimation.optimizer,
+        options.estimation.max_iters,
+    );
+    let mut y = y.into_iter();
+    Some(
+        (0..x.len())
+            .map(|k| {
+                if kinked.contains(&k) {
+                    x[k]
+                } else {
+                    y.next().expect("one value per coordinate not held")
+                }
+            })
+            .collect(),
+    )
 }
 
 /// The names of the free parameters, in the order of the internal vector.

@@ -17,6 +17,10 @@
 //!   probabilities have a kink in the parameters and the gradient is not small there. That is
 //!   checked along the coordinates only, so it is a status of its own, never reported as
 //!   converged. Else [`FitStatus::NotConverged`].
+//! * Along a kink ([`super::fit`]): a gradient-based search stalls where the maximum lies on
+//!   a ridge of kinks (some coordinates at a kink, the others not yet at their best). When
+//!   the polished estimate is not a maximum, the [`kinked_coordinates`] are held at their
+//!   values and the others are maximized (a smooth problem), once.
 
 use super::covariance::observed_information;
 use super::optimize::optimize;
@@ -93,6 +97,22 @@ pub fn polish(
         }
     }
     x
+}
+
+/// The coordinates at a kink of `ℓ` at `x`: a step of 1e-5 either way lowers `ℓ` by more than
+/// the kink check's tolerance (a first-order drop both ways, where a smooth maximum drops by
+/// a second-order amount).
+pub fn kinked_coordinates(problem: &Likelihood, x: &[f64], value: f64) -> Vec<usize> {
+    let tolerance = 1e-9 * (1.0 + value.abs());
+    (0..x.len())
+        .filter(|&k| {
+            [-1e-5, 1e-5].iter().all(|&h| {
+                let mut y = x.to_vec();
+                y[k] += h;
+                problem.log_likelihood(&y) < value - tolerance
+            })
+        })
+        .collect()
 }
 
 /// Whether `x` is a maximum along every coordinate direction (both ways, step 1e-5 on the

@@ -96,6 +96,12 @@ pub fn stars(estimate: f64, se: Option<f64>) -> &'static str {
 
 /// Formats a number with 4 significant decimals, in plain text.
 pub fn num(v: f64) -> String {
+    if v == f64::INFINITY {
+        return "+∞".into();
+    }
+    if v == f64::NEG_INFINITY {
+        return "−∞".into();
+    }
     if !v.is_finite() {
         return "—".into();
     }
@@ -306,6 +312,7 @@ pub fn latex_escape(text: &str) -> String {
             '₁' => out.push_str("$_1$"),
             '−' => out.push_str("$-$"),
             '±' => out.push_str("$\\pm$"),
+            '∞' => out.push_str("$\\infty$"),
             '×' => out.push_str("$\\times$"),
             '≤' => out.push_str("$\\le$"),
             '≥' => out.push_str("$\\ge$"),
@@ -357,7 +364,7 @@ pub fn latex(
         } else {
             format!("$^{{{mark}}}$")
         };
-        let c = cells(&r, "--");
+        let c = cells(&r, "--").map(|cell| latex_escape(&cell));
         s.push_str(&format!(
             "\\texttt{{{}}} & {}{} & {} & {}",
             latex_escape(r.name),

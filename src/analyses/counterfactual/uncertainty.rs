@@ -34,7 +34,7 @@ pub struct BootstrapDraws {
     pub values: Vec<Vec<f64>>,
 }
 
-/// Reads `bootstrap.csv` (`replicate, converged, loglik`, then one column per parameter name,
+/// Reads `bootstrap.csv` (`replicate, status, loglik`, then one column per parameter name,
 /// natural scale; or a `.parquet` with those columns) with
 /// [`crate::analyses::bootstrap::read_draws_table`]: the converged rows' parameter vectors in
 /// `space`'s order. Fixed parameters may be absent (their fixed value is used); a free
@@ -57,7 +57,7 @@ pub fn read_draws(path: &Path, space: &ParameterSpace) -> Result<BootstrapDraws>
         }
     }
     let mut values = Vec::new();
-    for (i, draw) in draws.iter().enumerate().filter(|(_, d)| d.converged) {
+    for (i, draw) in draws.iter().enumerate().filter(|(_, d)| d.converged()) {
         let mut theta = Vec::with_capacity(columns.len());
         for (p, c) in space.parameters.iter().zip(&columns) {
             theta.push(match *c {

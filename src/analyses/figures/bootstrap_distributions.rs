@@ -30,8 +30,10 @@ pub struct Histogram {
     pub label: String,
     /// Its estimate.
     pub estimate: f64,
-    /// Its 95% percentile interval.
+    /// Its 95% percentile interval (an end is infinite when diverged replicates reach it).
     pub interval: Option<(f64, f64)>,
+    /// Diverged replicates in which the parameter ran off (not in the histogram).
+    pub run_off: usize,
     /// The range shown: bins of equal width from `lo` to `hi`.
     pub lo: f64,
     /// End of the range shown.
@@ -60,12 +62,15 @@ pub fn bootstrap_distributions(
                 .map(|d| d.values[j])
                 .filter(|v| v.is_finite())
                 .collect();
-            histogram(
-                parameter_label(model, &model.space.parameters[j].name),
-                theta[j],
-                summary.parameters[j].interval,
-                &values,
-            )
+            Histogram {
+                run_off: summary.parameters[j].run_off,
+                ..histogram(
+                    parameter_label(model, &model.space.parameters[j].name),
+                    theta[j],
+                    summary.parameters[j].interval,
+                    &values,
+                )
+            }
         })
         .collect();
     (!panels.is_empty()).then_some(BootstrapDistributions {
@@ -97,9 +102,14 @@ pub fn histogram(
     let trim = max - min > 3.0 * (c_hi - c_lo);
     let mut lo = if trim { c_lo } else { min }.min(estimate);
     let mut hi = if trim { c_hi } else { max }.max(estimate);
+    // An infinite end (diverged replicates) is not part of the range shown.
     if let Some((a, b)) = interval {
-        lo = lo.min(a);
-        hi = hi.max(b);
+        if a.is_finite() {
+            lo = lo.min(a);
+        }
+        if b.is_finite() {
+            hi = hi.max(b);
+        }
     }
     let (lo, hi) = if hi > lo {
         (lo, hi)
@@ -120,6 +130,7 @@ pub fn histogram(
         label,
         estimate,
         interval,
+        run_off: 0,
         lo,
         hi,
         counts,

@@ -46,11 +46,20 @@ impl Figure for BootstrapFigure<'_> {
             let width = (hi - lo) / h.counts.len() as f64;
             let top = (*h.counts.iter().max().unwrap_or(&1) as f64 * 1.1).ceil() as i32 + 1;
             let mut builder = ChartBuilder::on(area);
+            let mut notes = Vec::new();
             if h.outside > 0 {
-                builder.caption(
-                    format!("{} draw(s) outside the range shown", h.outside),
-                    font(13),
-                );
+                notes.push(format!("{} draw(s) outside the range shown", h.outside));
+            }
+            if h.run_off > 0 {
+                notes.push(format!("{} diverged (ran off)", h.run_off));
+            }
+            match h.interval {
+                Some((a, _)) if a.is_infinite() => notes.push("interval from −∞".into()),
+                Some((_, b)) if b.is_infinite() => notes.push("interval to +∞".into()),
+                _ => {}
+            }
+            if !notes.is_empty() {
+                builder.caption(notes.join("; "), font(13));
             }
             let mut chart = builder
                 .margin(10)
@@ -82,7 +91,7 @@ impl Figure for BootstrapFigure<'_> {
                 )])
                 .map_err(err)?;
             if let Some((a, b)) = h.interval {
-                for x in [a, b] {
+                for x in [a, b].into_iter().filter(|x| x.is_finite()) {
                     chart
                         .draw_series(DashedLineSeries::new(
                             vec![(x, 0), (x, top)],
