@@ -119,12 +119,24 @@ fn every_shipped_spec_fits_and_converges() {
         let model = project.model().unwrap();
         let estimates = twolevel::estimate::project_fit::fit_project(&project, &model)
             .unwrap_or_else(|e| panic!("{}: {e}", spec.display()));
+        // A maximum, smooth or at a kink (checked along the coordinates); `converged` says
+        // only the first, never the second.
         assert!(
-            estimates.converged,
+            estimates.status.is_maximum(),
             "{} did not converge: {:?}",
             spec.display(),
             estimates.warnings
         );
+        assert_eq!(
+            estimates.converged,
+            estimates.status == twolevel::estimate::FitStatus::Converged
+        );
+        if estimates.status == twolevel::estimate::FitStatus::KinkMaximum {
+            assert!(estimates
+                .warnings
+                .iter()
+                .any(|w| w.contains("maximum at a kink")));
+        }
         assert!(estimates.loglik.is_finite());
     }
 }

@@ -306,7 +306,14 @@ fn rho_at_its_upper_bound_is_flagged() {
         &csv("x,reneg,poll,outcome", &rows),
     );
     let w = warning_with(&w, "`rho`");
-    assert_mentions(w, &["boundary", "profile likelihood", "fix it"]);
+    assert_mentions(
+        w,
+        &[
+            "edge of its domain",
+            "profile-likelihood interval",
+            "fix it",
+        ],
+    );
 }
 
 #[test]
@@ -315,7 +322,7 @@ fn a_well_behaved_dataset_gets_no_diagnostic_warnings() {
     let w = fit_warnings(&spec, &protocol_data(true, false));
     assert!(
         !w.iter()
-            .any(|w| w.contains("separation") || w.contains("boundary")),
+            .any(|w| w.contains("separation") || w.contains("edge of its domain")),
         "{w:#?}"
     );
 }

@@ -124,9 +124,7 @@ fn one_run_equals_four_merged_shards_and_report_regenerates_it() {
     }
     let csv = String::from_utf8(a["bootstrap.csv"].clone()).unwrap();
     assert!(
-        csv.starts_with(
-            "replicate,converged,loglik,home:const,home:x,home:scale,rho,delta_ratifier,"
-        ),
+        csv.starts_with("replicate,status,loglik,home:const,home:x,home:scale,rho,delta_ratifier,"),
         "{csv}"
     );
     assert_eq!(csv.lines().count(), 9);

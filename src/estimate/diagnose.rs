@@ -282,3 +282,77 @@ pub fn boundary_warnings(estimates: &Estimates) -> Vec<String> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::estimate::{Diagnostics, FitStatus, ParameterEstimate};
+    use crate::problem::spec::Optimizer;
+
+    fn estimates(parameters: Vec<ParameterEstimate>) -> Estimates {
+        Estimates {
+            loglik: -28.2,
+            n_obs: 143,
+            total_weight: 143.0,
+            n_free: parameters.iter().filter(|p| !p.fixed).count(),
+            converged: true,
+            status: FitStatus::Converged,
+            parameters,
+            diagnostics: Diagnostics {
+                optimizer: Optimizer::Lbfgs,
+                iterations: 10,
+                gradient_norm: 1e-8,
+                termination: "Solver converged".into(),
+                information_eigenvalues: vec![1.0],
+                condition_number: 1.0,
+                starts: Vec::new(),
+            },
+            warnings: Vec::new(),
+            clusters: None,
+            covariance: None,
+            conditional_on: Vec::new(),
+            internal: Vec::new(),
+        }
+    }
+
+    fn scalar(name: &str, estimate: f64, se: f64, transform: Transform) -> ParameterEstimate {
+        ParameterEstimate {
+            name: name.into(),
+            estimate,
+            std_error: Some(se),
+            robust_std_error: None,
+            cluster_std_error: None,
+            fixed: false,
+            transform,
+        }
+    }
+
+    #[test]
+    fn an_estimate_at_the_edge_of_its_domain_is_a_warning_naming_it() {
+        // The EU default of issue 10: ρ = 0.9964 with a Wald interval of [2e-19, 1.0000].
+        let rho = scalar("rho", 0.9964, 0.0892, Transform::Logit);
+        let (lo, hi) = rho.wald_interval(0.0892);
+        assert!(lo < 1e-10 && hi > 0.9999, "[{lo}, {hi}]");
+        let w = boundary_warnings(&estimates(vec![rho]));
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].contains("`rho`") && w[0].contains("profile-likelihood interval"));
+        // Inside the domain, with a Wald interval that does not span it: no warning.
+        let fine = scalar("rho", 0.7, 0.05, Transform::Logit);
+        assert!(boundary_warnings(&estimates(vec![fine])).is_empty());
+        // Within 0.01 of 0 with a small SE: a warning.
+        let edge = scalar("delta_ratifier", 0.005, 0.001, Transform::Logit);
+        assert_eq!(boundary_warnings(&estimates(vec![edge])).len(), 1);
+        // A Wald interval spanning the domain although the estimate is inside.
+        let wide = scalar("poll_weight", 0.5, 0.7, Transform::Logit);
+        let w = boundary_warnings(&estimates(vec![wide]));
+        assert!(w.len() == 1 && w[0].contains("spans its domain"), "{w:?}");
+        // A scale whose Wald interval's ends are more than 100 times apart.
+        let scale = scalar("home:scale", 0.1, 0.5, Transform::Log);
+        assert_eq!(boundary_warnings(&estimates(vec![scale])).len(), 1);
+        let tight = scalar("home:scale", 0.1, 0.01, Transform::Log);
+        assert!(boundary_warnings(&estimates(vec![tight])).is_empty());
+        // Coefficients are unbounded: never a boundary warning.
+        let coefficient = scalar("home:const", 40.0, 100.0, Transform::Identity);
+        assert!(boundary_warnings(&estimates(vec![coefficient])).is_empty());
+    }
+}

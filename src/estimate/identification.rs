@@ -174,3 +174,47 @@ pub fn identify(
         warnings,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_criterion_does_not_depend_on_units_and_flags_a_vanishing_coefficient() {
+        // Information of (const, β_x) for x with SD 2 and per-episode information
+        // [[1, 0.3], [0.3, 0.5]] in standardized units, for 100 episodes.
+        let standardized = DMatrix::from_row_slice(2, 2, &[1.0, 0.3, 0.3, 0.5]);
+        let info_for = |sd: f64| {
+            let s = DMatrix::from_diagonal(&nalgebra::DVector::from_vec(vec![1.0, 1.0 / sd]));
+            &s * &standardized * &s * 100.0
+        };
+        let eigen = |sd: f64| {
+            let mut v: Vec<f64> = spectrum(&info_for(sd), 100.0, &[1.0, sd])
+                .eigenvalues
+                .iter()
+                .copied()
+                .collect();
+            v.sort_by(f64::total_cmp);
+            v
+        };
+        // x in other units (SD 2, 2000, 0.002): the same eigenvalues.
+        for sd in [2.0, 2000.0, 0.002] {
+            for (a, b) in eigen(sd).iter().zip(eigen(2.0)) {
+                assert!((a - b).abs() < 1e-12 * b.abs().max(1.0), "{a} vs {b}");
+            }
+        }
+        // A coefficient whose information vanishes (separation) is flagged, whatever the
+        // units; correlation scaling would not flag it (its correlations stay bounded).
+        let separated = DMatrix::from_row_slice(2, 2, &[1.0, 1e-6, 1e-6, 1e-12]);
+        for sd in [1.0, 1000.0] {
+            let s = DMatrix::from_diagonal(&nalgebra::DVector::from_vec(vec![1.0, 1.0 / sd]));
+            let info = &s * &separated * &s * 50.0;
+            let found = identify(&info, 50.0, &[1.0, sd], &["home:const", "home:x"]);
+            assert_eq!(found.weak_parameters, vec![1], "{found:?}");
+            assert!(found.warnings[0].contains("home:x"));
+        }
+        // A well-identified pair is not flagged.
+        let found = identify(&info_for(2.0), 100.0, &[1.0, 2.0], &["a", "b"]);
+        assert!(found.weak_parameters.is_empty() && found.warnings.is_empty());
+    }
+}

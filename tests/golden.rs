@@ -1,0 +1,82 @@
+//! The default example's estimates, written down: any change that moves the EU fit (the data,
+//! the likelihood, the optimizer, the standard errors) fails here and must be explained in the
+//! README's "What changed" and this file updated.
+//!
+//! Values: `twolevel fit` on `estimation/eu_renegotiation.toml` (the embedded default), with
+//! the data of `data/eu_treaty_ratifications.csv` after the data audit of issue 10.
+
+use twolevel::estimate::project_fit::fit_project;
+use twolevel::problem::project::Project;
+
+/// `(name, estimate, Hessian SE, cluster-robust SE)`; `None` for fixed parameters.
+const GOLDEN: [(&str, f64, Option<f64>, Option<f64>); 8] = [
+    (
+        "home:const",
+        0.39940718438195455,
+        Some(0.3509534440037932),
+        Some(0.32779911958058555),
+    ),
+    (
+        "home:binding",
+        -0.8653703474810145,
+        Some(0.345844595499768),
+        Some(0.3237007352753505),
+    ),
+    (
+        "home:supermajority",
+        -0.0891635374584914,
+        Some(0.11125539737890926),
+        Some(0.1270255350019041),
+    ),
+    ("home:scale", 0.1, None, None),
+    (
+        "rho",
+        0.905073465992913,
+        Some(0.12580652257671865),
+        Some(0.11224881527392715),
+    ),
+    ("delta_ratifier", 0.9, None, None),
+    ("delta_proposer", 0.9, None, None),
+    ("poll_weight", 0.5, None, None),
+];
+
+const GOLDEN_LOGLIK: f64 = -30.073480925876595;
+const TOLERANCE: f64 = 1e-6;
+
+#[test]
+fn the_default_eu_estimates_are_the_golden_ones() {
+    let project = Project::default_example().unwrap();
+    let model = project.model().unwrap();
+    let estimates = fit_project(&project, &model).unwrap();
+    assert!(estimates.converged);
+    assert_eq!(estimates.n_obs, 144);
+    assert!(
+        (estimates.loglik - GOLDEN_LOGLIK).abs() < TOLERANCE,
+        "log-likelihood {} vs golden {GOLDEN_LOGLIK}",
+        estimates.loglik
+    );
+    assert_eq!(estimates.parameters.len(), GOLDEN.len());
+    let close = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) => (a - b).abs() < TOLERANCE,
+        (None, None) => true,
+        _ => false,
+    };
+    for (p, (name, estimate, se, cluster_se)) in estimates.parameters.iter().zip(GOLDEN) {
+        assert_eq!(p.name, name);
+        assert!(
+            (p.estimate - estimate).abs() < TOLERANCE,
+            "{name}: {} vs golden {estimate}",
+            p.estimate
+        );
+        assert!(
+            close(p.std_error, se),
+            "{name}: SE {:?} vs golden {se:?}",
+            p.std_error
+        );
+        assert!(
+            close(p.cluster_std_error, cluster_se),
+            "{name}: cluster SE {:?} vs golden {cluster_se:?}",
+            p.cluster_std_error
+        );
+    }
+}
