@@ -56,6 +56,11 @@ impl Project {
         Model::new(&self.spec, &self.data)
     }
 
+    /// What tables and figures call the spec's parameters and covariates.
+    pub fn labels(&self) -> crate::problem::labels::Labels {
+        crate::problem::labels::Labels::from_spec(&self.spec)
+    }
+
     /// The default report folder: `reports/<spec stem>/`.
     pub fn default_report_dir(&self) -> PathBuf {
         PathBuf::from("reports").join(self.spec.stem())
