@@ -395,6 +395,7 @@ fn report_content<'a>(
         bootstrap,
         analyses,
         options,
+        labels: project.labels(),
         figures: figure_data(
             project,
             model,
