@@ -19,8 +19,8 @@
 //!
 //! Checked: every committed table under `reports/`, and the tables freshly written into a
 //! temporary folder by `fit` (with a bootstrap, stars, robust SEs, and labels full of LaTeX
-//! special characters), `counterfactual` (one float per group) and `compare` (eight columns,
-//! split into two floats). Without `pdflatex` the tests print a message and pass; CI installs
+//! special characters), `counterfactual` (one float per group; twenty scenarios split over
+//! floats) and `compare` (eight columns, split into two floats). Without `pdflatex` the tests print a message and pass; CI installs
 //! it (`.ci/run`).
 
 use std::path::{Path, PathBuf};
@@ -267,6 +267,35 @@ fn tables_written_afresh_fit_a_page() {
         "--out",
         &s(&fit),
     ]);
+    // Twenty scenarios: each panel split over floats.
+    let many = tmp.path().join("many");
+    std::fs::create_dir_all(&many).unwrap();
+    std::fs::copy(fit.join("estimates.json"), many.join("estimates.json")).unwrap();
+    let scenarios: String = (0..20)
+        .map(|i| {
+            format!(
+                "[[scenario]]\nname = \"renegotiation after a rejection with probability {:.2}\"\nparameters = {{ rho = {} }}\n\n",
+                i as f64 / 20.0,
+                i as f64 / 20.0
+            )
+        })
+        .collect();
+    let scenario_file = tmp.path().join("many.scenarios.toml");
+    std::fs::write(&scenario_file, scenarios).unwrap();
+    run(&[
+        "counterfactual",
+        &s(&spec),
+        &s(&scenario_file),
+        "--group",
+        "route",
+        "--out",
+        &s(&many),
+    ]);
+    let floats = std::fs::read_to_string(many.join("counterfactual.tex"))
+        .unwrap()
+        .matches("\\begin{table}")
+        .count();
+    assert_eq!(floats, 5 * 3, "5 panels, each over 3 floats");
     // Robust SEs, no bootstrap columns.
     let robust = tmp.path().join("robust");
     run(&[
@@ -302,8 +331,8 @@ fn tables_written_afresh_fit_a_page() {
     files.retain(|f| !f.ends_with("labelled.toml"));
     assert_eq!(
         files.len(),
-        6,
-        "estimates, comparison and counterfactual; estimates and comparison; comparison: {files:?}"
+        7,
+        "estimates, comparison and counterfactual; counterfactual; estimates and comparison; comparison: {files:?}"
     );
     assert_fit(&files);
 }

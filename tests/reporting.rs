@@ -390,3 +390,49 @@ fn compare_puts_specs_and_the_reduced_form_side_by_side() {
     assert!(csv.contains("free_rho,structural,vuong_z,"), "{csv}");
     check_latex(&out.join("comparison.tex"));
 }
+
+#[test]
+fn labels_edited_after_a_fit_are_rendered_by_report_without_refitting() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = write_project(tmp.path(), "reneg", 200, ProtocolMix::Renegotiation, |t| t);
+    let out = tmp.path().join("report");
+    run(&["fit", s(&spec), "--out", s(&out)]);
+    let md = std::fs::read_to_string(out.join("estimates.md")).unwrap();
+    assert!(md.contains("| `home:x` |") && md.contains("| ρ |"), "{md}");
+    let fitted = std::fs::read(out.join("estimates.json")).unwrap();
+    // Only names change: `report` renders them from the saved fit.
+    let text = std::fs::read_to_string(&spec).unwrap().replace(
+        "outcome = \"outcome\"",
+        "outcome = \"outcome\"\ndescription = \"Simulated episodes\"",
+    ) + "\n[labels]\nx = \"Covariate x\"\nrho = { latex = \"$\\\\rho$ (renegotiation)\", text = \"ρ (renegotiation)\" }\n";
+    std::fs::write(&spec, text).unwrap();
+    run(&["report", s(&spec), "--out", s(&out)]);
+    let md = std::fs::read_to_string(out.join("estimates.md")).unwrap();
+    assert!(
+        md.starts_with("# Maximum-likelihood estimates of the two-level ratification model, Simulated episodes")
+            && md.contains("| Covariate x |")
+            && md.contains("| ρ (renegotiation) |"),
+        "{md}"
+    );
+    let tex = std::fs::read_to_string(out.join("estimates.tex")).unwrap();
+    assert!(tex.contains("$\\rho$ (renegotiation) &"), "{tex}");
+    assert_eq!(
+        std::fs::read(out.join("estimates.json")).unwrap(),
+        fitted,
+        "the saved fit is kept as it was"
+    );
+    // Names stay exact in CSV and JSON.
+    let csv = std::fs::read_to_string(out.join("estimates.csv")).unwrap();
+    assert!(csv.contains("\nhome:x,") && csv.contains("\nrho,"), "{csv}");
+    // A change of the model is still refused.
+    let text = std::fs::read_to_string(&spec)
+        .unwrap()
+        .replace("rho = \"free\"", "rho = 0.5");
+    std::fs::write(&spec, text).unwrap();
+    let refused = bin()
+        .args(["report", s(&spec), "--out", s(&out)])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("another version of the spec"));
+}

@@ -681,6 +681,18 @@ impl SpecFile {
         Ok(())
     }
 
+    /// SHA-256 of the spec as parsed, without `[labels]` and `[data] description` (JSON of
+    /// the parsed spec: comments, layout and labels do not change it). Results fitted to a
+    /// spec keep belonging to it when only its labels change.
+    pub fn model_sha256(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut spec = self.spec.clone();
+        spec.labels.clear();
+        spec.data.description = None;
+        let json = serde_json::to_string(&spec).expect("a parsed spec serializes");
+        crate::problem::data::hex(&Sha256::digest(json.as_bytes()))
+    }
+
     /// The data file's path, resolved relative to the spec file.
     pub fn data_path(&self) -> PathBuf {
         let base = self.path.parent().unwrap_or(Path::new("."));
@@ -727,6 +739,27 @@ scale = 0.1
         assert_eq!(f.spec.protocol.proposer, ProposerSpec::Foreign);
         assert_eq!(f.data_path(), PathBuf::from("/tmp/x.csv"));
         assert_eq!(f.spec.parameters.rho, FixedOrFree::Fixed(0.5));
+    }
+
+    #[test]
+    fn the_model_hash_ignores_labels_description_and_comments_only() {
+        let hash = |text: &str| {
+            SpecFile::parse(text, Path::new("s.toml"))
+                .unwrap()
+                .model_sha256()
+        };
+        let base = hash(MINIMAL);
+        let relabelled = MINIMAL.replace(
+            "outcome = \"outcome\"",
+            "outcome = \"outcome\"\ndescription = \"EU treaties\" # a comment",
+        )
+            + "\n[labels]\nconst = \"Constant\"\nrho = { latex = \"$r$\", text = \"r\" }\n";
+        assert_eq!(hash(&relabelled), base);
+        assert_ne!(hash(&MINIMAL.replace("scale = 0.1", "scale = 0.2")), base);
+        assert_ne!(
+            hash(&format!("{MINIMAL}\n[parameters]\nrho = \"free\"\n")),
+            base
+        );
     }
 
     #[test]

@@ -195,6 +195,10 @@ pub fn markdown(result: &Counterfactual, labels: &Labels) -> String {
     s
 }
 
+/// At most this many scenarios (four lines each) go into one LaTeX float, so that a float fits
+/// a page; a panel with more is split.
+pub const MAX_LATEX_SCENARIOS: usize = 9;
+
 fn tex_num(v: f64, sign: bool) -> String {
     if !v.is_finite() {
         return "---".into();
@@ -247,7 +251,21 @@ pub fn latex(result: &Counterfactual, labels: &Labels) -> String {
         latex::escape("Means over the episodes of the panel, weighted by the data's weights (the home share of the surplus over the episodes where an agreement can enter into force). Each scenario gives its levels, its differences from the fitted baseline (or from the scenario named after \"vs\") and the differences' intervals."),
         latex::escape(&intervals(result, false)).replace('`', ""),
     ];
-    for (title_of_panel, rows) in panels {
+    // A panel with many scenarios is split over floats of at most MAX_LATEX_SCENARIOS (the
+    // baseline opens the first).
+    let mut floats: Vec<(String, &[(&ScenarioResult, &GroupResult)])> = Vec::new();
+    for (title_of_panel, rows) in &panels {
+        let blocks: Vec<_> = rows.chunks(MAX_LATEX_SCENARIOS + 1).collect();
+        for (k, block) in blocks.iter().enumerate() {
+            let part = if blocks.len() > 1 {
+                format!(" (part {} of {})", k + 1, blocks.len())
+            } else {
+                String::new()
+            };
+            floats.push((format!("{title_of_panel}{part}"), block));
+        }
+    }
+    for (title_of_panel, rows) in floats {
         s.push_str("\\begin{table}[htbp]\n\\centering\n\\small\n");
         s.push_str(&format!(
             "\\caption{{{}.}}\n",
@@ -256,7 +274,7 @@ pub fn latex(result: &Counterfactual, labels: &Labels) -> String {
         s.push_str("\\begin{tabular}{lrrrrr}\n\\toprule\n");
         s.push_str(" & P(ratified) & P(renegotiated) & P(failed) & Home & Strategic \\\\\n");
         s.push_str(" & & & & share & rejections \\\\\n\\midrule\n");
-        for (sc, g) in rows {
+        for &(sc, g) in rows {
             let levels: Vec<String> = g
                 .quantities
                 .iter()

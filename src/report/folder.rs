@@ -190,10 +190,10 @@ pub fn load(dir: &Path) -> Result<Saved> {
     })
 }
 
-/// Checks that saved results were fitted to this spec and data.
+/// Checks that saved results were fitted to this spec (its model: `[labels]` may have changed
+/// since) and data.
 pub fn check_provenance(report: &FitReport, project: &Project, dir: &Path) -> Result<()> {
-    let spec_sha = crate::problem::data::hex(&Sha256::digest(project.spec.text.as_bytes()));
-    if report.provenance.spec_sha256 != spec_sha {
+    if !report.provenance.same_model(&project.provenance()) {
         return Err(Error::Results(format!(
             "the results in `{}` were fitted to another version of the spec (`{}`); refit with `twolevel fit`",
             dir.display(),

@@ -43,7 +43,7 @@ use super::quantile_sorted;
 use crate::error::{Error, Result};
 use crate::estimate::project_fit::FitReport;
 use crate::problem::data::Outcome;
-use crate::problem::labels::Labels;
+use crate::problem::labels::{Label, Labels};
 use crate::problem::likelihood::Model;
 use crate::problem::params::Role;
 use crate::problem::project::Project;
@@ -118,9 +118,11 @@ pub fn parameter_label(labels: &Labels, model: &Model, name: &str) -> String {
         Some(Role::HomeLocation(c)) if c == "const" => {
             "home threshold location μ, share of the surplus".to_string()
         }
-        Some(Role::HomeLocation(c)) => {
-            format!("shift of μ per unit of {c}, share of the surplus")
-        }
+        // A labelled coefficient names its covariate already.
+        Some(Role::HomeLocation(c)) => match labels.parameter(name) {
+            Label::Name(_) => format!("shift of μ per unit of {c}, share of the surplus"),
+            _ => "shift of μ per unit, share of the surplus".into(),
+        },
         Some(Role::HomeScale) => "home threshold scale s, share of the surplus".into(),
         Some(Role::ForeignLocation(_)) => "foreign threshold location, share of the surplus".into(),
         Some(Role::ForeignScale) => "foreign threshold scale, share of the surplus".into(),
