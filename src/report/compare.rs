@@ -259,15 +259,23 @@ pub fn markdown(c: &Comparison, stars: bool) -> String {
     for n in c.notes(stars) {
         s.push_str(&format!("{n}\n"));
     }
-    let sources = provenance_lines(c);
+    let sources = provenance_lines(c, false);
     if !sources.is_empty() {
         s.push_str(&format!("\n<sub>{}</sub>\n", sources.join("; ")));
     }
     s
 }
 
-/// Where each structural column came from: `(k) label: toolkit, spec (sha256), data (sha256)`.
-fn provenance_lines(c: &Comparison) -> Vec<String> {
+/// Where each structural column came from: `(k) label: toolkit, spec (sha256), data (sha256)`
+/// (hashes in full, or their first 12 digits).
+fn provenance_lines(c: &Comparison, full: bool) -> Vec<String> {
+    let hash = |h: &str| -> String {
+        if full {
+            h.to_string()
+        } else {
+            h.chars().take(12).collect()
+        }
+    };
     c.columns
         .iter()
         .enumerate()
@@ -279,9 +287,9 @@ fn provenance_lines(c: &Comparison) -> Vec<String> {
                     col.label,
                     p.toolkit,
                     p.spec_path,
-                    p.spec_sha256,
+                    hash(&p.spec_sha256),
                     p.data_path,
-                    p.data_sha256
+                    hash(&p.data_sha256)
                 )
             })
         })
@@ -295,7 +303,7 @@ fn provenance_lines(c: &Comparison) -> Vec<String> {
 pub fn latex(c: &Comparison, stars: bool) -> String {
     let mut top = vec![format!("{}.", c.title())];
     top.extend(
-        provenance_lines(c)
+        provenance_lines(c, true)
             .into_iter()
             .map(|l| format!("Column {l}.")),
     );

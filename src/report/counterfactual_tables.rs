@@ -32,20 +32,15 @@ fn interval(e: &Estimate, format: fn(f64) -> String) -> String {
         .unwrap_or_default()
 }
 
-/// Words on where the intervals come from (naming the file of bootstrap draws).
+/// Words on where the intervals come from (the file of bootstrap draws is named with the
+/// provenance, not here).
 pub fn interval_note(result: &Counterfactual) -> String {
-    intervals(result, true)
-}
-
-/// [`interval_note`], naming the file of bootstrap draws only when `source`.
-fn intervals(result: &Counterfactual, source: bool) -> String {
     let u = &result.uncertainty;
     let pct = format!("{}%", (u.level * 100.0).round());
     match (&u.bootstrap_source, u.bootstrap_used, u.delta_method) {
-        (Some(src), used, delta) if used >= 2 => format!(
-            "Intervals: {pct} bootstrap percentile intervals, the equilibrium re-solved at each of {used} converged draws (of {}){}{}.",
+        (Some(_), used, delta) if used >= 2 => format!(
+            "Intervals: {pct} bootstrap percentile intervals, the equilibrium re-solved at each of {used} converged draws (of {}){}.",
             u.bootstrap_replicates,
-            if source { format!(" in `{src}`") } else { String::new() },
             if delta { "; the JSON and CSV also give delta-method standard errors and intervals" } else { "" }
         ),
         (_, _, true) => format!(
@@ -119,7 +114,7 @@ pub fn title(labels: &Labels) -> String {
 }
 
 /// Toolkit, spec, data and scenario file (paths and SHA-256, the first 12 digits unless
-/// `full`).
+/// `full`), and the file of bootstrap draws.
 fn provenance(result: &Counterfactual, full: bool) -> String {
     let p = &result.provenance;
     let hash = |h: &str| -> String {
@@ -129,7 +124,7 @@ fn provenance(result: &Counterfactual, full: bool) -> String {
             h.chars().take(12).collect()
         }
     };
-    format!(
+    let mut s = format!(
         "{}; spec {} (sha256 {}); data {} (sha256 {}); scenarios {} (sha256 {})",
         p.toolkit,
         p.spec_path,
@@ -138,7 +133,11 @@ fn provenance(result: &Counterfactual, full: bool) -> String {
         hash(&p.data_sha256),
         result.scenario_file,
         hash(&result.scenario_sha256)
-    )
+    );
+    if let Some(src) = &result.uncertainty.bootstrap_source {
+        s.push_str(&format!("; bootstrap draws {src}"));
+    }
+    s
 }
 
 /// The counterfactual tables in Markdown: all rows, the rows each scenario's `where` selects,
@@ -222,9 +221,6 @@ pub fn latex(result: &Counterfactual, labels: &Labels) -> String {
         format!("{}.", title(labels)),
         format!("Written by {}.", provenance(result, true)),
     ];
-    if let Some(src) = &result.uncertainty.bootstrap_source {
-        top.push(format!("Bootstrap draws: {src}."));
-    }
     top.push(
         "One table float per panel: all episodes, then each value of the grouping column.".into(),
     );
@@ -249,7 +245,7 @@ pub fn latex(result: &Counterfactual, labels: &Labels) -> String {
     }
     let notes = vec![
         latex::escape("Means over the episodes of the panel, weighted by the data's weights (the home share of the surplus over the episodes where an agreement can enter into force). Each scenario gives its levels, its differences from the fitted baseline (or from the scenario named after \"vs\") and the differences' intervals."),
-        latex::escape(&intervals(result, false)).replace('`', ""),
+        latex::escape(&interval_note(result)).replace('`', ""),
     ];
     // A panel with many scenarios is split over floats of at most MAX_LATEX_SCENARIOS (the
     // baseline opens the first).
