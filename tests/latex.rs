@@ -19,8 +19,8 @@
 //!
 //! Checked: every committed table under `reports/`, and the tables freshly written into a
 //! temporary folder by `fit` (with a bootstrap, stars, robust SEs, and labels full of LaTeX
-//! special characters), `counterfactual` (one float per group; twenty scenarios split over
-//! floats) and `compare` (eight columns, split into two floats). Without `pdflatex` the tests print a message and pass; CI installs
+//! special characters), `counterfactual` (one float per group; twenty scenarios, one with a
+//! very long name, split over floats) and `compare` (eight columns, split into two floats). Without `pdflatex` the tests print a message and pass; CI installs
 //! it (`.ci/run`).
 
 use std::path::{Path, PathBuf};
@@ -271,10 +271,16 @@ fn tables_written_afresh_fit_a_page() {
     let many = tmp.path().join("many");
     std::fs::create_dir_all(&many).unwrap();
     std::fs::copy(fit.join("estimates.json"), many.join("estimates.json")).unwrap();
+    // (The first name is long: it wraps rather than widen the table.)
     let scenarios: String = (0..20)
         .map(|i| {
+            let long = if i == 0 {
+                ", which is to say never, as if every rejected package failed for good and no negotiator ever came back to the table"
+            } else {
+                ""
+            };
             format!(
-                "[[scenario]]\nname = \"renegotiation after a rejection with probability {:.2}\"\nparameters = {{ rho = {} }}\n\n",
+                "[[scenario]]\nname = \"renegotiation after a rejection with probability {:.2}{long}\"\nparameters = {{ rho = {} }}\n\n",
                 i as f64 / 20.0,
                 i as f64 / 20.0
             )

@@ -262,7 +262,7 @@ pub fn latex(result: &Counterfactual, labels: &Labels) -> String {
         }
     }
     for (title_of_panel, rows) in floats {
-        s.push_str("\\begin{table}[htbp]\n\\centering\n\\small\n");
+        s.push_str("\\begin{table}[htbp]\n\\centering\n\\small\n\\setlength{\\tabcolsep}{4pt}\n");
         s.push_str(&format!(
             "\\caption{{{}.}}\n",
             latex::escape(&format!("{}: {title_of_panel}", title(labels)))
@@ -277,7 +277,7 @@ pub fn latex(result: &Counterfactual, labels: &Labels) -> String {
                 .map(|r| tex_num(r.value.estimate, false))
                 .collect();
             if sc.name == BASELINE {
-                s.push_str(&format!("Fitted baseline & {} \\\\\n", levels.join(" & ")));
+                s.push_str(&format!("\\multicolumn{{6}}{{l}}{{\\emph{{Fitted baseline}}}} \\\\\n\\quad Level & {} \\\\\n", levels.join(" & ")));
                 continue;
             }
             let vs = if sc.compare_to == BASELINE {
@@ -285,8 +285,9 @@ pub fn latex(result: &Counterfactual, labels: &Labels) -> String {
             } else {
                 format!(" (vs {})", sc.compare_to)
             };
+            // The name wraps within 85% of the line, so that a long one cannot widen the table.
             s.push_str(&format!(
-                "\\addlinespace\n\\multicolumn{{6}}{{l}}{{\\emph{{{}}}}} \\\\\n",
+                "\\addlinespace\n\\multicolumn{{6}}{{l}}{{\\parbox[t]{{0.85\\linewidth}}{{\\raggedright\\emph{{{}}}}}}} \\\\\n",
                 latex::escape(&format!("{}{vs}", sc.name))
             ));
             s.push_str(&format!("\\quad Level & {} \\\\\n", levels.join(" & ")));
