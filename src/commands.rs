@@ -400,6 +400,7 @@ fn report_content<'a>(
         bootstrap,
         analyses,
         options,
+        labels: project.labels(),
         figures: figure_data(
             project,
             model,

@@ -419,14 +419,19 @@ fn counterfactual(
     };
     let mut result = counterfactual::run(&project, &report.estimates, &file, &options)?;
     if fitted_here {
-        let written =
-            twolevel::report::write_fit_report(&dir, &report, &TableOptions::default(), None)?;
+        let written = twolevel::report::write_fit_report(
+            &dir,
+            &report,
+            &TableOptions::default(),
+            None,
+            &project.labels(),
+        )?;
         eprintln!("wrote {}", list(&written));
     }
     warnings.append(&mut result.warnings);
     result.warnings = warnings;
     print!("{}", twolevel::report::counterfactual_tables::text(&result));
-    let written = twolevel::report::write_counterfactual_report(&dir, &result)?;
+    let written = twolevel::report::write_counterfactual_report(&dir, &result, &project.labels())?;
     for w in result
         .warnings
         .iter()

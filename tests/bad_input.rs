@@ -35,12 +35,13 @@
 //! | `header_only_data_file` | the data file has a header and no rows | fit | data `data.csv`: the file has a header but no data rows |
 //! | `non_utf8_data_file` | the data file is Latin-1 (`Zürich` as byte 0xFC) | fit | data `data.csv`: the file is not UTF-8 text; save it as UTF-8 CSV |
 //! | `unknown_key_in_spec` | `[home] scael = 2` (typo) | fit | spec `spec.toml`: TOML parse error at line 13, column 1 ⏎    \| ⏎ 13 \| scael = 2 ⏎    \| ^^^^^ ⏎ unknown field `scael`, expected `location` or `scale` ⏎   hint: see the spec reference in README.md (section "Spec file") |
-//! | `unknown_table_in_spec` | a `[parameter]` table (typo for `[parameters]`) | fit | spec `spec.toml`: TOML parse error at line 14, column 2 ⏎    \| ⏎ 14 \| [parameter] ⏎    \|  ^^^^^^^^^ ⏎ unknown field `parameter`, expected one of `data`, `protocol`, `model`, `home`, `foreign`, `proposer`, `parameters`, `estimation`, `bootstrap` ⏎   hint: see the spec reference in README.md (section "Spec file") |
+//! | `unknown_table_in_spec` | a `[parameter]` table (typo for `[parameters]`) | fit | spec `spec.toml`: TOML parse error at line 14, column 2 ⏎    \| ⏎ 14 \| [parameter] ⏎    \|  ^^^^^^^^^ ⏎ unknown field `parameter`, expected one of `data`, `protocol`, `model`, `home`, `foreign`, `proposer`, `parameters`, `estimation`, `bootstrap`, `labels` ⏎   hint: see the spec reference in README.md (section "Spec file") |
 //! | `wrong_type_in_spec` | `[estimation] starts = "1"` (a string) | fit | spec `spec.toml`: TOML parse error at line 18, column 10 ⏎    \| ⏎ 18 \| starts = "1" ⏎    \|          ^^^ ⏎ invalid type: string "1", expected a whole number ≥ 0 ⏎   hint: see the spec reference in README.md (section "Spec file") |
 //! | `wrong_type_fixed_or_free` | `[home] scale = "0.1"` (a string) | fit | spec `spec.toml`: TOML parse error at line 12, column 9 ⏎    \| ⏎ 12 \| scale = "0.1" ⏎    \|         ^^^^^ ⏎ `0.1` is neither a number nor "free"; write a number to fix the value or "free" to estimate it ⏎   hint: see the spec reference in README.md (section "Spec file") |
 //! | `scalar_outside_unit_interval` | `[parameters] rho = 1.5` | fit | spec `spec.toml`: `[parameters] rho = 1.5`: must lie in [0, 1] (or be "free") |
 //! | `start_on_the_edge_of_the_domain` | `[estimation] start = { rho = 1.0 }` | fit | spec `spec.toml`: `[estimation] start` "rho" = 1: a start must lie inside the parameter's domain (strictly between 0 and 1); the optimizer cannot start on its edge |
 //! | `start_for_a_fixed_parameter` | `[estimation] start` gives the fixed `home:scale` | fit | spec `spec.toml`: `[estimation] start` "home:scale" = 0.2: `home:scale` is fixed at 0.1 by the spec, so it has no starting value; remove it from `start` or make it "free" |
+//! | `unknown_label_key` | `[labels]` names `bindng` (typo) | fit | spec `spec.toml`: `[labels]` key "bindng" names no parameter or covariate of this spec; label one of its parameters (home:const, home:binding, home:scale, rho, delta_ratifier, delta_proposer, poll_weight) or covariates (const, binding), or remove the key |
 //! | `not_toml_spec` | the spec is not TOML (`[home` unclosed) | fit | spec `spec.toml`: TOML parse error at line 10, column 6 ⏎    \| ⏎ 10 \| [home ⏎    \|      ^ ⏎ invalid table header ⏎ expected `.`, `]` ⏎   hint: see the spec reference in README.md (section "Spec file") |
 //! | `empty_spec_file` | the spec file is empty | fit | spec `spec.toml`: TOML parse error at line 1, column 1 ⏎   \| ⏎ 1 \|  ⏎   \| ^ ⏎ missing field `data` ⏎   hint: see the spec reference in README.md (section "Spec file") |
 //! | `non_utf8_spec_file` | the spec file is not UTF-8 | fit | cannot read `spec.toml`: stream did not contain valid UTF-8 ⏎   hint: the file is not UTF-8 text; save it as UTF-8 |
@@ -404,6 +405,12 @@ cases! {
         vec![text("spec.toml", spec_with("starts = 1", "starts = 1\nstart = { \"home:scale\" = 0.2 }"))],
         &["spec.toml", "\"home:scale\"", "fixed at 0.1", "remove it from `start` or make it \"free\""],
     );
+    unknown_label_key => case(
+        "`[labels]` names `bindng` (typo)",
+        Run::Fit,
+        vec![text("spec.toml", format!("{SPEC}\n[labels]\nbindng = \"Binding ratification\"\n"))],
+        &["spec.toml", "`[labels]` key \"bindng\"", "home:binding", "covariates (const, binding)"],
+    );
     not_toml_spec => case(
         "the spec is not TOML (`[home` unclosed)",
         Run::Fit,
@@ -529,7 +536,14 @@ fn fitted_report() -> &'static BTreeMap<String, Vec<u8>> {
             estimates: twolevel::estimate::project_fit::fit_project(&project, &model).unwrap(),
         };
         let out = dir.path().join("report");
-        twolevel::report::write_fit_report(&out, &report, &TableOptions::default(), None).unwrap();
+        twolevel::report::write_fit_report(
+            &out,
+            &report,
+            &TableOptions::default(),
+            None,
+            &project.labels(),
+        )
+        .unwrap();
         snapshot(&out)
     })
 }

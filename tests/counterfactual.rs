@@ -540,7 +540,8 @@ fn reports_are_written() {
     };
     let r = evaluate(&project, &internal, Some(&cov), &file, &options).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let written = twolevel::report::write_counterfactual_report(dir.path(), &r).unwrap();
+    let written =
+        twolevel::report::write_counterfactual_report(dir.path(), &r, &project.labels()).unwrap();
     assert_eq!(written.len(), 6);
     let json: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(dir.path().join("counterfactual.json")).unwrap(),

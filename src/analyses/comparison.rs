@@ -11,7 +11,8 @@ use crate::analyses::vuong::{structural_vs_reduced, Vuong};
 use crate::error::Result;
 use crate::estimate::project_fit::FitReport;
 use crate::estimate::{FitStatus, SeKind};
-use crate::problem::project::Project;
+use crate::problem::labels::{Label, Labels};
+use crate::problem::project::{Project, Provenance};
 use serde::{Deserialize, Serialize};
 
 /// A structural model or the reduced-form benchmark.
@@ -29,6 +30,8 @@ pub enum ColumnKind {
 pub struct Cell {
     /// Term name.
     pub term: String,
+    /// What tables call the term (the spec's `[labels]`; the exact name without one).
+    pub label: Label,
     /// Estimate.
     pub estimate: f64,
     /// Standard error.
@@ -44,6 +47,12 @@ pub struct Column {
     pub label: String,
     /// Structural or reduced form.
     pub kind: ColumnKind,
+    /// What the data are (the spec's `[data] description`), if it says.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Where a structural column's fit came from (spec, data, toolkit).
+    #[serde(default)]
+    pub provenance: Option<Provenance>,
     /// Coefficients.
     pub cells: Vec<Cell>,
     /// Observations.
@@ -74,13 +83,15 @@ pub struct Comparison {
     pub columns: Vec<Column>,
 }
 
-/// A structural column, with the SEs of `se_kind` (bootstrap SEs need `bootstrap`).
+/// A structural column, with the SEs of `se_kind` (bootstrap SEs need `bootstrap`) and the
+/// parameters' `labels`.
 pub fn structural_column(
     label: &str,
     report: &FitReport,
     se_kind: SeKind,
     bootstrap: Option<&BootstrapResults>,
     vuong: Option<Vuong>,
+    labels: &Labels,
 ) -> Column {
     let e = &report.estimates;
     let boot = bootstrap.and_then(|b| b.summary.as_ref());
@@ -90,6 +101,7 @@ pub fn structural_column(
         .enumerate()
         .map(|(i, p)| Cell {
             term: p.name.clone(),
+            label: labels.parameter(&p.name),
             estimate: p.estimate,
             std_error: match se_kind {
                 SeKind::Hessian => p.std_error,
@@ -105,6 +117,8 @@ pub fn structural_column(
     Column {
         label: label.to_string(),
         kind: ColumnKind::Structural,
+        description: labels.description.clone(),
+        provenance: Some(report.provenance.clone()),
         cells,
         n_obs: e.n_obs,
         loglik: e.loglik,
@@ -118,16 +132,23 @@ pub fn structural_column(
     }
 }
 
-/// The reduced-form column.
-pub fn reduced_column(label: &str, rf: &ReducedForm) -> Column {
+/// The reduced-form column; a coefficient `<outcome>:<covariate>` is labelled
+/// `<outcome>: <covariate's label>` ([`Labels::term`]).
+pub fn reduced_column(label: &str, rf: &ReducedForm, labels: &Labels) -> Column {
     Column {
         label: label.to_string(),
         kind: ColumnKind::ReducedForm,
+        description: labels.description.clone(),
+        provenance: None,
         cells: rf
             .parameters
             .iter()
             .map(|p| Cell {
                 term: p.name.clone(),
+                label: match p.name.split_once(':') {
+                    Some((outcome, covariate)) => labels.term(outcome, covariate),
+                    None => Label::Name(p.name.clone()),
+                },
                 estimate: p.estimate,
                 std_error: p.std_error,
                 fixed: false,
@@ -188,15 +209,17 @@ pub fn compare_projects(
         let rf = fit_reduced_form(project)?;
         let vuong = structural_vs_reduced(project, &model, &report.estimates, &rf)?;
         let label = project.spec.stem();
+        let labels = project.labels();
         structural.push(structural_column(
             &label,
             &report,
             se_kind,
             None,
             Some(vuong),
+            &labels,
         ));
         if !reduced.iter().any(|(k, _)| *k == key) {
-            reduced.push((key, reduced_column(&format!("MNL ({label})"), &rf)));
+            reduced.push((key, reduced_column(&format!("MNL ({label})"), &rf, &labels)));
         }
         fitted.push(Fitted { label, report });
     }
@@ -221,6 +244,7 @@ pub fn fit_comparison(
     analyses: &super::FitAnalyses,
     se_kind: SeKind,
     bootstrap: Option<&BootstrapResults>,
+    labels: &Labels,
 ) -> Comparison {
     Comparison {
         columns: vec![
@@ -230,8 +254,9 @@ pub fn fit_comparison(
                 se_kind,
                 bootstrap,
                 Some(analyses.vuong.clone()),
+                labels,
             ),
-            reduced_column("reduced form (MNL)", &analyses.reduced),
+            reduced_column("reduced form (MNL)", &analyses.reduced, labels),
         ],
     }
 }

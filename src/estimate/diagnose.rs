@@ -266,7 +266,7 @@ pub fn boundary_warnings(estimates: &Estimates) -> Vec<String> {
                     let (lo, hi) = wald.expect("checked");
                     format!("has a Wald interval [{lo:.3e}, {hi:.4}] that spans its domain (0, 1)")
                 }
-                Transform::Log if !(p.estimate.ln().abs() <= 15.0) => {
+                Transform::Log if p.estimate.ln().abs() > 15.0 || p.estimate.ln().is_nan() => {
                     "is at the edge of its domain (0, ∞)".to_string()
                 }
                 Transform::Log if wald.is_some_and(|(lo, hi)| hi >= SCALE_SPAN * lo) => {

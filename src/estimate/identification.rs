@@ -98,7 +98,7 @@ pub fn weak_directions(eigen: &SymmetricEigen<f64, Dyn>) -> Vec<WeakDirection> {
         .eigenvalues
         .iter()
         .enumerate()
-        .filter(|(_, &ev)| !(ev > WEAK_CUTOFF))
+        .filter(|(_, &ev)| ev <= WEAK_CUTOFF || ev.is_nan())
         .map(|(i, &eigenvalue)| {
             let v = eigen.eigenvectors.column(i);
             WeakDirection {

@@ -374,7 +374,7 @@ fn held_for_standard_errors(
         .filter(|&k| {
             identification.weak_parameters.contains(&k)
                 || (space.parameters[free[k]].transform != Transform::Identity
-                    && !(x[k].abs() <= 15.0))
+                    && (x[k].abs() > 15.0 || x[k].is_nan()))
         })
         .collect()
 }

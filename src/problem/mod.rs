@@ -6,6 +6,7 @@
 //!
 //! * [`spec`]: the spec file and its validation;
 //! * [`params`]: parameter names, roles and transforms (one source of truth for names);
+//! * [`labels`]: what tables and figures call parameters and covariates (`[labels]`, defaults);
 //! * [`data`]: reading (CSV, Parquet or Arrow IPC, with polars) and checking the data
 //!   (outcomes, protocols, covariates, weights, clusters, chains);
 //! * [`table`]: column and row operations on polars frames (text, numbers, flags, row filters,
@@ -14,6 +15,7 @@
 //! * [`project`]: spec + data, provenance, parameter values read from a file.
 
 pub mod data;
+pub mod labels;
 pub mod likelihood;
 pub mod params;
 pub mod project;

@@ -56,6 +56,11 @@ impl Project {
         Model::new(&self.spec, &self.data)
     }
 
+    /// What tables and figures call the spec's parameters and covariates.
+    pub fn labels(&self) -> crate::problem::labels::Labels {
+        crate::problem::labels::Labels::from_spec(&self.spec)
+    }
+
     /// The default report folder: `reports/<spec stem>/`.
     pub fn default_report_dir(&self) -> PathBuf {
         PathBuf::from("reports").join(self.spec.stem())
@@ -67,6 +72,7 @@ impl Project {
             toolkit: format!("twolevel {}", env!("CARGO_PKG_VERSION")),
             spec_path: self.spec.path.display().to_string(),
             spec_sha256: crate::problem::data::hex(&Sha256::digest(self.spec.text.as_bytes())),
+            model_sha256: Some(self.spec.model_sha256()),
             data_path: self.data.path.display().to_string(),
             data_sha256: self.data.hash(),
             seed: self.spec.spec.estimation.seed,
@@ -75,6 +81,8 @@ impl Project {
 }
 
 /// What produced a report: toolkit version, spec and data hashes, seed.
+///
+/// [`Provenance::same_model`] says whether saved results still belong to a spec.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Provenance {
     /// `twolevel <version>`.
@@ -83,12 +91,27 @@ pub struct Provenance {
     pub spec_path: String,
     /// SHA-256 of the spec text.
     pub spec_sha256: String,
+    /// SHA-256 of what the spec says about the model and the fit, without what only names
+    /// things (`[labels]`, `[data] description`): saved results stay valid for a spec whose
+    /// labels were edited ([`SpecFile::model_sha256`]). Absent in reports of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_sha256: Option<String>,
     /// The data file.
     pub data_path: String,
     /// SHA-256 of the data file.
     pub data_sha256: String,
     /// `[estimation] seed`.
     pub seed: u64,
+}
+
+impl Provenance {
+    /// Whether results with this provenance were fitted to the model of `now`'s spec: the same
+    /// spec text, or the same model hash (the spec differs only in `[labels]` or `[data]
+    /// description`, which change how tables name things, not what was fitted).
+    pub fn same_model(&self, now: &Provenance) -> bool {
+        self.spec_sha256 == now.spec_sha256
+            || (self.model_sha256.is_some() && self.model_sha256 == now.model_sha256)
+    }
 }
 
 /// Reads natural-scale parameter values from a JSON file: either an object `{name: value}` or

@@ -5,6 +5,7 @@
 //! ```toml
 //! [data]
 //! path = "../data/example.csv"
+//! description = "EU treaty ratifications"   # optional: what the rows are, for captions
 //! outcome = "outcome"          # values: ratified | renegotiated | failed
 //! id = "episode"               # optional
 //! cluster = "treaty"           # optional (robust SEs, bootstrap)
@@ -48,7 +49,15 @@
 //! replicates = 0
 //! kind = "nonparametric"       # nonparametric | parametric
 //! seed = 1
+//!
+//! [labels]                     # optional: what tables and figures call parameters and covariates
+//! binding = "Binding ratification"                  # a covariate (its coefficients)
+//! "home:const" = "Constant"                         # a parameter
+//! rho = { latex = "$\\rho$", text = "ρ" }           # LaTeX source and plain text apart
 //! ```
+//!
+//! Labels are validated here (every key names a parameter or covariate of the spec) and
+//! resolved, with the defaults of the structural scalars, in [`crate::problem::labels`].
 
 use crate::error::{Error, Result};
 use crate::model::Family;
@@ -152,6 +161,8 @@ pub enum ProposerSpec {
 pub struct DataSpec {
     /// CSV file (relative to the spec file).
     pub path: PathBuf,
+    /// Optional: what the rows are (e.g. "EU treaty ratifications"), named in table captions.
+    pub description: Option<String>,
     /// Outcome column: ratified | renegotiated | failed.
     pub outcome: String,
     /// Optional id column (carried into predictions).
@@ -412,6 +423,59 @@ pub struct Spec {
     /// `[bootstrap]`.
     #[serde(default)]
     pub bootstrap: BootstrapSpec,
+    /// `[labels]`: what tables and figures call a parameter or covariate (by its name).
+    #[serde(default)]
+    pub labels: BTreeMap<String, LabelSpec>,
+}
+
+/// A `[labels]` value as written: one text for every output, or LaTeX source and plain text
+/// apart (`{ latex = "$\\beta_1$", text = "β₁" }`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum LabelSpec {
+    /// The same text in every table and figure (LaTeX special characters are escaped, unless
+    /// the whole text is LaTeX math, `$…$`).
+    Text(String),
+    /// LaTeX source (used as written in `.tex` tables) and plain text (Markdown, figures).
+    Forms {
+        /// LaTeX source.
+        latex: String,
+        /// Plain text.
+        text: String,
+    },
+}
+
+impl<'de> Deserialize<'de> for LabelSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = LabelSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a label (a string), or a table { latex = \"...\", text = \"...\" }")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Self::Value, E> {
+                Ok(LabelSpec::Text(v.to_string()))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                let (mut latex, mut text) = (None, None);
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "latex" => latex = Some(map.next_value::<String>()?),
+                        "text" => text = Some(map.next_value::<String>()?),
+                        other => return Err(de::Error::unknown_field(other, &["latex", "text"])),
+                    }
+                }
+                match (latex, text) {
+                    (Some(latex), Some(text)) => Ok(LabelSpec::Forms { latex, text }),
+                    (None, _) => Err(de::Error::missing_field("latex")),
+                    (_, None) => Err(de::Error::missing_field("text")),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl Spec {
@@ -429,6 +493,17 @@ impl Spec {
                 .map(|p| p.index.as_slice())
                 .unwrap_or_default(),
         ]
+    }
+
+    /// The distinct covariates of [`Spec::covariate_lists`], in order of first appearance.
+    pub fn covariates(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for c in self.covariate_lists().into_iter().flatten() {
+            if !out.contains(&c.as_str()) {
+                out.push(c);
+            }
+        }
+        out
     }
 }
 
@@ -541,6 +616,7 @@ impl SpecFile {
             return Err(self.error("`[estimation] max_iters = 0`: use at least 1"));
         }
         let space = crate::problem::params::ParameterSpace::from_spec(self);
+        self.validate_labels(&space)?;
         for (name, &v) in &s.estimation.start {
             let key = format!("`[estimation] start` \"{name}\" = {v}");
             let Some(p) = space.index(name).map(|i| &space.parameters[i]) else {
@@ -570,6 +646,51 @@ impl SpecFile {
             }
         }
         Ok(())
+    }
+
+    /// Every `[labels]` key names a parameter or a covariate of the spec, and no label is empty.
+    fn validate_labels(&self, space: &crate::problem::params::ParameterSpace) -> Result<()> {
+        let covariates = self.spec.covariates();
+        for (key, label) in &self.spec.labels {
+            if space.index(key).is_none() && !covariates.contains(&key.as_str()) {
+                return Err(self.error(format!(
+                    "`[labels]` key \"{key}\" names no parameter or covariate of this spec; label one of its parameters ({}) or covariates ({}), or remove the key",
+                    space.names().join(", "),
+                    covariates.join(", ")
+                )));
+            }
+            let empty = match label {
+                LabelSpec::Text(t) => t.trim().is_empty(),
+                LabelSpec::Forms { latex, text } => {
+                    latex.trim().is_empty() || text.trim().is_empty()
+                }
+            };
+            if empty {
+                return Err(self.error(format!(
+                    "`[labels]` \"{key}\" is empty; give it a label or remove the key"
+                )));
+            }
+        }
+        if let Some(d) = &self.spec.data.description {
+            if d.trim().is_empty() {
+                return Err(self.error(
+                    "`[data] description` is empty; say what the rows are (e.g. \"EU treaty ratifications\") or remove the key",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// SHA-256 of the spec as parsed, without `[labels]` and `[data] description` (JSON of
+    /// the parsed spec: comments, layout and labels do not change it). Results fitted to a
+    /// spec keep belonging to it when only its labels change.
+    pub fn model_sha256(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut spec = self.spec.clone();
+        spec.labels.clear();
+        spec.data.description = None;
+        let json = serde_json::to_string(&spec).expect("a parsed spec serializes");
+        crate::problem::data::hex(&Sha256::digest(json.as_bytes()))
     }
 
     /// The data file's path, resolved relative to the spec file.
@@ -618,6 +739,27 @@ scale = 0.1
         assert_eq!(f.spec.protocol.proposer, ProposerSpec::Foreign);
         assert_eq!(f.data_path(), PathBuf::from("/tmp/x.csv"));
         assert_eq!(f.spec.parameters.rho, FixedOrFree::Fixed(0.5));
+    }
+
+    #[test]
+    fn the_model_hash_ignores_labels_description_and_comments_only() {
+        let hash = |text: &str| {
+            SpecFile::parse(text, Path::new("s.toml"))
+                .unwrap()
+                .model_sha256()
+        };
+        let base = hash(MINIMAL);
+        let relabelled = MINIMAL.replace(
+            "outcome = \"outcome\"",
+            "outcome = \"outcome\"\ndescription = \"EU treaties\" # a comment",
+        )
+            + "\n[labels]\nconst = \"Constant\"\nrho = { latex = \"$r$\", text = \"r\" }\n";
+        assert_eq!(hash(&relabelled), base);
+        assert_ne!(hash(&MINIMAL.replace("scale = 0.1", "scale = 0.2")), base);
+        assert_ne!(
+            hash(&format!("{MINIMAL}\n[parameters]\nrho = \"free\"\n")),
+            base
+        );
     }
 
     #[test]

@@ -2,28 +2,77 @@
 //! [`Comparison`] (several fitted specs side by side, with the reduced-form multinomial logit as
 //! a benchmark and the Vuong test of each structural model against it; built in
 //! [`crate::analyses::comparison`]) rendered as Markdown, LaTeX (booktabs, ready for `\input`)
-//! and CSV (tidy: one row per model and term).
+//! and CSV (tidy: one row per model and term). Markdown and LaTeX show terms by their labels,
+//! CSV by their exact names.
 
 use crate::analyses::comparison::{Column, ColumnKind, Comparison};
-use crate::report::tables::{latex_escape, num, stars};
+use crate::analyses::vuong::Vuong;
+use crate::problem::labels::Label;
+use crate::report::latex;
+use crate::report::tables::{num, stars};
+
+/// At most this many model columns go into one LaTeX table; a comparison with more is split
+/// into tables of the structural models and of the reduced forms (each in blocks of this
+/// many), numbered as one.
+pub const MAX_LATEX_COLUMNS: usize = 5;
+
+/// One Vuong statistic and its p-value (raw or BIC-corrected).
+type VuongPart = fn(&Vuong) -> (f64, f64);
 
 impl Comparison {
     /// Every term, in order of first appearance.
     pub fn terms(&self) -> Vec<String> {
-        let mut terms: Vec<String> = Vec::new();
-        for c in &self.columns {
-            for cell in &c.cells {
-                if !terms.contains(&cell.term) {
-                    terms.push(cell.term.clone());
+        self.terms_of(&(0..self.columns.len()).collect::<Vec<_>>())
+            .into_iter()
+            .map(|(term, _)| term.to_string())
+            .collect()
+    }
+
+    /// The terms of some columns with their labels, in order of first appearance.
+    fn terms_of(&self, columns: &[usize]) -> Vec<(&str, &Label)> {
+        let mut terms: Vec<(&str, &Label)> = Vec::new();
+        for &i in columns {
+            for cell in &self.columns[i].cells {
+                if !terms.iter().any(|(t, _)| *t == cell.term) {
+                    terms.push((&cell.term, &cell.label));
                 }
             }
         }
         terms
     }
 
-    /// `(label, cells per column)` of the statistics block.
-    fn statistics(&self) -> Vec<(String, Vec<String>)> {
-        let row = |f: &dyn Fn(&Column) -> String| self.columns.iter().map(f).collect::<Vec<_>>();
+    /// What the table shows: "The two-level ratification model and its reduced-form benchmark"
+    /// (or the plural), with the data's description when every column has the same one.
+    pub fn title(&self) -> String {
+        let structural = self
+            .columns
+            .iter()
+            .filter(|c| c.kind == ColumnKind::Structural)
+            .count();
+        let what = if structural > 1 {
+            "Two-level ratification models and their reduced-form benchmarks"
+        } else {
+            "The two-level ratification model and its reduced-form benchmark"
+        };
+        let first = self.columns.first().and_then(|c| c.description.as_ref());
+        match first {
+            Some(d)
+                if self
+                    .columns
+                    .iter()
+                    .all(|c| c.description.as_ref() == Some(d)) =>
+            {
+                format!("{what}, {d}")
+            }
+            _ => what.to_string(),
+        }
+    }
+
+    /// `(label, cells per column)` of the statistics block of `columns`; the Vuong tests as
+    /// `z (p)` in one row each, or (`split`) `z` and `p` in two rows.
+    fn statistics(&self, columns: &[usize], split: bool) -> Vec<(String, Vec<String>)> {
+        let cols: Vec<&Column> = columns.iter().map(|&i| &self.columns[i]).collect();
+        let row = |f: &dyn Fn(&Column) -> String| cols.iter().map(|c| f(c)).collect::<Vec<_>>();
         let mut rows = vec![
             ("Observations".to_string(), row(&|c| c.n_obs.to_string())),
             (
@@ -35,37 +84,51 @@ impl Comparison {
             ("Free parameters".into(), row(&|c| c.n_free.to_string())),
             ("Converged".into(), row(&|c| c.status.answer().into())),
         ];
-        if self.columns.iter().any(|c| c.vuong.is_some()) {
-            rows.push((
-                "Vuong z vs reduced form (p)".into(),
-                row(&|c| {
-                    c.vuong
-                        .as_ref()
-                        .map(|v| {
-                            if v.distinguishable {
-                                format!("{:.3} ({:.3})", v.statistic, v.p_value)
-                            } else {
-                                "indistinguishable".into()
-                            }
-                        })
-                        .unwrap_or_default()
+        if cols.iter().any(|c| c.vuong.is_some()) {
+            let tests: [(&str, VuongPart); 2] = [
+                ("Vuong z vs reduced form", |v| (v.statistic, v.p_value)),
+                ("Vuong z, BIC-corrected", |v| {
+                    (v.corrected_statistic, v.corrected_p_value)
                 }),
-            ));
-            rows.push((
-                "Vuong z, BIC-corrected (p)".into(),
-                row(&|c| {
-                    c.vuong
-                        .as_ref()
-                        .map(|v| {
-                            if v.distinguishable {
-                                format!("{:.3} ({:.3})", v.corrected_statistic, v.corrected_p_value)
-                            } else {
-                                "indistinguishable".into()
+            ];
+            // Models that fit every episode alike have no z (0/0).
+            let indistinguishable =
+                |c: &Column| c.vuong.as_ref().is_some_and(|v| !v.distinguishable);
+            for (name, get) in tests {
+                let of = |c: &Column| c.vuong.as_ref().map(get);
+                if split {
+                    rows.push((
+                        name.to_string(),
+                        row(&|c| {
+                            if indistinguishable(c) {
+                                return "indistinguishable".into();
                             }
-                        })
-                        .unwrap_or_default()
-                }),
-            ));
+                            of(c).map(|v| format!("{:.3}", v.0)).unwrap_or_default()
+                        }),
+                    ));
+                    rows.push((
+                        "p-value".into(),
+                        row(&|c| {
+                            if indistinguishable(c) {
+                                return String::new();
+                            }
+                            of(c).map(|v| format!("{:.3}", v.1)).unwrap_or_default()
+                        }),
+                    ));
+                } else {
+                    rows.push((
+                        format!("{name} (p)"),
+                        row(&|c| {
+                            if indistinguishable(c) {
+                                return "indistinguishable".into();
+                            }
+                            of(c)
+                                .map(|v| format!("{:.3} ({:.3})", v.0, v.1))
+                                .unwrap_or_default()
+                        }),
+                    ));
+                }
+            }
         }
         rows
     }
@@ -142,24 +205,70 @@ impl Comparison {
             ),
         }
     }
+
+    /// A cell in LaTeX: the estimate (with stars) in math mode and its SE in parentheses.
+    fn latex_cell(&self, c: &Column, term: &str, stars_on: bool) -> (String, String) {
+        match c.cells.iter().find(|x| x.term == term) {
+            None => (String::new(), String::new()),
+            Some(x) if x.fixed => (latex::number(x.estimate), "(fixed)".into()),
+            Some(x) => {
+                let marks = if stars_on {
+                    stars(x.estimate, x.std_error)
+                } else {
+                    ""
+                };
+                let estimate = if marks.is_empty() {
+                    latex::number(x.estimate)
+                } else {
+                    format!("{}$^{{{marks}}}$", latex::number(x.estimate))
+                };
+                let se = x
+                    .std_error
+                    .map(|s| format!("({})", latex::number(s)))
+                    .unwrap_or_else(|| "(--)".into());
+                (estimate, se)
+            }
+        }
+    }
+
+    /// The column blocks of the LaTeX tables: all columns in one table when there are at most
+    /// [`MAX_LATEX_COLUMNS`], else the structural and the reduced-form columns apart, in blocks
+    /// of at most that many.
+    fn latex_blocks(&self) -> Vec<Vec<usize>> {
+        let all: Vec<usize> = (0..self.columns.len()).collect();
+        if all.len() <= MAX_LATEX_COLUMNS {
+            return vec![all];
+        }
+        let mut blocks = Vec::new();
+        for kind in [ColumnKind::Structural, ColumnKind::ReducedForm] {
+            let of_kind: Vec<usize> = all
+                .iter()
+                .copied()
+                .filter(|&i| self.columns[i].kind == kind)
+                .collect();
+            blocks.extend(of_kind.chunks(MAX_LATEX_COLUMNS).map(<[usize]>::to_vec));
+        }
+        blocks
+    }
 }
 
-/// The comparison in Markdown.
+/// The comparison in Markdown: terms by their labels.
 pub fn markdown(c: &Comparison, stars: bool) -> String {
-    let mut s = String::from("# Model comparison\n\n|  |");
+    let mut s = format!("# {}\n\n|  |", c.title());
     for (i, col) in c.columns.iter().enumerate() {
         s.push_str(&format!(" ({}) {} |", i + 1, col.label));
     }
     s.push_str("\n|---|");
     s.push_str(&"---:|".repeat(c.columns.len()));
     s.push('\n');
-    for term in c.terms() {
+    let all: Vec<usize> = (0..c.columns.len()).collect();
+    for (term, label) in c.terms_of(&all) {
         let cells: Vec<(String, String)> = c
             .columns
             .iter()
-            .map(|col| c.cell(col, &term, stars))
+            .map(|col| c.cell(col, term, stars))
             .collect();
-        s.push_str(&format!("| `{term}` |"));
+        s.push_str(&format!("| {} |", latex::markdown_label(label)));
         for (e, _) in &cells {
             s.push_str(&format!(" {e} |"));
         }
@@ -169,7 +278,7 @@ pub fn markdown(c: &Comparison, stars: bool) -> String {
         }
         s.push('\n');
     }
-    for (label, values) in c.statistics() {
+    for (label, values) in c.statistics(&all, false) {
         s.push_str(&format!("| {label} |"));
         for v in values {
             s.push_str(&format!(" {v} |"));
@@ -180,65 +289,146 @@ pub fn markdown(c: &Comparison, stars: bool) -> String {
     for n in c.notes(stars) {
         s.push_str(&format!("{n}\n"));
     }
+    let sources = provenance_lines(c, false);
+    if !sources.is_empty() {
+        s.push_str(&format!("\n<sub>{}</sub>\n", sources.join("; ")));
+    }
     s
 }
 
-/// The comparison in LaTeX (booktabs), ready for `\input`.
+/// Where each structural column came from: `(k) label: toolkit, spec (sha256), data (sha256)`
+/// (hashes in full, or their first 12 digits).
+fn provenance_lines(c: &Comparison, full: bool) -> Vec<String> {
+    let hash = |h: &str| -> String {
+        if full {
+            h.to_string()
+        } else {
+            h.chars().take(12).collect()
+        }
+    };
+    c.columns
+        .iter()
+        .enumerate()
+        .filter_map(|(i, col)| {
+            col.provenance.as_ref().map(|p| {
+                format!(
+                    "({}) {}: {}, spec {} (sha256 {}), data {} (sha256 {})",
+                    i + 1,
+                    col.label,
+                    p.toolkit,
+                    p.spec_path,
+                    hash(&p.spec_sha256),
+                    p.data_path,
+                    hash(&p.data_sha256)
+                )
+            })
+        })
+        .collect()
+}
+
+/// The comparison in LaTeX (booktabs), ready for `\input`: columns numbered `(1)`, `(2)`, …
+/// under a header that groups the structural models and the reduced forms, the models named
+/// in the notes, terms by their labels. More than [`MAX_LATEX_COLUMNS`] columns are split into
+/// several floats (see [`Comparison::latex_blocks`]).
 pub fn latex(c: &Comparison, stars: bool) -> String {
-    let mut s = String::from("\\begin{table}[htbp]\n\\centering\n\\caption{Model comparison.}\n");
-    s.push_str(&format!(
-        "\\begin{{tabular}}{{l{}}}\n\\toprule\n",
-        "r".repeat(c.columns.len())
-    ));
-    let heads: Vec<String> = c
+    let mut top = vec![format!("{}.", c.title())];
+    top.extend(
+        provenance_lines(c, true)
+            .into_iter()
+            .map(|l| format!("Column {l}.")),
+    );
+    let mut s = latex::header(&top);
+    let blocks = c.latex_blocks();
+    let names: Vec<String> = c
         .columns
         .iter()
         .enumerate()
-        .map(|(i, col)| format!("({}) {}", i + 1, latex_escape(&col.label)))
+        .map(|(i, col)| format!("({}) {}", i + 1, col.label))
         .collect();
-    s.push_str(&format!(" & {} \\\\\n\\midrule\n", heads.join(" & ")));
-    for term in c.terms() {
-        let cells: Vec<(String, String)> = c
-            .columns
+    let mut notes = vec![latex::escape(&format!("Columns: {}.", names.join("; ")))];
+    notes.extend(
+        c.notes(stars)
             .iter()
-            .map(|col| c.cell(col, &term, stars))
-            .collect();
-        let est: Vec<String> = cells
-            .iter()
-            .map(|(e, _)| {
-                let k = e.trim_end_matches('*');
-                let marks = &e[k.len()..];
-                if marks.is_empty() {
-                    e.clone()
-                } else {
-                    format!("{k}$^{{{marks}}}$")
-                }
-            })
-            .collect();
-        let ses: Vec<String> = cells.iter().map(|(_, se)| se.replace('—', "--")).collect();
+            .map(|n| latex::escape(n).replace('*', "$^{*}$")),
+    );
+    for (b, block) in blocks.iter().enumerate() {
+        let caption = if blocks.len() == 1 {
+            format!("{}.", c.title())
+        } else {
+            format!("{} (part {} of {}).", c.title(), b + 1, blocks.len())
+        };
         s.push_str(&format!(
-            "\\texttt{{{}}} & {} \\\\\n",
-            latex_escape(&term),
-            est.join(" & ")
+            "\\begin{{table}}[htbp]\n\\centering\n\\caption{{{}}}\n",
+            latex::escape(&caption)
         ));
-        s.push_str(&format!(" & {} \\\\\n", ses.join(" & ")));
-    }
-    s.push_str("\\midrule\n");
-    for (label, values) in c.statistics() {
         s.push_str(&format!(
-            "{} & {} \\\\\n",
-            latex_escape(&label),
-            values.join(" & ")
+            "\\begin{{tabular}}{{l{}}}\n\\toprule\n",
+            "r".repeat(block.len())
         ));
+        // The kind of each run of columns, over a rule.
+        let mut runs: Vec<(ColumnKind, usize, usize)> = Vec::new();
+        for (k, &i) in block.iter().enumerate() {
+            let kind = c.columns[i].kind;
+            match runs.last_mut() {
+                Some((last, _, end)) if *last == kind => *end = k,
+                _ => runs.push((kind, k, k)),
+            }
+        }
+        let mut group = String::new();
+        let mut rules = String::new();
+        for (kind, from, to) in &runs {
+            let name = match kind {
+                ColumnKind::Structural if to > from => "Two-level models",
+                ColumnKind::Structural => "Two-level model",
+                ColumnKind::ReducedForm if to > from => "Multinomial logits",
+                ColumnKind::ReducedForm => "Multinomial logit",
+            };
+            group.push_str(&format!(
+                " & \\multicolumn{{{}}}{{c}}{{{name}}}",
+                to - from + 1
+            ));
+            rules.push_str(&format!("\\cmidrule(lr){{{}-{}}}", from + 2, to + 2));
+        }
+        s.push_str(&format!("{group} \\\\\n{rules}\n"));
+        let heads: Vec<String> = block.iter().map(|i| format!("({})", i + 1)).collect();
+        s.push_str(&format!(" & {} \\\\\n\\midrule\n", heads.join(" & ")));
+        for (term, label) in c.terms_of(block) {
+            let cells: Vec<(String, String)> = block
+                .iter()
+                .map(|&i| c.latex_cell(&c.columns[i], term, stars))
+                .collect();
+            let est: Vec<&str> = cells.iter().map(|(e, _)| e.as_str()).collect();
+            let ses: Vec<&str> = cells.iter().map(|(_, se)| se.as_str()).collect();
+            s.push_str(&format!(
+                "{} & {} \\\\\n",
+                latex::label(label),
+                est.join(" & ")
+            ));
+            s.push_str(&format!(" & {} \\\\\n", ses.join(" & ")));
+        }
+        s.push_str("\\midrule\n");
+        for (label, values) in c.statistics(block, true) {
+            let label = if label == "p-value" {
+                "\\quad $p$-value".to_string()
+            } else {
+                latex::escape(&label).replace("Vuong z", "Vuong $z$")
+            };
+            let values: Vec<String> = values
+                .iter()
+                .map(|v| {
+                    if v.is_empty() {
+                        String::new()
+                    } else {
+                        latex::cell(v)
+                    }
+                })
+                .collect();
+            s.push_str(&format!("{label} & {} \\\\\n", values.join(" & ")));
+        }
+        s.push_str("\\bottomrule\n\\end{tabular}\n");
+        s.push_str(&latex::notes(&notes));
+        s.push_str("\\end{table}\n");
     }
-    s.push_str("\\bottomrule\n\\end{tabular}\n\\par\\smallskip\\footnotesize ");
-    let notes: Vec<String> = c
-        .notes(stars)
-        .iter()
-        .map(|n| latex_escape(n).replace('*', "$^{*}$"))
-        .collect();
-    s.push_str(&notes.join(" "));
-    s.push_str("\n\\end{table}\n");
     s
 }
 

@@ -2,10 +2,11 @@
 //! scenario, group and quantity). Levels and differences show the bootstrap percentile
 //! interval where there is one, else the delta-method interval.
 
-use super::tables::latex_escape;
 use crate::analyses::counterfactual::{
-    Counterfactual, Estimate, GroupKind, GroupResult, Quantity, ScenarioResult,
+    Counterfactual, Estimate, GroupKind, GroupResult, Quantity, ScenarioResult, BASELINE,
 };
+use crate::problem::labels::Labels;
+use crate::report::latex;
 
 /// A level with 4 decimals.
 fn level(v: f64) -> String {
@@ -31,13 +32,14 @@ fn interval(e: &Estimate, format: fn(f64) -> String) -> String {
         .unwrap_or_default()
 }
 
-/// Words on where the intervals come from.
+/// Words on where the intervals come from (the file of bootstrap draws is named with the
+/// provenance, not here).
 pub fn interval_note(result: &Counterfactual) -> String {
     let u = &result.uncertainty;
     let pct = format!("{}%", (u.level * 100.0).round());
     match (&u.bootstrap_source, u.bootstrap_used, u.delta_method) {
-        (Some(src), used, delta) if used >= 2 => format!(
-            "Intervals: {pct} bootstrap percentile intervals, the equilibrium re-solved at each of {used} converged draws (of {}) in `{src}`{}.",
+        (Some(_), used, delta) if used >= 2 => format!(
+            "Intervals: {pct} bootstrap percentile intervals, the equilibrium re-solved at each of {used} converged draws (of {}){}.",
             u.bootstrap_replicates,
             if delta { "; the JSON and CSV also give delta-method standard errors and intervals" } else { "" }
         ),
@@ -81,10 +83,7 @@ fn markdown_tables(s: &mut String, rows: &[(&ScenarioResult, &GroupResult)], wit
         s.push_str(&format!("| {} |{n} {} |\n", sc.name, cells.join(" | ")));
     }
     s.push_str(&format!("\nDifferences from the reference:\n\n| Scenario | vs |{n_head} {} |\n|---|---|{n_rule}{}\n", header.join(" | "), "---:|".repeat(5)));
-    for (sc, g) in rows
-        .iter()
-        .filter(|(sc, _)| sc.name != crate::analyses::counterfactual::BASELINE)
-    {
+    for (sc, g) in rows.iter().filter(|(sc, _)| sc.name != BASELINE) {
         let n = if with_n {
             format!(" {} |", g.n_rows)
         } else {
@@ -104,13 +103,49 @@ fn markdown_tables(s: &mut String, rows: &[(&ScenarioResult, &GroupResult)], wit
     }
 }
 
+/// What the counterfactual tables show: "Counterfactual predictions of the two-level
+/// ratification model", with the spec's `[data] description` when it has one.
+pub fn title(labels: &Labels) -> String {
+    let what = "Counterfactual predictions of the two-level ratification model";
+    match &labels.description {
+        Some(d) => format!("{what}, {d}"),
+        None => what.to_string(),
+    }
+}
+
+/// Toolkit, spec, data and scenario file (paths and SHA-256, the first 12 digits unless
+/// `full`), and the file of bootstrap draws.
+fn provenance(result: &Counterfactual, full: bool) -> String {
+    let p = &result.provenance;
+    let hash = |h: &str| -> String {
+        if full {
+            h.to_string()
+        } else {
+            h.chars().take(12).collect()
+        }
+    };
+    let mut s = format!(
+        "{}; spec {} (sha256 {}); data {} (sha256 {}); scenarios {} (sha256 {})",
+        p.toolkit,
+        p.spec_path,
+        hash(&p.spec_sha256),
+        p.data_path,
+        hash(&p.data_sha256),
+        result.scenario_file,
+        hash(&result.scenario_sha256)
+    );
+    if let Some(src) = &result.uncertainty.bootstrap_source {
+        s.push_str(&format!("; bootstrap draws {src}"));
+    }
+    s
+}
+
 /// The counterfactual tables in Markdown: all rows, the rows each scenario's `where` selects,
 /// and each value of the grouping column.
-pub fn markdown(result: &Counterfactual) -> String {
+pub fn markdown(result: &Counterfactual, labels: &Labels) -> String {
     let mut s = format!(
-        "# Counterfactuals: `{}`\n\nScenarios: `{}`. Numbers are means over data rows (weighted by the data's weights; the home share over rows where an agreement can enter into force). {}\n\n",
-        result.provenance.spec_path,
-        result.scenario_file,
+        "# {}\n\nNumbers are means over data rows (weighted by the data's weights; the home share over rows where an agreement can enter into force). {}\n\n",
+        title(labels),
         interval_note(result)
     );
     s.push_str("| Scenario | Rows selected | Rows changed | Description |\n|---|---:|---:|---|\n");
@@ -155,15 +190,13 @@ pub fn markdown(result: &Counterfactual) -> String {
             s.push_str(&format!("- {w}\n"));
         }
     }
-    s.push_str(&format!(
-        "\n<sub>{}; spec sha256 {}; data sha256 {}; scenarios sha256 {}.</sub>\n",
-        result.provenance.toolkit,
-        &result.provenance.spec_sha256[..12],
-        &result.provenance.data_sha256[..12],
-        &result.scenario_sha256[..12]
-    ));
+    s.push_str(&format!("\n<sub>{}.</sub>\n", provenance(result, false)));
     s
 }
+
+/// At most this many scenarios (four lines each) go into one LaTeX float, so that a float fits
+/// a page; a panel with more is split.
+pub const MAX_LATEX_SCENARIOS: usize = 9;
 
 fn tex_num(v: f64, sign: bool) -> String {
     if !v.is_finite() {
@@ -178,68 +211,92 @@ fn tex_num(v: f64, sign: bool) -> String {
     format!("${text}$")
 }
 
-/// The counterfactual table in LaTeX (booktabs; needs `\usepackage{booktabs}`), ready for
-/// `\input`: one panel per group, each scenario's levels, its differences from the reference
-/// and their intervals.
-pub fn latex(result: &Counterfactual) -> String {
-    let mut s = String::from("\\begin{table}[htbp]\n\\centering\n\\small\n");
-    s.push_str(&format!(
-        "\\caption{{Counterfactual predictions ({}; scenarios {}). Levels, differences from the reference (in parentheses) and their intervals (in brackets). {}}}\n",
-        latex_escape(&result.provenance.spec_path),
-        latex_escape(&result.scenario_file),
-        latex_escape(&interval_note(result)).replace('`', "")
-    ));
-    s.push_str("\\begin{tabular}{lrrrrr}\n\\toprule\n");
-    s.push_str("Scenario & P(ratified) & P(renegotiated) & P(failed) & Home share & Strategic rejections \\\\\n");
-    let mut panels: Vec<(String, Vec<(&ScenarioResult, &GroupResult)>)> = vec![(
-        "All rows".into(),
-        groups_of(result, &|g| g.kind == GroupKind::All),
-    )];
-    let mut labels: Vec<&str> = result
+/// The counterfactual tables in LaTeX (booktabs), ready for `\input`: one float per panel (all
+/// rows, then each value of the grouping column), so that each fits a page. In each, every
+/// scenario's name over its levels, its differences from the reference and their intervals;
+/// the notes say what the numbers are and where the intervals come from; provenance (spec,
+/// data, scenario file and bootstrap draws) is in the comments at the top.
+pub fn latex(result: &Counterfactual, labels: &Labels) -> String {
+    let mut top = vec![
+        format!("{}.", title(labels)),
+        format!("Written by {}.", provenance(result, true)),
+    ];
+    top.push(
+        "One table float per panel: all episodes, then each value of the grouping column.".into(),
+    );
+    let mut s = latex::header(&top);
+    let mut panels: Vec<(String, Vec<(&ScenarioResult, &GroupResult)>)> = vec![];
+    let all = groups_of(result, &|g| g.kind == GroupKind::All);
+    panels.push((format!("all {} episodes", all[0].1.n_rows), all));
+    let mut columns: Vec<&str> = result
         .baseline
         .groups
         .iter()
         .filter(|g| g.kind == GroupKind::Column)
         .map(|g| g.label.as_str())
         .collect();
-    labels.dedup();
-    for label in labels {
+    columns.dedup();
+    for label in columns {
+        let rows = groups_of(result, &|g| g.kind == GroupKind::Column && g.label == label);
         panels.push((
-            label.to_string(),
-            groups_of(result, &|g| g.kind == GroupKind::Column && g.label == label),
+            format!("episodes with {label} ({})", rows[0].1.n_rows),
+            rows,
         ));
     }
-    for (title, rows) in panels {
+    let notes = vec![
+        latex::escape("Means over the episodes of the panel, weighted by the data's weights (the home share of the surplus over the episodes where an agreement can enter into force). Each scenario gives its levels, its differences from the fitted baseline (or from the scenario named after \"vs\") and the differences' intervals."),
+        latex::escape(&interval_note(result)).replace('`', ""),
+    ];
+    // A panel with many scenarios is split over floats of at most MAX_LATEX_SCENARIOS (the
+    // baseline opens the first).
+    let mut floats: Vec<(String, &[(&ScenarioResult, &GroupResult)])> = Vec::new();
+    for (title_of_panel, rows) in &panels {
+        let blocks: Vec<_> = rows.chunks(MAX_LATEX_SCENARIOS + 1).collect();
+        for (k, block) in blocks.iter().enumerate() {
+            let part = if blocks.len() > 1 {
+                format!(" (part {} of {})", k + 1, blocks.len())
+            } else {
+                String::new()
+            };
+            floats.push((format!("{title_of_panel}{part}"), block));
+        }
+    }
+    for (title_of_panel, rows) in floats {
+        s.push_str("\\begin{table}[htbp]\n\\centering\n\\small\n\\setlength{\\tabcolsep}{4pt}\n");
         s.push_str(&format!(
-            "\\midrule\n\\multicolumn{{6}}{{l}}{{\\emph{{{} ({} rows)}}}} \\\\\n",
-            latex_escape(&title),
-            rows[0].1.n_rows
+            "\\caption{{{}.}}\n",
+            latex::escape(&format!("{}: {title_of_panel}", title(labels)))
         ));
-        for (sc, g) in rows {
+        s.push_str("\\begin{tabular}{lrrrrr}\n\\toprule\n");
+        s.push_str(" & P(ratified) & P(renegotiated) & P(failed) & Home & Strategic \\\\\n");
+        s.push_str(" & & & & share & rejections \\\\\n\\midrule\n");
+        for &(sc, g) in rows {
             let levels: Vec<String> = g
                 .quantities
                 .iter()
                 .map(|r| tex_num(r.value.estimate, false))
                 .collect();
-            s.push_str(&format!(
-                "{} & {} \\\\\n",
-                latex_escape(&sc.name),
-                levels.join(" & ")
-            ));
-            if sc.name == crate::analyses::counterfactual::BASELINE {
+            if sc.name == BASELINE {
+                s.push_str(&format!("\\multicolumn{{6}}{{l}}{{\\emph{{Fitted baseline}}}} \\\\\n\\quad Level & {} \\\\\n", levels.join(" & ")));
                 continue;
             }
+            let vs = if sc.compare_to == BASELINE {
+                String::new()
+            } else {
+                format!(" (vs {})", sc.compare_to)
+            };
+            // The name wraps within 85% of the line, so that a long one cannot widen the table.
+            s.push_str(&format!(
+                "\\addlinespace\n\\multicolumn{{6}}{{l}}{{\\parbox[t]{{0.85\\linewidth}}{{\\raggedright\\emph{{{}}}}}}} \\\\\n",
+                latex::escape(&format!("{}{vs}", sc.name))
+            ));
+            s.push_str(&format!("\\quad Level & {} \\\\\n", levels.join(" & ")));
             let diffs: Vec<String> = g
                 .quantities
                 .iter()
-                .map(|r| format!("({})", tex_num(r.diff.estimate, true)))
+                .map(|r| tex_num(r.diff.estimate, true))
                 .collect();
-            let vs = if sc.compare_to == crate::analyses::counterfactual::BASELINE {
-                String::new()
-            } else {
-                format!("\\quad vs {}", latex_escape(&sc.compare_to))
-            };
-            s.push_str(&format!("{vs} & {} \\\\\n", diffs.join(" & ")));
+            s.push_str(&format!("\\quad Difference & {} \\\\\n", diffs.join(" & ")));
             let cis: Vec<String> = g
                 .quantities
                 .iter()
@@ -250,10 +307,18 @@ pub fn latex(result: &Counterfactual) -> String {
                         .unwrap_or_default()
                 })
                 .collect();
-            s.push_str(&format!(" & {} \\\\\n\\addlinespace\n", cis.join(" & ")));
+            if cis.iter().any(|c| !c.is_empty()) {
+                s.push_str(&format!(
+                    "\\quad {}\\% interval & {} \\\\\n",
+                    (result.uncertainty.level * 100.0).round(),
+                    cis.join(" & ")
+                ));
+            }
         }
+        s.push_str("\\bottomrule\n\\end{tabular}\n");
+        s.push_str(&latex::notes(&notes));
+        s.push_str("\\end{table}\n");
     }
-    s.push_str("\\bottomrule\n\\end{tabular}\n\\end{table}\n");
     s
 }
 
@@ -369,8 +434,8 @@ pub fn text(result: &Counterfactual) -> String {
             s.push_str(&format!("  {:>22}", f3(r.value.estimate)));
         }
         s.push('\n');
-        if sc.name != crate::analyses::counterfactual::BASELINE {
-            let vs = if sc.compare_to == crate::analyses::counterfactual::BASELINE {
+        if sc.name != BASELINE {
+            let vs = if sc.compare_to == BASELINE {
                 "  Δ".to_string()
             } else {
                 format!("  Δ vs {}", sc.compare_to)

@@ -23,6 +23,7 @@ use crate::analyses::reduced_form::ReducedForm;
 use crate::analyses::FitAnalyses;
 use crate::error::{Error, Result};
 use crate::estimate::project_fit::FitReport;
+use crate::problem::labels::Labels;
 use crate::problem::project::{Project, DEFAULT_SPEC, DEFAULT_SPEC_PATH};
 use crate::report::compare;
 use crate::report::figures::{self, FIT_FIGURE_PREFIXES};
@@ -93,6 +94,8 @@ pub struct Content<'a> {
     pub analyses: &'a FitAnalyses,
     /// Table options.
     pub options: TableOptions,
+    /// What tables and figures call parameters and covariates (the spec's `[labels]`).
+    pub labels: Labels,
     /// The numbers of the figures ([`crate::analyses::figures::figure_data`]).
     pub figures: FigureData,
 }
@@ -106,7 +109,8 @@ pub fn write(dir: &Path, c: &Content) -> Result<Vec<PathBuf>> {
             "--se bootstrap needs bootstrap draws (fit with --bootstrap B)".into(),
         ));
     }
-    let mut written = crate::report::write_fit_report(dir, c.report, &c.options, c.bootstrap)?;
+    let mut written =
+        crate::report::write_fit_report(dir, c.report, &c.options, c.bootstrap, &c.labels)?;
     if let Some(b) = c.bootstrap {
         written.extend(bootstrap::save(dir, b)?);
     }
@@ -121,6 +125,7 @@ pub fn write(dir: &Path, c: &Content) -> Result<Vec<PathBuf>> {
         c.analyses,
         c.options.se_kind,
         c.bootstrap,
+        &c.labels,
     );
     for (name, text) in [
         (
@@ -185,10 +190,10 @@ pub fn load(dir: &Path) -> Result<Saved> {
     })
 }
 
-/// Checks that saved results were fitted to this spec and data.
+/// Checks that saved results were fitted to this spec (its model: `[labels]` may have changed
+/// since) and data.
 pub fn check_provenance(report: &FitReport, project: &Project, dir: &Path) -> Result<()> {
-    let spec_sha = crate::problem::data::hex(&Sha256::digest(project.spec.text.as_bytes()));
-    if report.provenance.spec_sha256 != spec_sha {
+    if !report.provenance.same_model(&project.provenance()) {
         return Err(Error::Results(format!(
             "the results in `{}` were fitted to another version of the spec (`{}`); refit with `twolevel fit`",
             dir.display(),

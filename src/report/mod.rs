@@ -6,12 +6,14 @@ pub mod compare;
 pub mod counterfactual_tables;
 pub mod figures;
 pub mod folder;
+pub mod latex;
 pub mod tables;
 
 use crate::analyses::bootstrap::BootstrapResults;
 use crate::error::Result;
 use crate::estimate::project_fit::FitReport;
 use crate::io::{write_json, write_text};
+use crate::problem::labels::Labels;
 use std::path::{Path, PathBuf};
 use tables::TableOptions;
 
@@ -33,17 +35,25 @@ pub fn previous_report(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Writes `estimates.{json,md,tex,csv}` into `dir` (atomically, file by file).
-/// With a bootstrap, the tables add its SEs and percentile intervals.
+/// With a bootstrap, the tables add its SEs and percentile intervals; Markdown and LaTeX show
+/// parameters by their `labels`.
 pub fn write_fit_report(
     dir: &Path,
     report: &FitReport,
     options: &TableOptions,
     bootstrap: Option<&BootstrapResults>,
+    labels: &Labels,
 ) -> Result<Vec<PathBuf>> {
     let paths: Vec<PathBuf> = FIT_FILES.iter().map(|f| dir.join(f)).collect();
     write_json(&paths[0], report)?;
-    write_text(&paths[1], &tables::markdown(report, options, bootstrap))?;
-    write_text(&paths[2], &tables::latex(report, options, bootstrap))?;
+    write_text(
+        &paths[1],
+        &tables::markdown(report, options, bootstrap, labels),
+    )?;
+    write_text(
+        &paths[2],
+        &tables::latex(report, options, bootstrap, labels),
+    )?;
     write_text(&paths[3], &tables::csv(report, options, bootstrap))?;
     Ok(paths)
 }
@@ -59,15 +69,16 @@ pub const COUNTERFACTUAL_FILES: [&str; 6] = [
 ];
 
 /// Writes `counterfactual.{json,md,tex,csv}` and the forest plot
-/// `counterfactual_forest.{png,svg}` into `dir`.
+/// `counterfactual_forest.{png,svg}` into `dir`; captions name the data by `labels`.
 pub fn write_counterfactual_report(
     dir: &Path,
     result: &crate::analyses::counterfactual::Counterfactual,
+    labels: &Labels,
 ) -> Result<Vec<PathBuf>> {
     let paths: Vec<PathBuf> = COUNTERFACTUAL_FILES.iter().map(|f| dir.join(f)).collect();
     write_json(&paths[0], result)?;
-    write_text(&paths[1], &counterfactual_tables::markdown(result))?;
-    write_text(&paths[2], &counterfactual_tables::latex(result))?;
+    write_text(&paths[1], &counterfactual_tables::markdown(result, labels))?;
+    write_text(&paths[2], &counterfactual_tables::latex(result, labels))?;
     write_text(&paths[3], &counterfactual_tables::csv(result))?;
     figures::counterfactual_forest::write(dir, result)?;
     Ok(paths)

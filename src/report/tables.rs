@@ -1,9 +1,13 @@
 //! Estimates tables in Markdown, LaTeX (booktabs, ready for `\input`), CSV and plain text.
+//! Markdown and LaTeX show parameters by their labels ([`crate::problem::labels`]); CSV and the
+//! terminal by their exact names.
 
 use crate::analyses::bootstrap::BootstrapResults;
 use crate::estimate::project_fit::FitReport;
 use crate::estimate::{FitStatus, SeKind};
 use crate::model::distribution::normal_quantile;
+use crate::problem::labels::Labels;
+use crate::report::latex;
 
 /// One table row: name, estimate, SE, CI, fixed.
 struct Row<'a> {
@@ -206,20 +210,50 @@ fn ci_header(options: &TableOptions) -> &'static str {
     }
 }
 
-/// The estimates table in Markdown (with fit statistics and warnings). With a bootstrap, two
-/// columns are added: the bootstrap SE and the 95% percentile interval (unless the main
-/// columns already show the bootstrap, `se_kind = bootstrap`).
+/// What the estimates table shows, for its heading and caption: "Maximum-likelihood estimates
+/// of the two-level ratification model", with the spec's `[data] description` when it has one.
+pub fn title(labels: &Labels) -> String {
+    let what = "Maximum-likelihood estimates of the two-level ratification model";
+    match &labels.description {
+        Some(d) => format!("{what}, {d}"),
+        None => what.to_string(),
+    }
+}
+
+/// Provenance for the foot of Markdown tables and the comments atop LaTeX tables: toolkit,
+/// spec and data (path and SHA-256, the first 12 digits in Markdown), seed.
+fn provenance(report: &FitReport, full: bool) -> String {
+    let p = &report.provenance;
+    let hash = |h: &str| {
+        if full {
+            h.to_string()
+        } else {
+            h.chars().take(12).collect()
+        }
+    };
+    format!(
+        "{}; spec {} (sha256 {}); data {} (sha256 {}); seed {}.",
+        p.toolkit,
+        p.spec_path,
+        hash(&p.spec_sha256),
+        p.data_path,
+        hash(&p.data_sha256),
+        p.seed
+    )
+}
+
+/// The estimates table in Markdown (with fit statistics and warnings): parameters by their
+/// labels. With a bootstrap, two columns are added: the bootstrap SE and the 95% percentile
+/// interval (unless the main columns already show the bootstrap, `se_kind = bootstrap`).
 pub fn markdown(
     report: &FitReport,
     options: &TableOptions,
     bootstrap: Option<&BootstrapResults>,
+    labels: &Labels,
 ) -> String {
     let boot = boot_columns(options, bootstrap);
     let mut s = String::new();
-    s.push_str(&format!(
-        "# Estimates: `{}`\n\n",
-        report.provenance.spec_path
-    ));
+    s.push_str(&format!("# {}\n\n", title(labels)));
     s.push_str(&format!(
         "| Parameter | Estimate | {} | {} |",
         se_header(options),
@@ -238,8 +272,8 @@ pub fn markdown(
         };
         let c = cells(&r, "—");
         s.push_str(&format!(
-            "| `{}` | {}{} | {} | {} |",
-            r.name,
+            "| {} | {}{} | {} | {} |",
+            latex::markdown_label(&labels.parameter(r.name)),
             num(r.estimate),
             mark,
             c[0],
@@ -281,121 +315,110 @@ pub fn markdown(
             s.push_str(&format!("- {w}\n"));
         }
     }
-    s.push_str(&format!(
-        "\n<sub>{}; spec sha256 {}; data sha256 {}; seed {}.</sub>\n",
-        report.provenance.toolkit,
-        &report.provenance.spec_sha256[..12],
-        &report.provenance.data_sha256[..12],
-        report.provenance.seed
-    ));
+    s.push_str(&format!("\n<sub>{}</sub>\n", provenance(report, false)));
     s
 }
 
-/// Escapes LaTeX special characters and writes the non-ASCII symbols of captions in LaTeX, so
-/// that tables compile with pdflatex without extra packages.
-pub fn latex_escape(text: &str) -> String {
-    let escaped = text
-        .replace('\\', "\\textbackslash{}")
-        .replace('_', "\\_")
-        .replace('%', "\\%")
-        .replace('&', "\\&")
-        .replace('#', "\\#")
-        .replace('$', "\\$");
-    let mut out = String::with_capacity(escaped.len());
-    for c in escaped.chars() {
-        match c {
-            'ρ' => out.push_str("$\\rho$"),
-            'δ' => out.push_str("$\\delta$"),
-            'μ' => out.push_str("$\\mu$"),
-            'χ' => out.push_str("$\\chi$"),
-            '²' => out.push_str("$^2$"),
-            '₁' => out.push_str("$_1$"),
-            '−' => out.push_str("$-$"),
-            '±' => out.push_str("$\\pm$"),
-            '∞' => out.push_str("$\\infty$"),
-            '×' => out.push_str("$\\times$"),
-            '≤' => out.push_str("$\\le$"),
-            '≥' => out.push_str("$\\ge$"),
-            '<' => out.push_str("$<$"),
-            '>' => out.push_str("$>$"),
-            '|' => out.push_str("$|$"),
-            '—' => out.push_str("---"),
-            '–' => out.push_str("--"),
-            '…' => out.push_str("\\ldots{}"),
-            '`' => {}
-            c if c.is_ascii() => out.push(c),
-            _ => out.push('?'),
-        }
-    }
-    out
-}
-
-/// The estimates table in LaTeX (booktabs; needs `\usepackage{booktabs}`), ready for `\input`.
+/// The estimates table in LaTeX (booktabs), ready for `\input`: parameters by their labels,
+/// fit statistics below them, the notes (standard errors and intervals, the bootstrap) under
+/// the tabular and the provenance in comments above the float. Without bootstrap columns:
+/// estimate, SE and interval side by side; with them, the SEs of the two kinds side by side and
+/// each interval under its SE (in brackets), so that the table fits a page's width.
 pub fn latex(
     report: &FitReport,
     options: &TableOptions,
     bootstrap: Option<&BootstrapResults>,
+    labels: &Labels,
 ) -> String {
     let boot = boot_columns(options, bootstrap);
-    let mut s = String::new();
+    let mut top = vec![
+        format!("{}.", title(labels)),
+        format!("Written by {}", provenance(report, true)),
+    ];
+    if let Some(b) = bootstrap {
+        top.push(format!("Bootstrap: {}.", b.describe()));
+    }
+    let mut s = latex::header(&top);
     s.push_str("\\begin{table}[htbp]\n\\centering\n");
     s.push_str(&format!(
-        "\\caption{{Estimates ({}).}}\n",
-        latex_escape(&report.provenance.spec_path)
+        "\\caption{{{}.}}\n",
+        latex::escape(&title(labels))
     ));
-    let se_head = latex_escape(se_header(options)).replace("Std. error", "Std.\\ error");
-    let ci_head = latex_escape(ci_header(options));
     if boot {
         s.push_str(&format!(
-            "\\begin{{tabular}}{{lrrcrc}}\n\\toprule\nParameter & Estimate & {se_head} & {ci_head} & Bootstrap SE & 95\\% percentile interval \\\\\n\\midrule\n"
+            "\\begin{{tabular}}{{lrcc}}\n\\toprule\n & & \\multicolumn{{2}}{{c}}{{Standard error [95\\% interval]}} \\\\\n\\cmidrule(lr){{3-4}}\nParameter & Estimate & {} & Bootstrap \\\\\n\\midrule\n",
+            se_group(options)
         ));
     } else {
+        let se_head = latex::escape(se_header(options)).replace("Std. error", "Std.\\ error");
+        let ci_head = latex::escape(ci_header(options));
         s.push_str(&format!("\\begin{{tabular}}{{lrrc}}\n\\toprule\nParameter & Estimate & {se_head} & {ci_head} \\\\\n\\midrule\n"));
     }
-    let pad = if boot { " & &" } else { "" };
     for r in rows(report, options, bootstrap) {
         let mark = if options.stars {
             stars(r.estimate, r.se)
         } else {
             ""
         };
-        let mark = if mark.is_empty() {
-            String::new()
+        let estimate = if mark.is_empty() {
+            latex::number(r.estimate)
         } else {
-            format!("$^{{{mark}}}$")
+            format!("{}$^{{{mark}}}$", latex::number(r.estimate))
         };
-        let c = cells(&r, "--").map(|cell| latex_escape(&cell));
-        s.push_str(&format!(
-            "\\texttt{{{}}} & {}{} & {} & {}",
-            latex_escape(r.name),
-            num(r.estimate),
-            mark,
-            c[0],
-            c[1]
-        ));
-        if boot {
+        let name = latex::label(&labels.parameter(r.name));
+        let interval = |c: Option<(f64, f64)>| {
+            c.map(|(a, b)| format!("[{}, {}]", latex::number(a), latex::number(b)))
+                .unwrap_or_default()
+        };
+        let se = |v: Option<f64>| v.map(latex::number).unwrap_or_else(|| "--".into());
+        if r.fixed {
+            s.push_str(&format!("{name} & {estimate} & (fixed) & \\\\\n"));
+        } else if boot {
             s.push_str(&format!(
-                " & {} & {}",
-                if r.fixed { "" } else { &c[2] },
-                c[3]
+                "{name} & {estimate} & {} & {} \\\\\n & & {} & {} \\\\\n",
+                se(r.se),
+                se(r.boot_se),
+                interval(r.ci),
+                interval(r.boot_ci)
+            ));
+        } else {
+            s.push_str(&format!(
+                "{name} & {estimate} & {} & {} \\\\\n",
+                se(r.se),
+                interval(r.ci)
             ));
         }
-        s.push_str(" \\\\\n");
     }
     s.push_str("\\midrule\n");
     for (k, v) in fit_lines(report) {
-        s.push_str(&format!("{k} & {v} & &{pad} \\\\\n"));
+        s.push_str(&format!("{k} & {} & & \\\\\n", latex::cell(&v)));
     }
     s.push_str("\\bottomrule\n\\end{tabular}\n");
-    s.push_str(&format!(
-        "\\par\\smallskip\\footnotesize {}\n",
-        latex_escape(&caption(report, options, bootstrap))
+    let mut notes = Vec::new();
+    if boot {
+        notes.push(
+            "Standard errors, each with its 95\\% interval in brackets below it.".to_string(),
+        );
+    }
+    notes.push(latex::escape(
+        &caption(report, options, bootstrap).replace("Bootstrap columns:", "Bootstrap:"),
     ));
     if options.stars {
-        s.push_str("Significance: $^{*}$ 10\\%, $^{**}$ 5\\%, $^{***}$ 1\\% (two-sided $z$ test against 0).\n");
+        notes.push("Significance: $^{*}$ 10\\%, $^{**}$ 5\\%, $^{***}$ 1\\% (two-sided $z$ test against 0).".into());
     }
+    s.push_str(&latex::notes(&notes));
     s.push_str("\\end{table}\n");
     s
+}
+
+/// The header of the main SE column in the stacked layout (its kind).
+fn se_group(options: &TableOptions) -> &'static str {
+    match options.se_kind {
+        SeKind::Hessian => "Hessian",
+        SeKind::Robust => "Robust",
+        SeKind::Cluster => "Cluster",
+        SeKind::Bootstrap => "Bootstrap",
+    }
 }
 
 /// The estimates table as CSV: `parameter, estimate, std_error, ci_low, ci_high, fixed,

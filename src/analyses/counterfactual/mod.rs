@@ -720,7 +720,7 @@ pub fn load_estimates(
     })?;
     let now = project.provenance();
     let mut warnings = Vec::new();
-    if report.provenance.spec_sha256 != now.spec_sha256 {
+    if !report.provenance.same_model(&now) {
         warnings.push(format!(
             "`{}` was fitted to a different version of the spec (sha256 {} ≠ {}); refit with `twolevel fit` if the model changed",
             path.display(),

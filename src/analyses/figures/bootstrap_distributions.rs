@@ -6,6 +6,7 @@
 
 use super::parameter_label;
 use crate::analyses::bootstrap::BootstrapResults;
+use crate::problem::labels::Labels;
 use crate::problem::likelihood::Model;
 use serde::{Deserialize, Serialize};
 
@@ -44,8 +45,10 @@ pub struct Histogram {
     pub outside: usize,
 }
 
-/// The histograms of a complete bootstrap (`None` without one, or without free parameters).
+/// The histograms of a complete bootstrap (`None` without one, or without free parameters),
+/// each titled by its parameter's label.
 pub fn bootstrap_distributions(
+    labels: &Labels,
     model: &Model,
     theta: &[f64],
     bootstrap: Option<&BootstrapResults>,
@@ -65,7 +68,7 @@ pub fn bootstrap_distributions(
             Histogram {
                 run_off: summary.parameters[j].run_off,
                 ..histogram(
-                    parameter_label(model, &model.space.parameters[j].name),
+                    parameter_label(labels, model, &model.space.parameters[j].name),
                     theta[j],
                     summary.parameters[j].interval,
                     &values,

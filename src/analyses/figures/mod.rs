@@ -7,8 +7,9 @@
 //! * [`profile`]: the profile log-likelihoods of the free structural scalars, with their cutoff;
 //! * [`bootstrap_distributions`]: histograms of the bootstrap draws of the free parameters.
 //!
-//! Axis labels name parameters as everywhere else (the names of [`crate::problem::params`])
-//! and say their units ([`parameter_label`]).
+//! Axis labels show parameters and covariates by their labels (the spec's `[labels]` over the
+//! defaults of [`crate::problem::labels`]: ρ, δ_R, …) and say what they are and their units
+//! ([`parameter_label`]).
 //!
 //! Intervals: predicted shares and comparative statics get 95% bands from the bootstrap draws
 //! when there are any (percentiles over at most [`MAX_BAND_DRAWS`] converged draws, the first
@@ -42,6 +43,7 @@ use super::quantile_sorted;
 use crate::error::{Error, Result};
 use crate::estimate::project_fit::FitReport;
 use crate::problem::data::Outcome;
+use crate::problem::labels::{Label, Labels};
 use crate::problem::likelihood::Model;
 use crate::problem::params::Role;
 use crate::problem::project::Project;
@@ -81,6 +83,7 @@ pub fn figure_data(
     group: &str,
 ) -> Result<FigureData> {
     let theta = report.estimates.values();
+    let labels = project.labels();
     Ok(FigureData {
         outcomes: outcomes_present(project),
         shares: shares::shares_by_group(project, model, &theta, bootstrap, group)?,
@@ -88,9 +91,11 @@ pub fn figure_data(
         statics: statics::comparative_statics(project, model, report, bootstrap)?,
         profiles: profiles
             .iter()
-            .map(|p| profile::ProfileCurve::new(model, p))
+            .map(|p| profile::ProfileCurve::new(&labels, model, p))
             .collect(),
-        bootstrap: bootstrap_distributions::bootstrap_distributions(model, &theta, bootstrap),
+        bootstrap: bootstrap_distributions::bootstrap_distributions(
+            &labels, model, &theta, bootstrap,
+        ),
     })
 }
 
@@ -102,33 +107,33 @@ pub fn outcomes_present(project: &Project) -> Vec<Outcome> {
         .collect()
 }
 
-/// A parameter's axis label: its name, what it is, and its unit.
-pub fn parameter_label(model: &Model, name: &str) -> String {
+/// A parameter's axis label: its label (its name without one), what it is, and its unit, e.g.
+/// "ρ (probability of renegotiation after a rejection)".
+pub fn parameter_label(labels: &Labels, model: &Model, name: &str) -> String {
     let role = model
         .space
         .index(name)
         .map(|j| model.space.parameters[j].role.clone());
-    match role {
+    let what = match role {
         Some(Role::HomeLocation(c)) if c == "const" => {
-            format!("{name} (home threshold location μ, share of the surplus)")
+            "home threshold location μ, share of the surplus".to_string()
         }
-        Some(Role::HomeLocation(c)) => {
-            format!("{name} (shift of μ per unit of {c}, share of the surplus)")
-        }
-        Some(Role::HomeScale) => format!("{name} (home threshold scale s, share of the surplus)"),
-        Some(Role::ForeignLocation(_)) => {
-            format!("{name} (foreign threshold location, share of the surplus)")
-        }
-        Some(Role::ForeignScale) => {
-            format!("{name} (foreign threshold scale, share of the surplus)")
-        }
-        Some(Role::ProposerIndex(_)) => format!("{name} (logit of P(home proposes))"),
-        Some(Role::Rho) => format!("{name} (ρ, probability of renegotiation after a rejection)"),
-        Some(Role::DeltaRatifier) => format!("{name} (δ_R, ratifier's discount on renegotiation)"),
-        Some(Role::DeltaProposer) => format!("{name} (δ_P, proposer's discount on renegotiation)"),
-        Some(Role::PollWeight) => format!("{name} (w_poll, strategic weight of a poll, 0–1)"),
-        None => name.to_string(),
-    }
+        // A labelled coefficient names its covariate already.
+        Some(Role::HomeLocation(c)) => match labels.parameter(name) {
+            Label::Name(_) => format!("shift of μ per unit of {c}, share of the surplus"),
+            _ => "shift of μ per unit, share of the surplus".into(),
+        },
+        Some(Role::HomeScale) => "home threshold scale s, share of the surplus".into(),
+        Some(Role::ForeignLocation(_)) => "foreign threshold location, share of the surplus".into(),
+        Some(Role::ForeignScale) => "foreign threshold scale, share of the surplus".into(),
+        Some(Role::ProposerIndex(_)) => "logit of P(home proposes)".into(),
+        Some(Role::Rho) => "probability of renegotiation after a rejection".into(),
+        Some(Role::DeltaRatifier) => "ratifier's discount on renegotiation".into(),
+        Some(Role::DeltaProposer) => "proposer's discount on renegotiation".into(),
+        Some(Role::PollWeight) => "strategic weight of a poll, 0–1".into(),
+        None => return labels.parameter(name).text().to_string(),
+    };
+    format!("{} ({what})", labels.parameter(name).text())
 }
 
 /// The group label of each row: a data column's text, or the row's protocol (`protocol`).

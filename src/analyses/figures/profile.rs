@@ -4,6 +4,7 @@
 
 use super::parameter_label;
 use crate::analyses::profile::{Profile, HALF_CHI2_95};
+use crate::problem::labels::Labels;
 use crate::problem::likelihood::Model;
 use serde::{Deserialize, Serialize};
 
@@ -12,6 +13,8 @@ use serde::{Deserialize, Serialize};
 pub struct ProfileCurve {
     /// The profile.
     pub profile: Profile,
+    /// The parameter's label (ρ, or its name without one), for the title.
+    pub symbol: String,
     /// The parameter's axis label.
     pub label: String,
     /// The 95% cutoff `ℓ̂ − χ²₁(0.95)/2`.
@@ -19,10 +22,11 @@ pub struct ProfileCurve {
 }
 
 impl ProfileCurve {
-    /// The figure of `profile`.
-    pub fn new(model: &Model, profile: &Profile) -> ProfileCurve {
+    /// The figure of `profile`, with the parameter's `labels`.
+    pub fn new(labels: &Labels, model: &Model, profile: &Profile) -> ProfileCurve {
         ProfileCurve {
-            label: parameter_label(model, &profile.name),
+            symbol: labels.parameter(&profile.name).text().to_string(),
+            label: parameter_label(labels, model, &profile.name),
             cutoff: profile.max_loglik - HALF_CHI2_95,
             profile: profile.clone(),
         }

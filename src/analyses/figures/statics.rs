@@ -29,8 +29,12 @@ const JACOBIAN_STEP: f64 = 1e-5;
 pub struct Statics {
     /// The covariate.
     pub covariate: String,
+    /// The covariate's label (its name without one).
+    pub covariate_label: String,
     /// Its coefficient's name.
     pub parameter: String,
+    /// The coefficient's label (its name without one).
+    pub parameter_label: String,
     /// The coefficient's estimate.
     pub estimate: f64,
     /// The protocol held fixed.
@@ -114,6 +118,7 @@ pub fn comparative_statics(
         .map(|p| p.index.iter().map(|c| mean(c)).collect())
         .unwrap_or_default();
     let theta = report.estimates.values();
+    let labels = project.labels();
     let draws = band_draws(bootstrap);
     let mut out = Vec::new();
     for (k, c) in spec.home.location.iter().enumerate() {
@@ -174,6 +179,8 @@ pub fn comparative_statics(
         let parameter = format!("home:{c}");
         out.push(Statics {
             covariate: c.clone(),
+            covariate_label: labels.covariate(c).text().to_string(),
+            parameter_label: labels.parameter(&parameter).text().to_string(),
             estimate: model
                 .space
                 .index(&parameter)

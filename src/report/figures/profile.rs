@@ -55,7 +55,7 @@ impl Figure for ProfileFigure<'_> {
             .caption(
                 format!(
                     "Profile log-likelihood of {} (estimate {:.4}; {interval})",
-                    p.name, p.estimate
+                    self.curve.symbol, p.estimate
                 ),
                 font(18),
             )

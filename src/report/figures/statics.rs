@@ -5,6 +5,7 @@
 //! outcome that occurs, with a shaded 95% band (bootstrap percentile, or delta method without
 //! a bootstrap; the legend says which). A rising curve means episodes with a higher value of
 //! the covariate are predicted to end that way more often; the title gives the coefficient.
+//! Covariate and coefficient are shown by their labels (the spec's `[labels]`).
 
 use super::style::{err, font, legend, legend_line, outcome_color, DrawResult, Figure};
 use crate::analyses::figures::statics::{BandSource, Statics};
@@ -29,10 +30,17 @@ impl Figure for StaticsFigure<'_> {
         let (lo, hi) = (s.x[0], s.x[s.x.len() - 1]);
         let mut chart = ChartBuilder::on(root)
             .caption(
-                format!(
-                    "Predicted outcome probabilities as {} varies ({} = {:.3})",
-                    s.covariate, s.parameter, s.estimate
-                ),
+                if s.parameter_label == s.covariate_label {
+                    format!(
+                        "Predicted outcome probabilities as {} varies (coefficient {:.3})",
+                        s.covariate_label, s.estimate
+                    )
+                } else {
+                    format!(
+                        "Predicted outcome probabilities as {} varies ({} = {:.3})",
+                        s.covariate_label, s.parameter_label, s.estimate
+                    )
+                },
                 font(20),
             )
             .margin(15)
@@ -44,8 +52,13 @@ impl Figure for StaticsFigure<'_> {
             .configure_mesh()
             .light_line_style(WHITE)
             .x_desc(format!(
-                "{} (covariate, data units); other covariates at their means, protocol {}",
-                s.covariate,
+                "{} ({}, data units); other covariates at their means, protocol {}",
+                s.covariate_label,
+                if s.covariate_label == s.covariate {
+                    "covariate"
+                } else {
+                    &s.covariate
+                },
                 s.protocol.label()
             ))
             .y_desc("predicted probability")
