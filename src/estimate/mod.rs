@@ -99,7 +99,7 @@ impl FitStatus {
     pub fn answer(self) -> &'static str {
         match self {
             FitStatus::Converged => "yes",
-            FitStatus::KinkMaximum => "at a kink (checked along coordinates)",
+            FitStatus::KinkMaximum => "at a kink",
             FitStatus::NotConverged => "NO",
         }
     }

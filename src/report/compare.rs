@@ -101,7 +101,7 @@ impl Comparison {
                         name.to_string(),
                         row(&|c| {
                             if indistinguishable(c) {
-                                return "indistinguishable".into();
+                                return "indist.".into();
                             }
                             of(c).map(|v| format!("{:.3}", v.0)).unwrap_or_default()
                         }),
@@ -120,7 +120,7 @@ impl Comparison {
                         format!("{name} (p)"),
                         row(&|c| {
                             if indistinguishable(c) {
-                                return "indistinguishable".into();
+                                return "indist.".into();
                             }
                             of(c)
                                 .map(|v| format!("{:.3} ({:.3})", v.0, v.1))
@@ -160,15 +160,12 @@ impl Comparison {
                 .iter()
                 .filter_map(|c| {
                     c.vuong.as_ref().map(|v| {
-                        format!(
-                            "{}: {} structural parameters against {} identified reduced-form coefficients",
-                            c.label, v.k1, v.k2
-                        )
+                        format!("{}: k1 = {}, k2 = {}", c.label, v.k1, v.k2)
                     })
                 })
                 .collect();
             notes.push(format!(
-                "The BIC correction subtracts (k1 − k2) ln(n)/2 from the log-likelihood ratio, counting only reduced-form coefficients that are identified (not run off under quasi-separation): {}.",
+                "BIC correction: (k1 − k2) ln(n)/2 off the log-likelihood ratio, with k2 the identified reduced-form coefficients: {}.",
                 counts.join("; ")
             ));
             if self
@@ -176,7 +173,7 @@ impl Comparison {
                 .iter()
                 .any(|c| c.vuong.as_ref().is_some_and(|v| !v.distinguishable))
             {
-                notes.push(format!("Indistinguishable: the two models fit every episode alike (the pointwise log-likelihood differences have a standard deviation ≤ {:.0e}), so the Vuong z is 0/0 and not reported.", crate::analyses::vuong::INDISTINGUISHABLE));
+                notes.push(format!("indist.: the two models fit every episode alike (pointwise log-likelihood differences with SD ≤ {:.0e}); no Vuong z.", crate::analyses::vuong::INDISTINGUISHABLE));
             }
         }
         if stars {
