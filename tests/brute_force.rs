@@ -879,6 +879,14 @@ fn run(protocol: Protocol, draws: usize) {
         failures.len(),
         results.len()
     );
+    // The exclusions must not swallow the comparison: at least 85% of the cases are compared
+    // (about 93% are).
+    let compared = count(Kind::Compared);
+    assert!(
+        compared * 100 >= 85 * results.len(),
+        "only {compared} of {} cases were compared",
+        results.len()
+    );
 }
 
 #[test]

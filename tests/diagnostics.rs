@@ -368,3 +368,33 @@ fn the_binary_reports_diagnostics() {
         "{warnings:?}"
     );
 }
+
+#[test]
+fn a_singular_direction_leaves_the_other_parameters_conditional_standard_errors() {
+    // The worldwide referendum data: the maximum sits at a kink along `rho` and
+    // `home:binding`, where the information has negative curvature. The other parameters keep
+    // standard errors, conditional on those two held at the estimate, and the table says so.
+    let spec = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("estimation/referendums_renegotiation.toml");
+    let project = twolevel::problem::project::Project::load(&spec).unwrap();
+    let model = project.model().unwrap();
+    let e = twolevel::estimate::project_fit::fit_project(&project, &model).unwrap();
+    assert_eq!(e.status, twolevel::estimate::FitStatus::KinkMaximum);
+    assert!(!e.converged);
+    assert_eq!(e.conditional_on, vec!["home:binding", "rho"]);
+    assert!(e.covariance.is_none(), "no unconditional covariance");
+    for p in e.parameters.iter().filter(|p| !p.fixed) {
+        let held = e.conditional_on.contains(&p.name);
+        assert_eq!(p.std_error.is_none(), held, "{}", p.name);
+    }
+    let w = warning_with(&e.warnings, "conditional on");
+    assert_mentions(
+        w,
+        &[
+            "`rho`",
+            "`home:binding`",
+            "profile-likelihood interval",
+            "bootstrap",
+        ],
+    );
+}

@@ -159,9 +159,9 @@ impl Comparison {
                 .columns
                 .iter()
                 .filter_map(|c| {
-                    c.vuong.as_ref().map(|v| {
-                        format!("{}: k1 = {}, k2 = {}", c.label, v.k1, v.k2)
-                    })
+                    c.vuong
+                        .as_ref()
+                        .map(|v| format!("{}: k1 = {}, k2 = {}", c.label, v.k1, v.k2))
                 })
                 .collect();
             notes.push(format!(
