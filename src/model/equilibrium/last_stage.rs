@@ -10,9 +10,18 @@
 //! safeguarded Newton steps (bisection where a step would not shrink `|ψ|` fast), warm-started
 //! from a neighbouring solve, or the maximum is at a corner `x ∈ {max(0, c), 1}`. Where `ψ`
 //! jumps (the ends of a uniform support, home or foreign) its one-sided values pick the smooth
-//! piece that holds the root, or the jump itself. When no type is left above `c` (off the path)
-//! the offer is the limit `max(c, argmax π)`, so that `x_K(c)` stays continuous where the mass
-//! underflows. The logistic one-shot game (one-sided, foreign proposer, `c = −∞`) has a closed
+//! piece that holds the root, or the jump itself.
+//!
+//! **Off the path** (MODEL.md §3): when no last-stage offer earns the proposer anything (no type
+//! above `c` accepts any `x ≤ 1`, or `π = 0` wherever a remaining type would accept), every
+//! offer is optimal, and the offer is its limit from the path,
+//!
+//! ```text
+//! x_K(c) = min(1, max(c, argmax π))
+//! ```
+//!
+//! which keeps `x_K(c)` continuous and nondecreasing where the mass underflows; the cutoff type's
+//! indifference at the stage before uses it. The logistic one-shot game (one-sided, foreign proposer, `c = −∞`) has a closed
 //! form (MODEL.md §5).
 
 use super::stage_solver::{Reply, StageSolver};
@@ -127,9 +136,10 @@ impl<'a> StageSolver<'a> {
     }
 
     /// The last stage's offer when no type is left above `c` (off the path; it matters only
-    /// through the cutoff type's indifference at the stage before). As the mass above `c`
-    /// vanishes the remaining types crowd at `c` (normal tails), so the offer tends to the best
-    /// package that they accept, `argmax_{x ≥ c} π(x) = max(c, argmax π)` (π is log-concave);
+    /// through the cutoff type's indifference at the stage before): `min(1, max(c, argmax π))`
+    /// (MODEL.md §3; `argmax π ∈ [0, 1]`, so this is `max(clamp(c, 0, 1), argmax π)`). As the
+    /// mass above `c` vanishes the remaining types crowd at `c` (normal tails), so the offer
+    /// tends to the best package that they accept, `argmax_{x ≥ c} π(x)` (π is log-concave);
     /// the offer then stays continuous where the mass underflows.
     fn nobody_offer(&self, c: f64) -> f64 {
         c.clamp(0.0, 1.0).max(self.pi_peak())
