@@ -56,7 +56,8 @@ enum Command {
         stars: bool,
         /// Bootstrap with B replicates (default: `[bootstrap] replicates` of the spec, 0 = none).
         /// Adds bootstrap SEs and 95% percentile intervals to the tables and writes every draw
-        /// to bootstrap.csv.
+        /// to bootstrap.csv with its status: converged, diverged (the likelihood has no finite
+        /// maximum; it enters the percentile intervals at its end) or failed (left out).
         #[arg(long, value_name = "B")]
         bootstrap: Option<usize>,
         /// Bootstrap kind: nonparametric (resample episodes, or whole clusters when the spec
