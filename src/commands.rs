@@ -340,7 +340,10 @@ pub fn fit(a: FitArgs) -> Result<Phases> {
     };
     let analyses = phases.run(
         PHASE_ANALYSES,
-        Some(twolevel::analyses::profile::chains(&model)),
+        Some(twolevel::analyses::profile::chains(
+            &model,
+            &report.estimates,
+        )),
         |tick| twolevel::analyses::fit_analyses(&project, &model, &report, tick),
     )?;
     // The report is written before anything goes to stdout, so a closed pipe
@@ -502,7 +505,10 @@ pub fn merge(
     };
     let analyses = Phases::new().run(
         PHASE_ANALYSES,
-        Some(twolevel::analyses::profile::chains(&model)),
+        Some(twolevel::analyses::profile::chains(
+            &model,
+            &report.estimates,
+        )),
         |tick| twolevel::analyses::fit_analyses(&project, &model, &report, tick),
     )?;
     print!("{}", tables::text(&report, &options, Some(&merged)));
@@ -561,7 +567,10 @@ pub fn report(
             eprintln!("note: {} has no reduced_form.json / profiles.json (an older report): computing them (the structural fit is not redone)", dir.display());
             Phases::new().run(
                 PHASE_ANALYSES,
-                Some(twolevel::analyses::profile::chains(&model)),
+                Some(twolevel::analyses::profile::chains(
+                    &model,
+                    &report.estimates,
+                )),
                 |tick| twolevel::analyses::fit_analyses(&project, &model, &report, tick),
             )?
         }

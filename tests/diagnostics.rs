@@ -397,4 +397,18 @@ fn a_singular_direction_leaves_the_other_parameters_conditional_standard_errors(
             "bootstrap",
         ],
     );
+    // The held coefficient gets its profile-likelihood interval (as the structural scalars do),
+    // around its estimate.
+    let profiles = twolevel::analyses::profile::profiles(&project, &model, &e, &|| {}).unwrap();
+    let names: Vec<&str> = profiles.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, vec!["home:binding", "rho"]);
+    for p in &profiles {
+        let (lo, hi) = p.interval;
+        let (lo, hi) = (lo.unwrap(), hi.unwrap());
+        assert!(
+            lo < p.estimate && p.estimate < hi,
+            "{}: [{lo}, {hi}]",
+            p.name
+        );
+    }
 }

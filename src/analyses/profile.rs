@@ -1,5 +1,7 @@
 //! Profile log-likelihoods of the structural scalars (`home:scale`, `foreign:scale`, `rho`,
-//! `delta_ratifier`, `delta_proposer`, `poll_weight`) that are free:
+//! `delta_ratifier`, `delta_proposer`, `poll_weight`) that are free, and of every other free
+//! parameter that the fit held for its conditional standard errors (`conditional_on`: the
+//! information is singular along it, so its profile is the interval it gets):
 //!
 //! ```text
 //! ℓ_p(v) = max_{θ : θ_j = v} ℓ(θ),    95% interval = {v : ℓ_p(v) ≥ ℓ̂ − χ²₁(0.95)/2}
@@ -14,7 +16,7 @@
 //!    there) and the last point crosses the cut-off, overshot by a third (at least 1.5 and at
 //!    most 4 times the previous distance), until a point falls below the cut-off or the edge
 //!    of the search range is reached (`v ∈ [0.005, 0.995]` for scalars, `v̂·e^{±2.5}` for
-//!    scales; an end not crossed within it is `None`).
+//!    scales, `v̂ ± 2.5` for coefficients; an end not crossed within it is `None`).
 //! 2. Every point is a fit of the other parameters warm-started from its nearest neighbour's
 //!    optimum (linearly extrapolated from the two nearest) and scaled by that neighbour's
 //!    inverse Hessian ([`crate::estimate::nearby`]: a few Newton-like BFGS steps; the
@@ -437,14 +439,22 @@ fn trace_side(
     (points, end)
 }
 
-/// The profiles' independent chains (two sides per free structural scalar): the length of a
+/// Whether parameter `j` gets a profile: a free structural scalar, or a free parameter held
+/// for the conditional standard errors of `estimates`.
+fn is_profiled(model: &Model, estimates: &Estimates, j: usize) -> bool {
+    let p = &model.space.parameters[j];
+    p.fixed.is_none()
+        && (is_structural_scalar(&p.role) || estimates.conditional_on.contains(&p.name))
+}
+
+/// The profiles' independent chains (two sides per profiled parameter): the length of a
 /// progress bar that [`profiles`] ticks once per chain.
-pub fn chains(model: &Model) -> usize {
-    let space = &model.space;
-    2 * space
+pub fn chains(model: &Model, estimates: &Estimates) -> usize {
+    2 * model
+        .space
         .free()
         .iter()
-        .filter(|&&j| is_structural_scalar(&space.parameters[j].role))
+        .filter(|&&j| is_profiled(model, estimates, j))
         .count()
 }
 
@@ -464,7 +474,7 @@ pub fn profiles(
     let profiled: Vec<(usize, usize)> = free
         .iter()
         .enumerate()
-        .filter(|(_, &j)| is_structural_scalar(&model.space.parameters[j].role))
+        .filter(|(_, &j)| is_profiled(model, estimates, j))
         .map(|(k, &j)| (k, j))
         .collect();
     let cut = estimates.loglik - HALF_CHI2_95;

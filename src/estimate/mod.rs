@@ -323,7 +323,7 @@ pub fn fit(
                 .collect::<Vec<_>>()
                 .join(", ");
             warnings.push(format!(
-                "the observed information is singular or not positive definite along {list}: the other parameters' standard errors are conditional on {list} held at the estimate, which get none; for them read the profile-likelihood interval (structural scalars) or run the bootstrap (`--bootstrap 200`)"
+                "the observed information is singular or not positive definite along {list}: the other parameters' standard errors are conditional on {list} held at the estimate, which get none; for them read their profile-likelihood intervals (printed, in `profiles.json` and the profile figures) or run the bootstrap (`--bootstrap 200`)"
             ));
         }
     }
