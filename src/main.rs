@@ -217,7 +217,8 @@ enum Command {
     ///
     /// For each protocol and each N, reports episodes per second of a likelihood evaluation
     /// and of a likelihood+gradient evaluation on 1 and 2 threads, then the time of a full fit
-    /// of the renegotiation model at the largest N.
+    /// of the renegotiation model at the largest N. `--protocols one-shot --n 1000000
+    /// --threads 1 --no-fit` measures the closed form alone at the size of the numpy peer.
     Bench {
         /// Sample sizes, comma-separated.
         #[arg(long, default_value = "1000,10000,100000", value_delimiter = ',')]
@@ -228,6 +229,13 @@ enum Command {
         /// Minimum seconds per timing.
         #[arg(long, default_value_t = 1.0)]
         seconds: f64,
+        /// Protocols to measure, comma-separated (default: all four).
+        #[arg(
+            long,
+            value_delimiter = ',',
+            default_value = "one-shot,renegotiation,poll,poll-renegotiation"
+        )]
+        protocols: Vec<BenchProtocol>,
         /// Skip the full-fit timing.
         #[arg(long)]
         no_fit: bool,
@@ -235,6 +243,31 @@ enum Command {
         #[arg(long)]
         json: Option<PathBuf>,
     },
+}
+
+/// A protocol that `twolevel bench` measures.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum BenchProtocol {
+    /// `[vote]` (the Lambert-W closed form).
+    OneShot,
+    /// `[vote, renegotiation]`.
+    Renegotiation,
+    /// `[poll, vote]`.
+    Poll,
+    /// `[poll, vote, renegotiation]`.
+    PollRenegotiation,
+}
+
+impl BenchProtocol {
+    fn mix(self) -> twolevel::analyses::synthetic::ProtocolMix {
+        use twolevel::analyses::synthetic::ProtocolMix;
+        match self {
+            BenchProtocol::OneShot => ProtocolMix::OneShot,
+            BenchProtocol::Renegotiation => ProtocolMix::Renegotiation,
+            BenchProtocol::Poll => ProtocolMix::Poll,
+            BenchProtocol::PollRenegotiation => ProtocolMix::PollRenegotiation,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -371,9 +404,10 @@ fn run(command: Command) -> Result<()> {
             n,
             threads,
             seconds,
+            protocols,
             no_fit,
             json,
-        } => bench(&n, &threads, seconds, no_fit, json.as_deref()),
+        } => bench(&n, &threads, seconds, &protocols, no_fit, json.as_deref()),
     }
 }
 
@@ -456,6 +490,7 @@ fn bench(
     sizes: &[usize],
     threads: &[usize],
     seconds: f64,
+    protocols: &[BenchProtocol],
     no_fit: bool,
     json: Option<&Path>,
 ) -> Result<()> {
@@ -465,12 +500,7 @@ fn bench(
     );
     println!("|---|---:|---:|---:|---:|---:|");
     let mut all = Vec::new();
-    for protocols in [
-        ProtocolMix::OneShot,
-        ProtocolMix::Renegotiation,
-        ProtocolMix::Poll,
-        ProtocolMix::PollRenegotiation,
-    ] {
+    for protocols in protocols.iter().map(|p| p.mix()) {
         for &n in sizes {
             for &t in threads {
                 let m = twolevel::bench::measure(protocols, n, t, seconds)?;
