@@ -1,5 +1,7 @@
 //! MODEL.md §5: reference values, closed forms and the four theory properties.
 
+use twolevel::model::lambert::lambert_w_of_exp;
+use twolevel::model::logistic_one_shot::LogisticOneShot;
 use twolevel::model::{
     solve, solve_with_proposer, Family, Game, Proposer, Protocol, Scalars, Side, Threshold,
 };
@@ -128,7 +130,7 @@ fn logistic_one_shot_lambert_w() {
     close(eq.stages[0].offer, 0.450334, 1e-6, "x*");
     close(eq.p_ratified, 0.818071, 1e-6, "P");
     // Against the closed form itself (Lambert W by Newton), to 1e-12.
-    for (mu, s) in [(0.3, 0.1), (0.8, 0.05), (-0.1, 0.2), (0.5, 0.3)] {
+    for (mu, s) in [(0.3, 0.1), (0.8, 0.05), (-0.1, 0.2), (0.5, 0.3), (0.35, 0.12)] {
         let k: f64 = (1.0 - mu) / s - 1.0;
         let mut w: f64 = if k > 1.0 { k - k.ln() } else { 0.5 };
         for _ in 0..100 {
@@ -139,9 +141,66 @@ fn logistic_one_shot_lambert_w() {
             ONE_SHOT,
             Scalars::default(),
         ));
-        close(eq.stages[0].offer, mu + s * w.ln(), 1e-10, "x* closed form");
-        close(eq.p_ratified, w / (1.0 + w), 1e-10, "P closed form");
+        close(eq.stages[0].offer, mu + s * w.ln(), 1e-12, "x* closed form");
+        close(eq.p_ratified, w / (1.0 + w), 1e-12, "P closed form");
+        // The likelihood's closed form (in logs, no solver) gives the same probabilities.
+        let closed = LogisticOneShot::new(mu, s);
+        close(closed.p_ratified, w / (1.0 + w), 1e-12, "P, likelihood");
+        close(closed.p_failed, 1.0 / (1.0 + w), 1e-12, "P(failed), likelihood");
+        close(closed.log_p_ratified, (w / (1.0 + w)).ln(), 1e-12, "log P");
     }
+}
+
+/// ln W(e^k) as the solver computed it before `lambert.rs` (Newton's method on
+/// `L + e^L = k` from an asymptotic start, up to 50 steps): the reference for the grid below.
+fn previous_log_lambert_w_of_exp(k: f64) -> f64 {
+    let mut l = if k > 1.5 {
+        (k - k.ln()).ln()
+    } else if k > -3.0 {
+        k - (k.exp()).ln_1p()
+    } else {
+        k
+    };
+    for _ in 0..50 {
+        let e = l.exp();
+        let step = (e + l - k) / (e + 1.0);
+        l -= step;
+        if step.abs() <= 1e-15 * (1.0 + l.abs()) {
+            break;
+        }
+    }
+    l
+}
+
+#[test]
+fn lambert_w_agrees_with_the_previous_newton_solve_on_a_wide_grid() {
+    // k from −700 to 10⁶: 0.001 apart on [−10, 10], 0.1% apart beyond.
+    let mut k = -700.0f64;
+    let mut points = 0;
+    while k <= 1e6 {
+        let w = lambert_w_of_exp(k);
+        let previous = previous_log_lambert_w_of_exp(k);
+        // ln ω to 1e-12 relative (absolute near ln ω = 0, at k = 1), and so ω.
+        assert!(
+            (w.log - previous).abs() <= 1e-12 * previous.abs().max(1.0),
+            "k = {k}: ln W = {}, previous {previous}",
+            w.log
+        );
+        // ω = k − ln ω where e^{ln ω} would overflow.
+        let previous_value = if previous > 0.0 {
+            k - previous
+        } else {
+            previous.exp()
+        };
+        assert!(
+            (w.value - previous_value).abs() <= 1e-12 * previous_value,
+            "k = {k}: W = {}, previous {previous_value}",
+            w.value
+        );
+        points += 1;
+        k += if k.abs() < 10.0 { 1e-3 } else { 1e-3 * k.abs() };
+    }
+    assert!(points > 30_000);
 }
 
 #[test]

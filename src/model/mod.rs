@@ -4,6 +4,8 @@
 pub mod distribution;
 pub mod equilibrium;
 pub mod game;
+pub mod lambert;
+pub mod logistic_one_shot;
 pub mod numeric;
 
 pub use distribution::{Family, Threshold};

@@ -27,6 +27,7 @@
 use super::stage_solver::{Reply, StageSolver};
 use crate::model::distribution::Truncation;
 use crate::model::game::Side;
+use crate::model::logistic_one_shot::omega;
 
 impl<'a> StageSolver<'a> {
     /// `ψ(x) = (log π)'(x) + g(x)/[G(x) − G(c)]` and `ψ'(x)`, the last stage's first-order
@@ -171,29 +172,11 @@ impl<'a> StageSolver<'a> {
             })
     }
 
-    /// The logistic one-shot offer in closed form (MODEL.md §5): `x* = μ + s·ln ω` with
-    /// `ω = W(e^k)`, `k = (1 − μ)/s − 1`. Solves `ln ω + ω = k` for `L = ln ω` by Newton's
-    /// method (a few steps from an asymptotic start).
+    /// The logistic one-shot offer in closed form (MODEL.md §5, `logistic_one_shot.rs`):
+    /// `x* = μ + s·ln ω` with `ω = W(e^k)`, `k = (1 − μ)/s − 1`.
     fn lambert_offer(&self) -> f64 {
         let (mu, s) = (self.home.location, self.home.scale);
-        let k = (1.0 - mu) / s - 1.0;
-        let mut l = if k > 1.5 {
-            (k - k.ln()).ln()
-        } else if k > -3.0 {
-            // W(e^k) ≈ e^k/(1 + e^k) is within a factor 2 on this range.
-            k - (k.exp()).ln_1p()
-        } else {
-            k
-        };
-        for _ in 0..50 {
-            let e = l.exp();
-            let step = (e + l - k) / (e + 1.0);
-            l -= step;
-            if step.abs() <= 1e-15 * (1.0 + l.abs()) {
-                break;
-            }
-        }
-        (mu + s * l).min(1.0)
+        (mu + s * omega(mu, s).log).min(1.0)
     }
 
     /// The last stage's root when `ψ` jumps inside `(lo, hi)` (the ends of a uniform support,
