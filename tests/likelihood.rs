@@ -91,3 +91,118 @@ fn episodes_with_equal_covariates_share_a_design() {
     );
     assert_eq!(model.row_design.len(), 400);
 }
+
+/// The one-shot closed form of the likelihood against the path it replaced: each design's
+/// probabilities from the equilibrium solver (`Model::probabilities`, `G` at the solver's
+/// offer) and the previous gradient formula on them (`d log P(ratified)/dk = P(failed)²`,
+/// `d log P(failed)/dk = −P(ratified)·P(failed)` in the interior, `d log G(0)/dz` at the
+/// corner), summed over whole problems.
+#[test]
+fn one_shot_closed_form_matches_the_solver_path() {
+    use twolevel::model::{solve_path, Side};
+    // Locations and scales across the interior, the corner (x* = μ + s·ln ω ≤ 0: with s = 0.5
+    // for μ ≤ 0, so about half the designs at shift −0.35) and tiny P(ratified) (μ > 1).
+    for (shift, scale) in [
+        (0.0, 0.12),
+        (0.9, 0.05),
+        (-0.6, 0.3),
+        (0.3, 1.5),
+        (1.4, 0.02),
+        (-0.35, 0.5),
+        (-3.0, 2.0),
+    ] {
+        let mut sim = Simulation::new(3000, ProtocolMix::OneShot, 5);
+        sim.free_scale = true;
+        let (project, mut theta) = sim.generate().expect("simulation");
+        let model = Model::new(&project.spec, &project.data).unwrap();
+        let names: Vec<&str> = model
+            .space
+            .parameters
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        assert_eq!(names[..3], ["home:const", "home:x", "home:scale"]);
+        assert_eq!(model.space.free(), [0, 1, 2]);
+        theta[0] += shift;
+        theta[2] = scale;
+        let problem = Likelihood::new(&model, &project.data.outcome, &project.data.weight);
+        let (value, grad) = problem.evaluate(&model.space.to_internal(&theta), true);
+        let mut counts = vec![[0.0; 3]; model.designs.len()];
+        for ((&g, y), &w) in model
+            .row_design
+            .iter()
+            .zip(&project.data.outcome)
+            .zip(&project.data.weight)
+        {
+            counts[g][y.index()] += w;
+        }
+        let (mut old_value, mut old_grad, mut corners) = (0.0, [0.0; 3], 0);
+        for (g, n) in counts.iter().enumerate() {
+            let p = model.probabilities(g, &theta);
+            for y in 0..3 {
+                if n[y] > 0.0 {
+                    old_value += n[y] * p[y].max(1e-300).ln();
+                }
+            }
+            let q = model.primitives(g, &theta);
+            let (mu, s) = (q[0], q[1]);
+            let offer = solve_path(&model.game(g, &q, Side::Foreign), None).offers[0];
+            let [pr, _, pf] = p;
+            let (d_mu, d_log_s) = if offer > 0.0 {
+                let dk = [-1.0 / s, -(1.0 - mu) / s];
+                dk.map(|dk| n[0] * pf * pf * dk - n[2] * pr * pf * dk)
+            } else {
+                corners += 1;
+                let dz = [-1.0 / s, mu / s];
+                dz.map(|dz| n[0] * pf * dz - n[2] * pr * dz)
+            }
+            .into();
+            let x = model.designs[g].home[1];
+            old_grad[0] += d_mu;
+            old_grad[1] += d_mu * x;
+            old_grad[2] += d_log_s;
+        }
+        assert!(
+            (value - old_value).abs() <= 1e-12 * old_value.abs(),
+            "shift {shift}, s = {scale}: log-likelihood {value} vs solver path {old_value}"
+        );
+        let size = old_grad.iter().fold(0.0f64, |m, d| m.max(d.abs()));
+        for (k, (new, old)) in grad.iter().zip(old_grad).enumerate() {
+            assert!(
+                (new - old).abs() <= 1e-12 * size,
+                "shift {shift}, s = {scale}, {}: gradient {new} vs solver path {old}",
+                names[k]
+            );
+        }
+        if scale >= 0.5 && shift < 0.0 {
+            assert!(corners > 0, "the corner x* = 0 is exercised");
+        }
+    }
+}
+
+/// Closed-form designs next to solved ones in the same chunks: the sum does not depend on
+/// the number of threads.
+#[test]
+fn closed_form_and_solved_designs_serial_equals_parallel() {
+    let (project, theta) = Simulation::new(1500, ProtocolMix::Mixed, 3)
+        .generate()
+        .unwrap();
+    let model = Model::new(&project.spec, &project.data).unwrap();
+    let problem = Likelihood::new(&model, &project.data.outcome, &project.data.weight);
+    let x = model.space.to_internal(&theta);
+    let run = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| problem.evaluate(&x, true))
+    };
+    let (v1, g1) = run(1);
+    for threads in [2, 3, 8] {
+        let (v, g) = run(threads);
+        assert_eq!(v.to_bits(), v1.to_bits(), "{threads} threads: {v} vs {v1}");
+        for (a, b) in g.iter().zip(&g1) {
+            assert_eq!(a.to_bits(), b.to_bits(), "bit-identical gradient");
+        }
+    }
+}

@@ -130,7 +130,13 @@ fn logistic_one_shot_lambert_w() {
     close(eq.stages[0].offer, 0.450334, 1e-6, "x*");
     close(eq.p_ratified, 0.818071, 1e-6, "P");
     // Against the closed form itself (Lambert W by Newton), to 1e-12.
-    for (mu, s) in [(0.3, 0.1), (0.8, 0.05), (-0.1, 0.2), (0.5, 0.3), (0.35, 0.12)] {
+    for (mu, s) in [
+        (0.3, 0.1),
+        (0.8, 0.05),
+        (-0.1, 0.2),
+        (0.5, 0.3),
+        (0.35, 0.12),
+    ] {
         let k: f64 = (1.0 - mu) / s - 1.0;
         let mut w: f64 = if k > 1.0 { k - k.ln() } else { 0.5 };
         for _ in 0..100 {
@@ -146,7 +152,12 @@ fn logistic_one_shot_lambert_w() {
         // The likelihood's closed form (in logs, no solver) gives the same probabilities.
         let closed = LogisticOneShot::new(mu, s);
         close(closed.p_ratified, w / (1.0 + w), 1e-12, "P, likelihood");
-        close(closed.p_failed, 1.0 / (1.0 + w), 1e-12, "P(failed), likelihood");
+        close(
+            closed.p_failed,
+            1.0 / (1.0 + w),
+            1e-12,
+            "P(failed), likelihood",
+        );
         close(closed.log_p_ratified, (w / (1.0 + w)).ln(), 1e-12, "log P");
     }
 }

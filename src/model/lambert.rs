@@ -92,7 +92,11 @@ mod tests {
 
     /// `L` with `L + e^L = k` by bisection (slow, independent of the guesses above).
     fn log_by_bisection(k: f64) -> f64 {
-        let (mut a, mut b) = if k > 1.0 { (0.0, k.ln()) } else { (k - 1.0, k.max(1.0)) };
+        let (mut a, mut b) = if k > 1.0 {
+            (0.0, k.ln())
+        } else {
+            (k - 1.0, k.max(1.0))
+        };
         for _ in 0..2000 {
             let m = 0.5 * (a + b);
             if m == a || m == b {
@@ -130,7 +134,11 @@ mod tests {
                 "k = {k}: W = {}, reference {value}",
                 w.value
             );
-            k += if k.abs() < 10.0 { 0.001 } else { k.abs() * 1e-3 };
+            k += if k.abs() < 10.0 {
+                0.001
+            } else {
+                k.abs() * 1e-3
+            };
         }
     }
 
@@ -141,13 +149,21 @@ mod tests {
         let e = std::f64::consts::E;
         assert!((lambert_w_of_exp(1.0 + e).value - e).abs() < 4e-16 * e);
         assert!((lambert_w_of_exp(0.0).value - 0.567_143_290_409_783_8).abs() < 1e-16);
-        for k in [-2.0, 3.0, f64::from_bits((-2.0f64).to_bits() - 1), 3.0 + 1e-15] {
+        for k in [
+            -2.0,
+            3.0,
+            f64::from_bits((-2.0f64).to_bits() - 1),
+            3.0 + 1e-15,
+        ] {
             let w = lambert_w_of_exp(k);
             assert!((w.log + w.value - k).abs() < 1e-15 * k.abs());
         }
         let low = lambert_w_of_exp(f64::NEG_INFINITY);
         assert_eq!((low.value, low.log), (0.0, -1e300));
         let high = lambert_w_of_exp(f64::INFINITY);
-        assert!(high.value.is_finite() && high.log.is_finite() && high.value > 1e299, "{high:?}");
+        assert!(
+            high.value.is_finite() && high.log.is_finite() && high.value > 1e299,
+            "{high:?}"
+        );
     }
 }

@@ -138,7 +138,13 @@ mod tests {
 
     #[test]
     fn derivatives_match_central_differences() {
-        for (mu, s) in [(0.3, 0.1), (0.35, 0.12), (-0.2, 0.5), (1.5, 0.2), (-3.0, 1.0)] {
+        for (mu, s) in [
+            (0.3, 0.1),
+            (0.35, 0.12),
+            (-0.2, 0.5),
+            (1.5, 0.2),
+            (-3.0, 1.0),
+        ] {
             let closed = LogisticOneShot::new(mu, s);
             let h = 1e-6;
             let dmu = (LogisticOneShot::new(mu + h, s).standardized_offer

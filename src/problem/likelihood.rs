@@ -25,6 +25,7 @@
 //! can try.
 
 use crate::error::{Error, Result};
+use crate::model::logistic_one_shot::LogisticOneShot;
 use crate::model::{
     solve_path, Family, Game, Path, PathSensitivity, Proposer, Protocol, Scalars, Side, Threshold,
 };
@@ -484,6 +485,16 @@ impl Model {
         gradient: Option<&mut [f64]>,
     ) -> f64 {
         let q = self.primitives(g, theta);
+        if self.is_logistic_one_shot(g) {
+            let closed = LogisticOneShot::new(q[0], q[1]);
+            let (value, d_location, d_log_scale) = one_shot_contribution(&closed, *counts);
+            if let Some(grad) = gradient {
+                for (m, dm) in [(0, d_location), (1, d_log_scale)] {
+                    self.add_to_gradient(g, m, dm, free_index, grad);
+                }
+            }
+            return value;
+        }
         let log_lik = |p: &[f64; 3]| -> f64 {
             (0..3)
                 .filter(|&y| counts[y] > 0.0)
@@ -516,22 +527,6 @@ impl Model {
                     .filter(|&y| counts[y] > 0.0)
                     .map(|y| counts[y] * dp * (ph[y] - pf[y]) / p[y].max(PROBABILITY_FLOOR))
                     .sum()
-            } else if m <= 1 && self.is_logistic_one_shot(g) {
-                // Closed form (MODEL.md §5): P(ratified) = ω/(1 + ω) with ω = W(e^k),
-                // k = (1 − μ)/s − 1, so d log P(ratified)/dk = P(failed)² and
-                // d log P(failed)/dk = −P(ratified)·P(failed); at the corner x* = 0,
-                // P(ratified) = G(0).
-                let [pr, _, pf] = p;
-                let (mu, s) = (q[0], q[1]);
-                let (d_ratified, d_failed) = if paths[0].map_or(0.0, |p| p.offers[0]) > 0.0 {
-                    let dk = if m == 0 { -1.0 / s } else { -(1.0 - mu) / s };
-                    (pf * pf * dk, -pr * pf * dk)
-                } else {
-                    // z = −μ/s: dz/dμ = −1/s, dz/d log s = μ/s; d log G/dz = 1 − G, d log S/dz = −G.
-                    let dz = if m == 0 { -1.0 / s } else { mu / s };
-                    (pf * dz, -pr * dz)
-                };
-                counts[0] * d_ratified + counts[2] * d_failed
             } else {
                 // dP/d(internal primitive m), side by side, then mixed.
                 let shift = |t: f64| {
@@ -561,13 +556,58 @@ impl Model {
                     .map(|y| counts[y] * dp[y] / p[y].max(PROBABILITY_FLOOR))
                     .sum()
             };
-            for &(j, loading) in &self.loadings[m] {
-                let Some(k) = free_index[j] else { continue };
-                grad[k] += dm * self.loading_value(g, loading);
-            }
+            self.add_to_gradient(g, m, dm, free_index, grad);
         }
         value
     }
+
+    /// Adds `dℓ_g/d(internal primitive m) · d primitive m/dθ_j` into the slot of each free
+    /// parameter `j` that moves primitive `m` (the chain rule of design `g`).
+    #[inline]
+    fn add_to_gradient(
+        &self,
+        g: usize,
+        m: usize,
+        dm: f64,
+        free_index: &[Option<usize>],
+        grad: &mut [f64],
+    ) {
+        for &(j, loading) in &self.loadings[m] {
+            let Some(k) = free_index[j] else { continue };
+            grad[k] += dm * self.loading_value(g, loading);
+        }
+    }
+
+    /// `s`, the home scale at natural parameters `theta` (one parameter, the same in every
+    /// design: as [`Model::primitives`] has it).
+    fn home_scale(&self, theta: &[f64]) -> f64 {
+        self.loadings[Primitive::HomeLogScale as usize]
+            .iter()
+            .map(|&(j, _)| theta[j])
+            .last()
+            .unwrap_or(0.0)
+    }
+}
+
+/// `log 1e-300`: [`PROBABILITY_FLOOR`] inside the logarithm.
+const LOG_PROBABILITY_FLOOR: f64 = -690.775_527_898_213_7;
+
+/// `Σ_y n_y log max(P_y, floor)` of a logistic one-shot design from its closed form
+/// ([`LogisticOneShot`]; `P(renegotiated) = 0`), and its derivatives with respect to `μ` and
+/// `log s`: `dℓ/dt = n_ratified·P(failed) − n_failed·P(ratified)` times `dt/dμ`, `dt/d log s`
+/// (the floor does not enter the derivatives).
+#[inline]
+fn one_shot_contribution(closed: &LogisticOneShot, counts: [f64; 3]) -> (f64, f64, f64) {
+    let [ratified, renegotiated, failed] = counts;
+    let value = ratified * closed.log_p_ratified.max(LOG_PROBABILITY_FLOOR)
+        + renegotiated * LOG_PROBABILITY_FLOOR
+        + failed * closed.log_p_failed.max(LOG_PROBABILITY_FLOOR);
+    let d_offer = ratified * closed.p_failed - failed * closed.p_ratified;
+    (
+        value,
+        d_offer * closed.dt_dlocation,
+        d_offer * closed.dt_dlog_scale,
+    )
 }
 
 fn logit(p: f64) -> f64 {
@@ -604,6 +644,74 @@ pub fn process_evaluations() -> [u64; 2] {
         .map(|c| c.load(std::sync::atomic::Ordering::Relaxed))
 }
 
+/// The designs that have outcomes, chunk by chunk ([`CHUNK`] designs, in design order): those
+/// with the logistic one-shot closed form ([`Model::is_logistic_one_shot`]) as columns for its
+/// loop, the others by index for the solver.
+#[derive(Debug, Clone, Default)]
+struct DesignLayout {
+    /// Designs that need the equilibrium solver; chunk `c`'s are
+    /// `solved[solved_start[c]..solved_start[c + 1]]`.
+    solved: Vec<usize>,
+    solved_start: Vec<usize>,
+    /// Closed-form designs: column `k` holds home-location covariate `k` of each; chunk `c`'s
+    /// are at `closed_form_start[c]..closed_form_start[c + 1]`.
+    closed_form_covariates: Vec<Vec<f64>>,
+    /// Their weighted outcome counts, one column per outcome.
+    closed_form_counts: [Vec<f64>; 3],
+    closed_form_start: Vec<usize>,
+    /// `(gradient slot, home covariate)` of each free home-location parameter, and the slots of
+    /// a free home scale: where the closed form's derivatives go.
+    location_slots: Vec<(usize, usize)>,
+    scale_slots: Vec<usize>,
+}
+
+impl DesignLayout {
+    fn new(model: &Model, counts: &[[f64; 3]], free_index: &[Option<usize>]) -> DesignLayout {
+        let mut layout = DesignLayout {
+            closed_form_covariates: vec![Vec::new(); model.foreign_offset],
+            ..DesignLayout::default()
+        };
+        for (chunk, designs) in counts.chunks(CHUNK).enumerate() {
+            layout.solved_start.push(layout.solved.len());
+            layout
+                .closed_form_start
+                .push(layout.closed_form_counts[0].len());
+            for (i, count) in designs.iter().enumerate() {
+                let g = chunk * CHUNK + i;
+                if count.iter().all(|&c| c == 0.0) {
+                    continue;
+                }
+                if !model.is_logistic_one_shot(g) {
+                    layout.solved.push(g);
+                    continue;
+                }
+                for (k, column) in layout.closed_form_covariates.iter_mut().enumerate() {
+                    column.push(model.loading_value(g, Loading::Home(k)));
+                }
+                for (column, &c) in layout.closed_form_counts.iter_mut().zip(count) {
+                    column.push(c);
+                }
+            }
+        }
+        layout.solved_start.push(layout.solved.len());
+        layout
+            .closed_form_start
+            .push(layout.closed_form_counts[0].len());
+        for (m, list) in model.loadings.iter().enumerate().take(2) {
+            for &(j, loading) in list {
+                match (free_index[j], loading) {
+                    (Some(slot), Loading::Home(k)) => layout.location_slots.push((slot, k)),
+                    (Some(slot), _) if m == Primitive::HomeLogScale as usize => {
+                        layout.scale_slots.push(slot)
+                    }
+                    _ => {}
+                }
+            }
+        }
+        layout
+    }
+}
+
 /// The likelihood of a model for given per-row weights: the argmin problem. It borrows the
 /// model and exists to be handed to argmin.
 #[derive(Debug, Clone)]
@@ -611,6 +719,8 @@ pub struct Likelihood<'a> {
     model: &'a Model,
     /// Weighted outcome counts per design.
     counts: Vec<[f64; 3]>,
+    /// The designs with outcomes, by chunk and by kind of solve.
+    layout: DesignLayout,
     /// `Σ_i w_i`.
     total_weight: f64,
     /// For each parameter, its position among the free ones.
@@ -632,7 +742,7 @@ impl<'a> Likelihood<'a> {
             counts[g][y.index()] += w;
         }
         let mut k = 0;
-        let free_index = model
+        let free_index: Vec<Option<usize>> = model
             .space
             .parameters
             .iter()
@@ -645,6 +755,7 @@ impl<'a> Likelihood<'a> {
             .collect();
         Likelihood {
             model,
+            layout: DesignLayout::new(model, &counts, &free_index),
             counts,
             total_weight: weights.iter().sum(),
             free_index,
@@ -704,10 +815,9 @@ impl<'a> Likelihood<'a> {
             .map(|chunk| {
                 let mut value = 0.0;
                 let mut grad = vec![0.0; if with_gradient { n_free } else { 0 }];
-                for g in chunk * CHUNK..((chunk + 1) * CHUNK).min(n_designs) {
-                    if self.counts[g].iter().all(|&c| c == 0.0) {
-                        continue;
-                    }
+                let layout = &self.layout;
+                for &g in &layout.solved[layout.solved_start[chunk]..layout.solved_start[chunk + 1]]
+                {
                     value += self.model.design_contribution(
                         g,
                         &theta,
@@ -716,6 +826,8 @@ impl<'a> Likelihood<'a> {
                         with_gradient.then_some(&mut grad[..]),
                     );
                 }
+                value +=
+                    self.closed_form_chunk(chunk, &theta, with_gradient.then_some(&mut grad[..]));
                 (value, grad)
             })
             .collect();
@@ -728,6 +840,60 @@ impl<'a> Likelihood<'a> {
             }
         }
         (value, grad)
+    }
+
+    /// `Σ ℓ_g` over the closed-form designs of chunk `chunk` (in design order), with their
+    /// gradient added into `grad`: the linear index `μ_g` column by column, then the closed
+    /// form design by design (no solver, no allocation).
+    fn closed_form_chunk(&self, chunk: usize, theta: &[f64], grad: Option<&mut [f64]>) -> f64 {
+        let layout = &self.layout;
+        let range = layout.closed_form_start[chunk]..layout.closed_form_start[chunk + 1];
+        if range.is_empty() {
+            return 0.0;
+        }
+        // μ_g = Σ_j β_j z_gj, in the order of [`Model::primitives`].
+        let mut location = [0.0; CHUNK];
+        let location = &mut location[..range.len()];
+        for &(j, loading) in &self.model.loadings[Primitive::HomeLocation as usize] {
+            if let Loading::Home(k) = loading {
+                let beta = theta[j];
+                let covariate = &layout.closed_form_covariates[k][range.clone()];
+                for (mu, z) in location.iter_mut().zip(covariate) {
+                    *mu += beta * z;
+                }
+            }
+        }
+        let scale = self.model.home_scale(theta);
+        let [ratified, renegotiated, failed] = layout
+            .closed_form_counts
+            .each_ref()
+            .map(|c| &c[range.clone()]);
+        let mut value = 0.0;
+        match grad {
+            None => {
+                for (i, &mu) in location.iter().enumerate() {
+                    let closed = LogisticOneShot::new(mu, scale);
+                    let counts = [ratified[i], renegotiated[i], failed[i]];
+                    value += one_shot_contribution(&closed, counts).0;
+                }
+            }
+            Some(grad) => {
+                for (i, &mu) in location.iter().enumerate() {
+                    let closed = LogisticOneShot::new(mu, scale);
+                    let counts = [ratified[i], renegotiated[i], failed[i]];
+                    let (v, d_location, d_log_scale) = one_shot_contribution(&closed, counts);
+                    value += v;
+                    for &(slot, k) in &layout.location_slots {
+                        grad[slot] +=
+                            d_location * layout.closed_form_covariates[k][range.start + i];
+                    }
+                    for &slot in &layout.scale_slots {
+                        grad[slot] += d_log_scale;
+                    }
+                }
+            }
+        }
+        value
     }
 
     /// `ℓ(θ)` at internal parameters.
