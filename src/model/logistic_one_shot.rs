@@ -17,8 +17,9 @@
 //! d log P(ratified)/dt = P(failed),   d log P(failed)/dt = −P(ratified)
 //! ```
 //!
-//! computed in logs so that neither tail underflows (`e^{−|t|}` is `min(ω, 1/ω)` in the
-//! interior: no further exponential). The derivatives of `t` follow from `ln ω + ω = k`
+//! computed in logs so that neither tail underflows. The code is straight-line (the case
+//! selected, `exp` and `ln` from `elementary.rs`), so that the likelihood's loop over designs
+//! vectorizes: one exponential and one logarithm besides `W`. The derivatives of `t` follow from `ln ω + ω = k`
 //! (`d ln ω/dk = 1/(1 + ω) = P(failed)`):
 //!
 //! ```text
@@ -29,20 +30,27 @@
 //! The equilibrium solver's last stage takes its offer from [`omega`]; the likelihood takes
 //! the probabilities and their derivatives from [`LogisticOneShot`].
 
-use crate::model::lambert::{lambert_w_of_exp, LambertWOfExp};
+use crate::model::elementary::{exp, ln};
+use crate::model::lambert::{lambert_w_of_exp, lambert_w_of_exp_columns, LambertWOfExp};
+
+/// Locations per block of [`logistic_one_shot_columns`]: its scratch columns live on the stack.
+const BLOCK: usize = 64;
+
+/// `k = (1 − μ)/s − 1`, the argument of the Lambert W.
+#[inline(always)]
+fn lambert_argument(location: f64, scale: f64) -> f64 {
+    (1.0 - location) / scale - 1.0
+}
 
 /// `ω = W(e^k)` with `k = (1 − μ)/s − 1`, and `ln ω`: the interior offer is `μ + s·ln ω`.
-#[inline]
 pub fn omega(location: f64, scale: f64) -> LambertWOfExp {
-    lambert_w_of_exp((1.0 - location) / scale - 1.0)
+    lambert_w_of_exp(lambert_argument(location, scale))
 }
 
 /// The outcome probabilities of a logistic one-shot game (foreign proposer, one-sided), in
 /// logs, with the derivatives of the standardized offer.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LogisticOneShot {
-    /// The offer is interior (`x* > 0`), not the corner `x = 0`.
-    pub interior: bool,
     /// `t = (x − μ)/s`.
     pub standardized_offer: f64,
     /// `P(ratified) = G(x)`.
@@ -60,43 +68,135 @@ pub struct LogisticOneShot {
 }
 
 impl LogisticOneShot {
-    /// The closed form at location `μ` and scale `s > 0` (module doc).
-    #[inline]
+    /// The closed form at location `μ` and scale `s > 0` (module doc):
+    /// [`logistic_one_shot_columns`] for one location.
     pub fn new(location: f64, scale: f64) -> LogisticOneShot {
-        let omega = omega(location, scale);
-        // x* = μ + s·ln ω > 0 (false for NaN: the corner, as in the solver).
-        let interior = location + scale * omega.log > 0.0;
-        let (t, exp_neg_abs_t) = if interior {
-            let w = omega.value;
-            (omega.log, if omega.log > 0.0 { 1.0 / w } else { w })
-        } else {
-            let t = -location / scale;
-            (t, (-t.abs()).exp())
-        };
-        let log1p_e = exp_neg_abs_t.ln_1p();
-        let (large, small) = {
-            let r = 1.0 / (1.0 + exp_neg_abs_t);
-            (r, exp_neg_abs_t * r)
-        };
-        let (p_ratified, p_failed) = if t > 0.0 {
-            (large, small)
-        } else {
-            (small, large)
-        };
-        let (dt_dlocation, dt_dlog_scale) = if interior {
-            (-p_failed / scale, -p_failed * (1.0 - location) / scale)
-        } else {
-            (-1.0 / scale, location / scale)
-        };
+        let mut columns = [[0.0]; 7];
+        let [t, p_ratified, p_failed, log_p_ratified, log_p_failed, dt_dlocation, dt_dlog_scale] =
+            &mut columns;
+        logistic_one_shot_columns(
+            &[location],
+            scale,
+            LogisticOneShotColumns {
+                standardized_offer: t,
+                p_ratified,
+                p_failed,
+                log_p_ratified,
+                log_p_failed,
+                dt_dlocation,
+                dt_dlog_scale,
+            },
+        );
+        let [[t], [p_ratified], [p_failed], [log_p_ratified], [log_p_failed], [dt_dlocation], [dt_dlog_scale]] =
+            columns;
         LogisticOneShot {
-            interior,
             standardized_offer: t,
             p_ratified,
             p_failed,
-            log_p_ratified: t.min(0.0) - log1p_e,
-            log_p_failed: -t.max(0.0) - log1p_e,
+            log_p_ratified,
+            log_p_failed,
             dt_dlocation,
             dt_dlog_scale,
+        }
+    }
+}
+
+/// The fields of [`LogisticOneShot`] as columns, one entry per location.
+#[allow(missing_docs)]
+pub struct LogisticOneShotColumns<'a> {
+    pub standardized_offer: &'a mut [f64],
+    pub p_ratified: &'a mut [f64],
+    pub p_failed: &'a mut [f64],
+    pub log_p_ratified: &'a mut [f64],
+    pub log_p_failed: &'a mut [f64],
+    pub dt_dlocation: &'a mut [f64],
+    pub dt_dlog_scale: &'a mut [f64],
+}
+
+/// The closed form (module doc) at each location of `location` and scale `s > 0`, into `out`
+/// (columns as long as `location`). Block by block and stage by stage: each stage is a loop of
+/// independent straight-line iterations, which the compiler vectorizes and the processor
+/// overlaps.
+///
+/// # Panics
+///
+/// If a column of `out` is shorter than `location`.
+#[inline(always)]
+pub fn logistic_one_shot_columns(location: &[f64], scale: f64, out: LogisticOneShotColumns) {
+    let inverse_scale = 1.0 / scale;
+    let n = location.len();
+    let LogisticOneShotColumns {
+        standardized_offer,
+        p_ratified,
+        p_failed,
+        log_p_ratified,
+        log_p_failed,
+        dt_dlocation,
+        dt_dlog_scale,
+    } = out;
+    for start in (0..n).step_by(BLOCK) {
+        let end = (start + BLOCK).min(n);
+        let location = &location[start..end];
+        let len = location.len();
+        let [mut k, mut log, mut scratch] = [[0.0; BLOCK]; 3];
+        let (k, log, exp_neg_abs_t) = (&mut k[..len], &mut log[..len], &mut scratch[..len]);
+        for (k, &mu) in k.iter_mut().zip(location) {
+            *k = lambert_argument(mu, scale);
+        }
+        // ω (into the scratch column), then ln ω.
+        lambert_w_of_exp_columns(k, log, exp_neg_abs_t);
+        // t: ln ω when x* = μ + s·ln ω > 0 (false for NaN: the corner, as in the solver), else
+        // −μ/s; and e^{−|t|}.
+        let t = &mut standardized_offer[start..end];
+        for (((t, e), &log), &mu) in t
+            .iter_mut()
+            .zip(&mut *exp_neg_abs_t)
+            .zip(&*log)
+            .zip(location)
+        {
+            let interior = mu + scale * log > 0.0;
+            *t = if interior { log } else { -mu * inverse_scale };
+            *e = exp(-t.abs());
+        }
+        // ln(1 + e^{−|t|}) = ln u + (e^{−|t|} − (u − 1))/u, u = 1 + e^{−|t|} rounded (the
+        // rounding of u corrected); 1/u is also the larger probability.
+        let outputs = p_ratified[start..end]
+            .iter_mut()
+            .zip(&mut p_failed[start..end])
+            .zip(&mut log_p_ratified[start..end])
+            .zip(&mut log_p_failed[start..end])
+            .zip(&mut dt_dlocation[start..end])
+            .zip(&mut dt_dlog_scale[start..end]);
+        for (
+            (((((p_r, p_f), log_p_r), log_p_f), d_location), d_log_scale),
+            ((&t, &e), (&log, &mu)),
+        ) in outputs.zip(t.iter().zip(&*exp_neg_abs_t).zip(log.iter().zip(location)))
+        {
+            let u = 1.0 + e;
+            let large = 1.0 / u;
+            let small = e * large;
+            let log1p_e = ln(u) + (e - (u - 1.0)) * large;
+            (*p_r, *p_f) = if t > 0.0 {
+                (large, small)
+            } else {
+                (small, large)
+            };
+            *log_p_r = t.min(0.0) - log1p_e;
+            *log_p_f = -t.max(0.0) - log1p_e;
+            // Interior (t = ln ω): dt/dμ = −P(failed)/s, dt/d log s = −P(failed)·(1 − μ)/s;
+            // corner: −1/s and μ/s.
+            let interior = mu + scale * log > 0.0;
+            let interior_factor = -*p_f * inverse_scale;
+            *d_location = if interior {
+                interior_factor
+            } else {
+                -inverse_scale
+            };
+            *d_log_scale = if interior {
+                interior_factor * (1.0 - mu)
+            } else {
+                mu * inverse_scale
+            };
         }
     }
 }
@@ -121,7 +221,7 @@ mod tests {
             let closed = LogisticOneShot::new(mu, s);
             let g = Threshold::new(Family::Logistic, mu, s);
             let x = (mu + s * omega(mu, s).log).max(0.0);
-            assert_eq!(closed.interior, x > 0.0);
+            assert_eq!(closed.standardized_offer == omega(mu, s).log, x > 0.0);
             for (got, want) in [
                 (closed.p_ratified, g.cdf(x)),
                 (closed.p_failed, g.sf(x)),

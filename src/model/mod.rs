@@ -2,6 +2,7 @@
 //! equilibrium. Pure functions of parameters and one observation; no I/O.
 
 pub mod distribution;
+pub mod elementary;
 pub mod equilibrium;
 pub mod game;
 pub mod lambert;

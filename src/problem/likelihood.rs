@@ -25,7 +25,9 @@
 //! can try.
 
 use crate::error::{Error, Result};
-use crate::model::logistic_one_shot::LogisticOneShot;
+use crate::model::logistic_one_shot::{
+    logistic_one_shot_columns, LogisticOneShot, LogisticOneShotColumns,
+};
 use crate::model::{
     solve_path, Family, Game, Path, PathSensitivity, Proposer, Protocol, Scalars, Side, Threshold,
 };
@@ -596,7 +598,7 @@ const LOG_PROBABILITY_FLOOR: f64 = -690.775_527_898_213_7;
 /// ([`LogisticOneShot`]; `P(renegotiated) = 0`), and its derivatives with respect to `μ` and
 /// `log s`: `dℓ/dt = n_ratified·P(failed) − n_failed·P(ratified)` times `dt/dμ`, `dt/d log s`
 /// (the floor does not enter the derivatives).
-#[inline]
+#[inline(always)]
 fn one_shot_contribution(closed: &LogisticOneShot, counts: [f64; 3]) -> (f64, f64, f64) {
     let [ratified, renegotiated, failed] = counts;
     let value = ratified * closed.log_p_ratified.max(LOG_PROBABILITY_FLOOR)
@@ -624,6 +626,47 @@ fn mix(sides: [Option<[f64; 3]>; 2], p_home: f64) -> [f64; 3] {
         }
     }
     out
+}
+
+/// `ℓ_g`, `dℓ_g/dμ_g` and `dℓ_g/d log s` of closed-form designs with locations `location`
+/// (at most [`CHUNK`]), scale `scale` and outcome counts `counts`, into `out`: the closed form
+/// stage by stage over columns ([`logistic_one_shot_columns`]), then one loop for the
+/// likelihood, all of which the compiler vectorizes.
+fn closed_form_columns(location: &[f64], scale: f64, counts: [&[f64]; 3], out: [&mut [f64]; 3]) {
+    let n = location.len();
+    let mut columns = [[0.0; CHUNK]; 7];
+    let [t, p_ratified, p_failed, log_p_ratified, log_p_failed, dt_dlocation, dt_dlog_scale] =
+        columns.each_mut().map(|c| &mut c[..n]);
+    logistic_one_shot_columns(
+        location,
+        scale,
+        LogisticOneShotColumns {
+            standardized_offer: t,
+            p_ratified,
+            p_failed,
+            log_p_ratified,
+            log_p_failed,
+            dt_dlocation,
+            dt_dlog_scale,
+        },
+    );
+    let [t, p_ratified, p_failed, log_p_ratified, log_p_failed, dt_dlocation, dt_dlog_scale] =
+        columns.each_ref().map(|c| &c[..n]);
+    let [ratified, renegotiated, failed] = counts.map(|c| &c[..n]);
+    let [values, d_location, d_log_scale] = out.map(|c| &mut c[..n]);
+    for i in 0..n {
+        let closed = LogisticOneShot {
+            standardized_offer: t[i],
+            p_ratified: p_ratified[i],
+            p_failed: p_failed[i],
+            log_p_ratified: log_p_ratified[i],
+            log_p_failed: log_p_failed[i],
+            dt_dlocation: dt_dlocation[i],
+            dt_dlog_scale: dt_dlog_scale[i],
+        };
+        (values[i], d_location[i], d_log_scale[i]) =
+            one_shot_contribution(&closed, [ratified[i], renegotiated[i], failed[i]]);
+    }
 }
 
 /// A point with `ℓ` and `∇ℓ` there.
@@ -864,32 +907,35 @@ impl<'a> Likelihood<'a> {
             }
         }
         let scale = self.model.home_scale(theta);
-        let [ratified, renegotiated, failed] = layout
+        let counts = layout
             .closed_form_counts
             .each_ref()
             .map(|c| &c[range.clone()]);
-        let mut value = 0.0;
-        match grad {
-            None => {
-                for (i, &mu) in location.iter().enumerate() {
-                    let closed = LogisticOneShot::new(mu, scale);
-                    let counts = [ratified[i], renegotiated[i], failed[i]];
-                    value += one_shot_contribution(&closed, counts).0;
+        // The closed form design by design into columns: straight-line code, vectorized.
+        let (mut values, mut d_location, mut d_log_scale) =
+            ([0.0; CHUNK], [0.0; CHUNK], [0.0; CHUNK]);
+        closed_form_columns(
+            location,
+            scale,
+            counts,
+            [
+                &mut values[..location.len()],
+                &mut d_location[..location.len()],
+                &mut d_log_scale[..location.len()],
+            ],
+        );
+        // Sums in design order.
+        let value = values[..location.len()].iter().sum();
+        if let Some(grad) = grad {
+            for &(slot, k) in &layout.location_slots {
+                let covariate = &layout.closed_form_covariates[k][range.clone()];
+                for (d, z) in d_location.iter().zip(covariate) {
+                    grad[slot] += d * z;
                 }
             }
-            Some(grad) => {
-                for (i, &mu) in location.iter().enumerate() {
-                    let closed = LogisticOneShot::new(mu, scale);
-                    let counts = [ratified[i], renegotiated[i], failed[i]];
-                    let (v, d_location, d_log_scale) = one_shot_contribution(&closed, counts);
-                    value += v;
-                    for &(slot, k) in &layout.location_slots {
-                        grad[slot] +=
-                            d_location * layout.closed_form_covariates[k][range.start + i];
-                    }
-                    for &slot in &layout.scale_slots {
-                        grad[slot] += d_log_scale;
-                    }
+            for &slot in &layout.scale_slots {
+                for d in &d_log_scale[..location.len()] {
+                    grad[slot] += d;
                 }
             }
         }
