@@ -20,10 +20,11 @@
 /// `1.5·2^52`: adding it rounds a float of magnitude below `2^51` to an integer, which then sits
 /// in the low bits of the sum.
 const SHIFTER: f64 = 6_755_399_441_055_744.0;
-/// `ln 2` in two parts; `LN2_HI` has 21 trailing zero bits, so `n·LN2_HI` is exact for the `n`
+/// `ln 2` in two parts (fdlibm's, 6.93147180369123816490e-1 + 1.90821492927058770002e-10);
+/// `LN2_HI` has 21 trailing zero bits, so `n·LN2_HI` is exact for the `n`
 /// that arise.
-const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
-const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
 /// `1/n!` for `n = 13, 12, …, 0`: the Taylor polynomial of `e^r`, highest degree first.
 const EXP_TAYLOR: [f64; 14] = [
     1.0 / 6_227_020_800.0,
@@ -41,15 +42,16 @@ const EXP_TAYLOR: [f64; 14] = [
     1.0,
     1.0,
 ];
-/// fdlibm's `R(z) = Lg1·z + … + Lg7·z⁷` with `ln(1 + f) = f − s·(f − R(s²))` (`e_log.c`).
+/// fdlibm's `R(z) = Lg1·z + … + Lg7·z⁷` with `ln(1 + f) = f − s·(f − R(s²))` (`e_log.c`:
+/// 6.666666666666735130e-1, 3.999999999940941908e-1, …, 1.479819860511658591e-1).
 const LG: [f64; 7] = [
-    6.666_666_666_666_735_130e-1,
-    3.999_999_999_940_941_908e-1,
-    2.857_142_874_366_239_149e-1,
-    2.222_219_843_214_978_396e-1,
-    1.818_357_216_161_805_012e-1,
-    1.531_383_769_920_937_332e-1,
-    1.479_819_860_511_658_591e-1,
+    f64::from_bits(0x3fe5_5555_5555_5593),
+    f64::from_bits(0x3fd9_9999_9997_fa04),
+    f64::from_bits(0x3fd2_4924_9422_9359),
+    f64::from_bits(0x3fcc_71c5_1d8e_78af),
+    f64::from_bits(0x3fc7_4664_96cb_03de),
+    f64::from_bits(0x3fc3_9a09_d078_c69f),
+    f64::from_bits(0x3fc2_f112_df3e_5244),
 ];
 
 /// `x` rounded to an integer (ties to even), for `|x| < 2^51`.

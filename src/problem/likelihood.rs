@@ -584,10 +584,8 @@ impl Model {
     /// design: as [`Model::primitives`] has it).
     fn home_scale(&self, theta: &[f64]) -> f64 {
         self.loadings[Primitive::HomeLogScale as usize]
-            .iter()
-            .map(|&(j, _)| theta[j])
             .last()
-            .unwrap_or(0.0)
+            .map_or(0.0, |&(j, _)| theta[j])
     }
 }
 
