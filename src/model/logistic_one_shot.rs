@@ -28,7 +28,9 @@
 //! ```
 //!
 //! The equilibrium solver's last stage takes its offer from [`omega`]; the likelihood takes
-//! the probabilities and their derivatives from [`LogisticOneShot`].
+//! the probabilities and their derivatives from [`logistic_one_shot_columns`] (a chunk of
+//! designs, stage by stage over columns) or [`LogisticOneShot`] (one design: the same code
+//! on columns of length one).
 
 use crate::model::elementary::{exp, ln};
 use crate::model::lambert::{lambert_w_of_exp, lambert_w_of_exp_columns, LambertWOfExp};

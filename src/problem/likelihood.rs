@@ -7,9 +7,19 @@
 //!
 //! Episodes that share all covariates and protocol share one equilibrium solve: rows are
 //! grouped once into *designs*, and `ℓ = Σ_g Σ_y n_{g,y} log P_g(y)` with `n_{g,y}` the
-//! weighted count of outcome `y` in design `g`. Designs are solved in parallel with rayon and
-//! their contributions are summed in design order, so the result is bit-identical for any
-//! number of threads.
+//! weighted count of outcome `y` in design `g`. Designs are summed in fixed chunks of
+//! `CHUNK` (256), in parallel with rayon over chunks and in a fixed order within each, so the
+//! result is bit-identical for any number of threads.
+//!
+//! **Two kinds of design.** A logistic one-shot design with a foreign proposer and a one-sided
+//! constraint (`Model::is_logistic_one_shot`) has the closed form of MODEL.md §5
+//! (`P(ratified) = ω/(1 + ω)`, `ω = W(e^k)`, `k = (1 − μ)/s − 1`, or `G(0)` at the corner
+//! `x* = 0`; `crate::model::logistic_one_shot`). Within a chunk such designs are laid out as
+//! columns (their home-location covariates and outcome counts), so that `μ_g = z_gᵀβ` is
+//! computed column by column and the closed form runs stage by stage over the chunk in
+//! straight-line code that the compiler vectorizes: no solver, no allocation. The other
+//! designs are solved one by one ([`crate::model::solve_path`]). Each chunk adds its solved
+//! designs, then its closed-form ones, each in design order.
 //!
 //! **Gradient.** Each design's probabilities depend on θ only through a few *primitives*
 //! (`μ, log s, μ_F, log s_F, logit p_home, logit ρ, logit δ_R, logit δ_P, logit w_poll`),
