@@ -206,3 +206,26 @@ fn closed_form_and_solved_designs_serial_equals_parallel() {
         }
     }
 }
+
+/// No NaN reaches the likelihood of one-shot designs: far locations and scales (the optimizer's
+/// wildest trial points) give a finite log-likelihood and gradient.
+#[test]
+fn one_shot_likelihood_is_finite_far_out() {
+    let mut sim = Simulation::new(600, ProtocolMix::OneShot, 9);
+    sim.free_scale = true;
+    let (project, _) = sim.generate().expect("simulation");
+    let model = Model::new(&project.spec, &project.data).unwrap();
+    let problem = Likelihood::new(&model, &project.data.outcome, &project.data.weight);
+    for constant in [-1e3, -30.0, -1.0, 0.0, 0.5, 1.0, 30.0, 1e3] {
+        for slope in [-50.0, 0.0, 50.0] {
+            for log_scale in [-40.0, -10.0, 0.0, 10.0, 40.0] {
+                let x = [constant, slope, log_scale];
+                let (value, grad) = problem.evaluate(&x, true);
+                assert!(
+                    value.is_finite() && grad.iter().all(|d| d.is_finite()),
+                    "at {x:?}: {value}, {grad:?}"
+                );
+            }
+        }
+    }
+}

@@ -10,7 +10,7 @@
 //!                                  = ln k + ln(1 − a),  a = ln k·(1 − 1/k)/k ≤ 0.25,
 //!                                  ln(1 − a) by its series to a⁴
 //!                 −4 < k ≤ 3:   L₀ = p₆((k + 1/2)/(7/2))            (a fitted sextic; ≤ 6.1e-4)
-//!                 k ≤ −4:       L₀ = k                             (ln W(x) = ln x − x + …; ≤ 0.019)
+//!                 k ≤ −4:       L₀ = k                   (ln W(x) = ln x − x + …; ≤ 0.019)
 //! Halley steps    f = L + e^L − k,  f' = 1 + e^L,  f'' = e^L,
 //!                 L ← L − f/(f' − f f''/(2f')) = L − q/(1 − h),  q = f/f',  h = q·f''/(2f')
 //! ```

@@ -17,9 +17,11 @@
 //! d log P(ratified)/dt = P(failed),   d log P(failed)/dt = −P(ratified)
 //! ```
 //!
-//! computed in logs so that neither tail underflows. The code is straight-line (the case
-//! selected, `exp` and `ln` from `elementary.rs`), so that the likelihood's loop over designs
-//! vectorizes: one exponential and one logarithm besides `W`. The derivatives of `t` follow from `ln ω + ω = k`
+//! computed in logs so that neither tail underflows, with `ln(1 + e^{−|t|}) = ln u +
+//! (e^{−|t|} − (u − 1))/u` for `u = 1 + e^{−|t|}` rounded (the rounding of `u` corrected; `1/u`
+//! is the larger probability). The code is straight-line (the case selected, `exp` and `ln`
+//! from `elementary.rs`), so that the likelihood's loop over designs vectorizes: one exponential
+//! and one logarithm besides `W`. The derivatives of `t` follow from `ln ω + ω = k`
 //! (`d ln ω/dk = 1/(1 + ω) = P(failed)`):
 //!
 //! ```text
@@ -89,8 +91,8 @@ impl LogisticOneShot {
                 dt_dlog_scale,
             },
         );
-        let [[t], [p_ratified], [p_failed], [log_p_ratified], [log_p_failed], [dt_dlocation], [dt_dlog_scale]] =
-            columns;
+        let [t, p_ratified, p_failed, log_p_ratified, log_p_failed, dt_dlocation, dt_dlog_scale] =
+            columns.map(|[value]| value);
         LogisticOneShot {
             standardized_offer: t,
             p_ratified,
