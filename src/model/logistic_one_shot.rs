@@ -76,20 +76,10 @@ impl LogisticOneShot {
     /// [`logistic_one_shot_columns`] for one location.
     pub fn new(location: f64, scale: f64) -> LogisticOneShot {
         let mut columns = [[0.0]; 7];
-        let [t, p_ratified, p_failed, log_p_ratified, log_p_failed, dt_dlocation, dt_dlog_scale] =
-            &mut columns;
         logistic_one_shot_columns(
             &[location],
             scale,
-            LogisticOneShotColumns {
-                standardized_offer: t,
-                p_ratified,
-                p_failed,
-                log_p_ratified,
-                log_p_failed,
-                dt_dlocation,
-                dt_dlog_scale,
-            },
+            LogisticOneShotColumns::from_columns(columns.each_mut().map(|c| &mut c[..])),
         );
         let [t, p_ratified, p_failed, log_p_ratified, log_p_failed, dt_dlocation, dt_dlog_scale] =
             columns.map(|[value]| value);
@@ -115,6 +105,24 @@ pub struct LogisticOneShotColumns<'a> {
     pub log_p_failed: &'a mut [f64],
     pub dt_dlocation: &'a mut [f64],
     pub dt_dlog_scale: &'a mut [f64],
+}
+
+impl<'a> LogisticOneShotColumns<'a> {
+    /// The seven columns in the order of the fields.
+    #[inline]
+    pub fn from_columns(columns: [&'a mut [f64]; 7]) -> LogisticOneShotColumns<'a> {
+        let [standardized_offer, p_ratified, p_failed, log_p_ratified, log_p_failed, dt_dlocation, dt_dlog_scale] =
+            columns;
+        LogisticOneShotColumns {
+            standardized_offer,
+            p_ratified,
+            p_failed,
+            log_p_ratified,
+            log_p_failed,
+            dt_dlocation,
+            dt_dlog_scale,
+        }
+    }
 }
 
 /// The closed form (module doc) at each location of `location` and scale `s > 0`, into `out`

@@ -643,20 +643,10 @@ fn mix(sides: [Option<[f64; 3]>; 2], p_home: f64) -> [f64; 3] {
 fn closed_form_columns(location: &[f64], scale: f64, counts: [&[f64]; 3], out: [&mut [f64]; 3]) {
     let n = location.len();
     let mut columns = [[0.0; CHUNK]; 7];
-    let [t, p_ratified, p_failed, log_p_ratified, log_p_failed, dt_dlocation, dt_dlog_scale] =
-        columns.each_mut().map(|c| &mut c[..n]);
     logistic_one_shot_columns(
         location,
         scale,
-        LogisticOneShotColumns {
-            standardized_offer: t,
-            p_ratified,
-            p_failed,
-            log_p_ratified,
-            log_p_failed,
-            dt_dlocation,
-            dt_dlog_scale,
-        },
+        LogisticOneShotColumns::from_columns(columns.each_mut().map(|c| &mut c[..n])),
     );
     let [t, p_ratified, p_failed, log_p_ratified, log_p_failed, dt_dlocation, dt_dlog_scale] =
         columns.each_ref().map(|c| &c[..n]);
