@@ -3,6 +3,7 @@
 
 use twolevel::analyses::synthetic::{ProtocolMix, Simulation};
 use twolevel::problem::likelihood::{Likelihood, Model};
+use twolevel::problem::project::Project;
 
 fn problem_for(
     mix: ProtocolMix,
@@ -56,9 +57,15 @@ fn gradient_matches_central_differences() {
 #[test]
 fn serial_equals_parallel() {
     let (project, theta) = problem_for(ProtocolMix::Mixed, true, false);
+    assert_thread_invariant(&project, &theta);
+}
+
+/// The log-likelihood and gradient of `project` at `theta` on 2, 3 and 8 threads are those on
+/// one thread, bit for bit.
+fn assert_thread_invariant(project: &Project, theta: &[f64]) {
     let model = Model::new(&project.spec, &project.data).unwrap();
     let problem = Likelihood::new(&model, &project.data.outcome, &project.data.weight);
-    let x = model.space.to_internal(&theta);
+    let x = model.space.to_internal(theta);
     let run = |threads: usize| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -73,7 +80,11 @@ fn serial_equals_parallel() {
             (v - v1).abs() <= 1e-12 * v1.abs(),
             "{threads} threads: {v} vs {v1}"
         );
-        assert_eq!(v.to_bits(), v1.to_bits(), "bit-identical log-likelihood");
+        assert_eq!(
+            v.to_bits(),
+            v1.to_bits(),
+            "{threads} threads: bit-identical log-likelihood ({v} vs {v1})"
+        );
         for (a, b) in g.iter().zip(&g1) {
             assert_eq!(a.to_bits(), b.to_bits(), "bit-identical gradient");
         }
@@ -187,24 +198,7 @@ fn closed_form_and_solved_designs_serial_equals_parallel() {
     let (project, theta) = Simulation::new(1500, ProtocolMix::Mixed, 3)
         .generate()
         .unwrap();
-    let model = Model::new(&project.spec, &project.data).unwrap();
-    let problem = Likelihood::new(&model, &project.data.outcome, &project.data.weight);
-    let x = model.space.to_internal(&theta);
-    let run = |threads: usize| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap()
-            .install(|| problem.evaluate(&x, true))
-    };
-    let (v1, g1) = run(1);
-    for threads in [2, 3, 8] {
-        let (v, g) = run(threads);
-        assert_eq!(v.to_bits(), v1.to_bits(), "{threads} threads: {v} vs {v1}");
-        for (a, b) in g.iter().zip(&g1) {
-            assert_eq!(a.to_bits(), b.to_bits(), "bit-identical gradient");
-        }
-    }
+    assert_thread_invariant(&project, &theta);
 }
 
 /// No NaN reaches the likelihood of one-shot designs: far locations and scales (the optimizer's
