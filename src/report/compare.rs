@@ -296,13 +296,7 @@ pub fn markdown(c: &Comparison, stars: bool) -> String {
 /// Where each structural column came from: `(k) label: toolkit, spec (sha256), data (sha256)`
 /// (hashes in full, or their first 12 digits).
 fn provenance_lines(c: &Comparison, full: bool) -> Vec<String> {
-    let hash = |h: &str| -> String {
-        if full {
-            h.to_string()
-        } else {
-            h.chars().take(12).collect()
-        }
-    };
+    let hash = |h: &str| super::shown_hash(h, full);
     c.columns
         .iter()
         .enumerate()

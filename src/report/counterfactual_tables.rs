@@ -106,24 +106,17 @@ fn markdown_tables(s: &mut String, rows: &[(&ScenarioResult, &GroupResult)], wit
 /// What the counterfactual tables show: "Counterfactual predictions of the two-level
 /// ratification model", with the spec's `[data] description` when it has one.
 pub fn title(labels: &Labels) -> String {
-    let what = "Counterfactual predictions of the two-level ratification model";
-    match &labels.description {
-        Some(d) => format!("{what}, {d}"),
-        None => what.to_string(),
-    }
+    super::titled(
+        "Counterfactual predictions of the two-level ratification model",
+        labels,
+    )
 }
 
 /// Toolkit, spec, data and scenario file (paths and SHA-256, the first 12 digits unless
 /// `full`), and the file of bootstrap draws.
 fn provenance(result: &Counterfactual, full: bool) -> String {
     let p = &result.provenance;
-    let hash = |h: &str| -> String {
-        if full {
-            h.to_string()
-        } else {
-            h.chars().take(12).collect()
-        }
-    };
+    let hash = |h: &str| super::shown_hash(h, full);
     let mut s = format!(
         "{}; spec {} (sha256 {}); data {} (sha256 {}); scenarios {} (sha256 {})",
         p.toolkit,

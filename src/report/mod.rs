@@ -17,6 +17,23 @@ use crate::problem::labels::Labels;
 use std::path::{Path, PathBuf};
 use tables::TableOptions;
 
+/// A SHA-256 as the provenance shows it: in full (LaTeX comments), or its first 12 digits.
+pub(crate) fn shown_hash(hash: &str, full: bool) -> String {
+    if full {
+        hash.to_string()
+    } else {
+        hash.chars().take(12).collect()
+    }
+}
+
+/// A table's title: what it shows, with the spec's `[data] description` when it has one.
+pub(crate) fn titled(what: &str, labels: &Labels) -> String {
+    match &labels.description {
+        Some(d) => format!("{what}, {d}"),
+        None => what.to_string(),
+    }
+}
+
 /// Files of a fit report.
 pub const FIT_FILES: [&str; 4] = [
     "estimates.json",

@@ -213,24 +213,17 @@ fn ci_header(options: &TableOptions) -> &'static str {
 /// What the estimates table shows, for its heading and caption: "Maximum-likelihood estimates
 /// of the two-level ratification model", with the spec's `[data] description` when it has one.
 pub fn title(labels: &Labels) -> String {
-    let what = "Maximum-likelihood estimates of the two-level ratification model";
-    match &labels.description {
-        Some(d) => format!("{what}, {d}"),
-        None => what.to_string(),
-    }
+    super::titled(
+        "Maximum-likelihood estimates of the two-level ratification model",
+        labels,
+    )
 }
 
 /// Provenance for the foot of Markdown tables and the comments atop LaTeX tables: toolkit,
 /// spec and data (path and SHA-256, the first 12 digits in Markdown), seed.
 fn provenance(report: &FitReport, full: bool) -> String {
     let p = &report.provenance;
-    let hash = |h: &str| {
-        if full {
-            h.to_string()
-        } else {
-            h.chars().take(12).collect()
-        }
-    };
+    let hash = |h: &str| super::shown_hash(h, full);
     format!(
         "{}; spec {} (sha256 {}); data {} (sha256 {}); seed {}.",
         p.toolkit,
