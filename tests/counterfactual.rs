@@ -61,7 +61,7 @@ fn a_scenario_without_changes_reproduces_the_baseline_exactly() {
         &file.path,
     )
     .unwrap();
-    let solutions = solve_designs(&model, &theta);
+    let solutions = solve_designs(&model, &theta, true);
     for (i, row) in prepared.predict(&theta).iter().enumerate() {
         let s = &solutions[model.row_design[i]];
         assert_eq!(row.probabilities, s.probabilities, "row {i}");

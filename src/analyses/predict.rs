@@ -8,7 +8,7 @@
 
 use crate::error::{Error, Result};
 use crate::io::{table_bytes, FloatStyle, TableFormat};
-use crate::model::{solve_with_proposer, Side, Solution};
+use crate::model::{solve_with_proposer, solve_with_proposer_unchecked, Side, Solution};
 use crate::problem::data::Outcome;
 use crate::problem::likelihood::Model;
 use crate::problem::project::Project;
@@ -16,15 +16,22 @@ use polars::prelude::{Column, DataFrame, IdxCa, IdxSize};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-/// Solves every design's game at `theta` (parallel, deterministic).
-pub fn solve_designs(model: &Model, theta: &[f64]) -> Vec<Solution> {
+/// Solves every design's game at `theta` (parallel, deterministic); with `certify`, each
+/// solution carries its certificate (for what is reported), else the fast search only (for
+/// drawing outcomes).
+pub fn solve_designs(model: &Model, theta: &[f64], certify: bool) -> Vec<Solution> {
     use rayon::prelude::*;
     (0..model.designs.len())
         .into_par_iter()
         .map(|g| {
             let q = model.primitives(g, theta);
             let game = model.game(g, &q, Side::Foreign);
-            solve_with_proposer(&game, model.proposer(g, theta))
+            let proposer = model.proposer(g, theta);
+            if certify {
+                solve_with_proposer(&game, proposer)
+            } else {
+                solve_with_proposer_unchecked(&game, proposer)
+            }
         })
         .collect()
 }
@@ -32,9 +39,11 @@ pub fn solve_designs(model: &Model, theta: &[f64]) -> Vec<Solution> {
 /// `predict`: one row per data row with the outcome probabilities and offers: the id column
 /// (when the spec has one), `p_ratified, p_renegotiated, p_failed`, the offers of each stage
 /// (`offer_poll, offer_vote, offer_renegotiation`, missing where the row's protocol has no such
-/// stage), `home_share` (missing where no agreement can enter into force) and `p_strategic`.
+/// stage), `home_share` (missing where no agreement can enter into force), `p_strategic` and
+/// `certified` (whether every stage of the row's equilibrium is certified, see
+/// [`crate::model::Certificate`]).
 pub fn predict_frame(project: &Project, model: &Model, theta: &[f64]) -> Result<DataFrame> {
-    let solutions = solve_designs(model, theta);
+    let solutions = solve_designs(model, theta, true);
     let rows: Vec<(&Solution, &crate::problem::likelihood::Design)> = model
         .row_design
         .iter()
@@ -81,6 +90,12 @@ pub fn predict_frame(project: &Project, model: &Model, theta: &[f64]) -> Result<
         "p_strategic".into(),
         rows.iter().map(|(s, _)| s.p_strategic).collect::<Vec<_>>(),
     ));
+    columns.push(Column::new(
+        "certified".into(),
+        rows.iter()
+            .map(|(s, _)| s.certificate.is_certified())
+            .collect::<Vec<_>>(),
+    ));
     DataFrame::new(rows.len(), columns)
         .map_err(|e| Error::Results(format!("cannot build the predictions ({e})")))
 }
@@ -118,7 +133,7 @@ pub fn draw_outcome(p: &[f64; 3], u: f64) -> Outcome {
 /// Simulated outcomes for the data rows at `theta`: rows `rows` (indices into the data), one
 /// draw each from a xoshiro256++ stream seeded with `seed`.
 pub fn simulate_outcomes(model: &Model, theta: &[f64], rows: &[usize], seed: u64) -> Vec<Outcome> {
-    let solutions = solve_designs(model, theta);
+    let solutions = solve_designs(model, theta, false);
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     rows.iter()
         .map(|&i| {

@@ -299,6 +299,7 @@ mod tests {
             status: FitStatus::Converged,
             parameters,
             diagnostics: Diagnostics {
+                certification: None,
                 optimizer: Optimizer::Lbfgs,
                 iterations: 10,
                 gradient_norm: 1e-8,

@@ -37,6 +37,7 @@ pub use optimize::optimize;
 pub use starts::starting_points;
 
 use crate::error::Result;
+use crate::problem::certification::Certification;
 use crate::problem::data::{Dataset, Outcome};
 use crate::problem::likelihood::{Likelihood, Model};
 use crate::problem::params::{ParameterSpace, Transform};
@@ -176,6 +177,10 @@ pub struct Diagnostics {
     pub condition_number: f64,
     /// Every start's result, in order.
     pub starts: Vec<StartResult>,
+    /// The certificates of the designs' equilibria at the estimate (absent in files written
+    /// before they existed, and for fits that are not reported, e.g. bootstrap replicates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certification: Option<Certification>,
 }
 
 /// Estimates of a fitted spec.
@@ -347,6 +352,7 @@ pub fn fit(
             information_eigenvalues,
             condition_number,
             starts: start_results,
+            certification: None,
         },
         warnings,
         clusters: covariances.as_ref().and_then(|c| c.clusters),

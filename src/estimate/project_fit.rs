@@ -1,6 +1,7 @@
 //! Fitting a project: the checks of the data before the fit ([`super::diagnose::before_fit`]),
 //! the multi-start fit ([`super::fit`]), the warnings about the estimate after it
-//! ([`super::diagnose::boundary_warnings`]), and the fit with its provenance as it is saved in
+//! ([`super::diagnose::boundary_warnings`]) and the certificates of the designs' equilibria at
+//! the estimate ([`crate::problem::certification`]), and the fit with its provenance as it is saved in
 //! `estimates.json` ([`FitReport`]).
 
 use super::{fit, Estimates, FitOptions, SeKind};
@@ -28,6 +29,7 @@ pub fn fit_project_with_checkpoint(
         checkpoint,
     };
     let before = super::diagnose::before_fit(&project.spec, &project.data, model)?;
+    let failed_before = crate::problem::likelihood::process_failed_solves();
     let mut estimates = fit(
         model,
         &project.data,
@@ -40,6 +42,13 @@ pub fn fit_project_with_checkpoint(
     estimates
         .warnings
         .splice(0..0, before.into_iter().chain(boundary));
+    // Certify every design's equilibrium at the estimate.
+    let theta = model.space.to_natural(&estimates.internal);
+    let mut certification = model.certification(&theta, &project.data.weight);
+    certification.failed_solves_during_fit =
+        crate::problem::likelihood::process_failed_solves() - failed_before;
+    estimates.warnings.extend(certification.warning());
+    estimates.diagnostics.certification = Some(certification);
     Ok(estimates)
 }
 

@@ -11,7 +11,8 @@ pub mod numeric;
 
 pub use distribution::{Family, Threshold};
 pub use equilibrium::{
-    outcome_probabilities, solve, solve_path, solve_with_proposer, Equilibrium, Path,
-    PathSensitivity, Solution, StagePath,
+    certify_path, first_stage_cell_bounds, first_stage_certificate, outcome_probabilities, solve,
+    solve_path, solve_with_proposer, solve_with_proposer_unchecked, Certificate, Equilibrium, Path,
+    PathSensitivity, Solution, StageCertificate, StagePath, CERTIFICATE_TOLERANCE,
 };
 pub use game::{Game, Proposer, Protocol, Scalars, Side, StageKind};

@@ -39,7 +39,8 @@ use crate::model::logistic_one_shot::{
     logistic_one_shot_columns, LogisticOneShot, LogisticOneShotColumns,
 };
 use crate::model::{
-    solve_path, Family, Game, Path, PathSensitivity, Proposer, Protocol, Scalars, Side, Threshold,
+    solve_path, Certificate, Family, Game, Path, PathSensitivity, Proposer, Protocol, Scalars,
+    Side, Threshold,
 };
 use crate::problem::data::{Dataset, Outcome};
 use crate::problem::params::{logistic, ParameterSpace, Role};
@@ -514,6 +515,13 @@ impl Model {
                 .sum()
         };
         let paths = self.side_paths(g, &q, None);
+        if paths
+            .iter()
+            .flatten()
+            .any(|p| p.certificate == Certificate::Failed)
+        {
+            PROCESS_FAILED_SOLVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         let sides = paths.map(|p| p.map(|p| p.probabilities));
         let p = mix(sides, q[4]);
         let value = log_lik(&p);
@@ -624,7 +632,8 @@ fn logit(p: f64) -> f64 {
     (p / (1.0 - p)).ln()
 }
 
-fn mix(sides: [Option<[f64; 3]>; 2], p_home: f64) -> [f64; 3] {
+/// Mixes the outcome probabilities of the two proposer sides with weights `1 − p_home`, `p_home`.
+pub(super) fn mix(sides: [Option<[f64; 3]>; 2], p_home: f64) -> [f64; 3] {
     let mut out = [0.0; 3];
     for (side, w) in sides.iter().zip([1.0 - p_home, p_home]) {
         if let Some(p) = side {
@@ -676,6 +685,17 @@ static PROCESS_EVALUATIONS: [std::sync::atomic::AtomicU64; 2] = [
     std::sync::atomic::AtomicU64::new(0),
     std::sync::atomic::AtomicU64::new(0),
 ];
+
+/// Design solves in likelihood evaluations whose numerical solve failed
+/// ([`Certificate::Failed`]: the probabilities are the best found, without a statement), in
+/// this process.
+static PROCESS_FAILED_SOLVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Failed design solves so far in this process ([`PROCESS_FAILED_SOLVES`]); the fit reports
+/// how many happened while it ran.
+pub fn process_failed_solves() -> u64 {
+    PROCESS_FAILED_SOLVES.load(std::sync::atomic::Ordering::Relaxed)
+}
 
 /// Likelihood evaluations so far in this process, `[without gradient, with gradient]`, by
 /// every [`Likelihood`].

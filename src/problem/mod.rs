@@ -12,8 +12,10 @@
 //! * [`table`]: column and row operations on polars frames (text, numbers, flags, row filters,
 //!   row groups) shared by the data checks, the designs, scenarios and the bootstrap;
 //! * [`likelihood`]: designs, primitives and the likelihood with its gradient;
+//! * [`certification`]: the certificates of every design's equilibrium at a reported value;
 //! * [`project`]: spec + data, provenance, parameter values read from a file.
 
+pub mod certification;
 pub mod data;
 pub mod labels;
 pub mod likelihood;

@@ -148,6 +148,10 @@ fn caption(
         FitStatus::KinkMaximum => s.push_str(" The estimate is a maximum at a kink of the likelihood (checked along the coordinates): Hessian-based standard errors are approximate."),
         FitStatus::NotConverged => s.push_str(" WARNING: the optimizer did not converge."),
     }
+    if let Some(c) = &report.estimates.diagnostics.certification {
+        s.push(' ');
+        s.push_str(&c.describe());
+    }
     s
 }
 

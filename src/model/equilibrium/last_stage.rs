@@ -24,6 +24,7 @@
 //! indifference at the stage before uses it. The logistic one-shot game (one-sided, foreign proposer, `c = −∞`) has a closed
 //! form (MODEL.md §5).
 
+use super::certificate::Certificate;
 use super::stage_solver::{Reply, StageSolver};
 use crate::model::distribution::Truncation;
 use crate::model::game::Side;
@@ -69,6 +70,8 @@ impl<'a> StageSolver<'a> {
                     marginal: 0.0,
                     interior: false,
                     next_offer: f64::NAN,
+                    certificate: Certificate::Certified,
+                    bound: 0.0,
                 },
                 0.0,
             )
@@ -79,9 +82,9 @@ impl<'a> StageSolver<'a> {
         let lo = c.max(0.0);
         let trunc = self.home.truncation(c);
         let hi = 1.0;
-        let (x, interior) = if c == f64::NEG_INFINITY && self.lambert {
+        let (x, interior, converged) = if c == f64::NEG_INFINITY && self.lambert {
             let x = self.lambert_offer();
-            (x.max(0.0), x > 0.0)
+            (x.max(0.0), x > 0.0, true)
         } else {
             // ψ is nonincreasing: the maximum is the corner `hi` if ψ(hi) ≥ 0, the corner `lo`
             // if ψ(lo) ≤ 0, else the root. (ψ(hi) = −∞ for a foreign proposer, ψ(lo) = +∞
@@ -93,9 +96,9 @@ impl<'a> StageSolver<'a> {
             if !has_kinks && hint.is_some_and(|h| h > lo && h < hi) {
                 self.newton_last_stage(&trunc, lo, hi, hint, (lo_open, hi_open))
             } else if hi_open && self.last_stage_foc(hi, &trunc).0 >= 0.0 {
-                (hi, false)
+                (hi, false, true)
             } else if lo_open && self.last_stage_foc(lo, &trunc).0 <= 0.0 {
-                (lo, false)
+                (lo, false, true)
             } else if has_kinks {
                 self.last_stage_between_kinks(&trunc, lo, hi, hint)
             } else {
@@ -107,6 +110,13 @@ impl<'a> StageSolver<'a> {
         if !(value > 0.0) {
             return nobody(x);
         }
+        // ψ is nonincreasing (log-concavity), so a root of it or a corner where it has the
+        // right sign is the global maximum: certified, unless Newton ran out of iterations.
+        let certificate = if converged {
+            Certificate::Certified
+        } else {
+            Certificate::Failed
+        };
         // dx/dc by the implicit function theorem on ψ(x; c) = 0:
         // ∂ψ/∂c = q(x)·g(c)/[G(x) − G(c)].
         // Not at a jump of ψ (a kink of π where a uniform G_F reaches 1, or the top of a uniform
@@ -131,6 +141,8 @@ impl<'a> StageSolver<'a> {
                 marginal: self.pi(x),
                 interior,
                 next_offer: f64::NAN,
+                certificate,
+                bound: value,
             },
             doffer,
         )
@@ -148,7 +160,7 @@ impl<'a> StageSolver<'a> {
 
     /// `argmax π` on `[0, 1]`: 0 for a foreign proposer (`π` decreasing), 1 for a home proposer
     /// without a foreign constraint, else the root of `(log π)'` (bisection; it is decreasing).
-    fn pi_peak(&self) -> f64 {
+    pub(super) fn pi_peak(&self) -> f64 {
         *self
             .pi_peak
             .get_or_init(|| match (self.proposer, self.foreign) {
@@ -189,7 +201,7 @@ impl<'a> StageSolver<'a> {
         mut lo: f64,
         mut hi: f64,
         hint: Option<f64>,
-    ) -> (f64, bool) {
+    ) -> (f64, bool, bool) {
         for &kink in &self.kinks[..self.n_kinks] {
             if !(kink > lo && kink < hi) {
                 continue;
@@ -203,7 +215,7 @@ impl<'a> StageSolver<'a> {
             }
             let left = self.last_stage_foc(kink - delta, c).0;
             if left > 0.0 {
-                return (kink, false);
+                return (kink, false, true);
             }
             hi = kink - delta;
             break;
@@ -213,7 +225,8 @@ impl<'a> StageSolver<'a> {
     }
 
     /// Safeguarded Newton on the last stage's first-order condition on `[lo, hi]`: returns the
-    /// maximizer and whether it is the interior root. `ψ(lo) > 0 > ψ(hi)` is known, except at
+    /// maximizer, whether it is the interior root and whether the iteration converged (it
+    /// does not when it runs out of iterations; the point is then the last iterate). `ψ(lo) > 0 > ψ(hi)` is known, except at
     /// the ends flagged `unchecked = (lo, hi)`: the end on the root's side of the first
     /// iterate is then checked, and returned when it is a corner.
     fn newton_last_stage(
@@ -223,7 +236,7 @@ impl<'a> StageSolver<'a> {
         mut b: f64,
         hint: Option<f64>,
         unchecked: (bool, bool),
-    ) -> (f64, bool) {
+    ) -> (f64, bool, bool) {
         let mut x = match hint {
             Some(h) if h > a && h < b => h,
             _ => 0.5 * (a + b),
@@ -237,14 +250,14 @@ impl<'a> StageSolver<'a> {
             if first {
                 first = false;
                 if f > 0.0 && unchecked.1 && self.last_stage_foc(b, c).0 >= 0.0 {
-                    return (b, false);
+                    return (b, false, true);
                 }
                 if f < 0.0 && unchecked.0 && self.last_stage_foc(a, c).0 <= 0.0 {
-                    return (a, false);
+                    return (a, false, true);
                 }
             }
             if f == 0.0 {
-                return (x, true);
+                return (x, true, true);
             }
             // Converged: the residual is at the rounding level of its terms.
             let converged = f.is_finite() && f.abs() <= 1e-13 * size;
@@ -262,7 +275,7 @@ impl<'a> StageSolver<'a> {
                 (0.5 * (a + b), false)
             };
             if converged {
-                return (if newton_step { next } else { x }, true);
+                return (if newton_step { next } else { x }, true, true);
             }
             // In the quadratic regime a step this small leaves an error of order step²/scale,
             // far below rounding: take it and stop. (Only next to a root: near the pole of
@@ -272,15 +285,15 @@ impl<'a> StageSolver<'a> {
                 && f.abs() <= 1e-6 * size
                 && (next - x).abs() <= 1e-9 * self.home.scale.min(1.0)
             {
-                return (next, true);
+                return (next, true, true);
             }
             let tol = 2.0 * f64::EPSILON * next.abs().max(1e-300);
             if b - a <= tol {
-                return (next, true);
+                return (next, true, true);
             }
             if newton_step && (next - x).abs() <= tol {
                 if f.abs() <= 1e-6 * size {
-                    return (next, true);
+                    return (next, true, true);
                 }
                 // A step at rounding level with a large residual: x sits next to the pole
                 // (ψ ≈ −1/(1 − x)), not next to a root. Bisect out of it.
@@ -289,6 +302,6 @@ impl<'a> StageSolver<'a> {
             }
             x = next;
         }
-        (x, true)
+        (x, true, false)
     }
 }

@@ -43,13 +43,15 @@
 // is NaN.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
+mod certificate;
 mod earlier_stages;
 mod last_stage;
 mod path;
 mod sensitivities;
 mod stage_solver;
 
-pub use path::{solve_path, Path};
+pub use certificate::{Certificate, CERTIFICATE_TOLERANCE};
+pub use path::{certify_path, solve_path, Path};
 pub use sensitivities::PathSensitivity;
 
 use super::game::{Game, Proposer, Side, StageKind};
@@ -85,6 +87,8 @@ pub struct Equilibrium {
     pub p_renegotiated: f64,
     /// `P(failed)`.
     pub p_failed: f64,
+    /// What the solve proves about this path ([`certify_path`]).
+    pub certificate: Certificate,
 }
 
 impl Equilibrium {
@@ -132,6 +136,8 @@ pub struct Solution {
     pub home_share: f64,
     /// Probability mass of strategic rejections.
     pub p_strategic: f64,
+    /// The weaker statement of the two games solved ([`Certificate::and`]).
+    pub certificate: Certificate,
 }
 
 impl Solution {
@@ -149,8 +155,19 @@ impl Solution {
     }
 }
 
-/// Solves an observation's game under a (possibly mixed) proposer.
+/// Solves an observation's game under a (possibly mixed) proposer, with the certificate of each
+/// side's path ([`certify_path`]; [`Solution::certificate`]).
 pub fn solve_with_proposer(game: &Game, proposer: Proposer) -> Solution {
+    solution(game, proposer, true)
+}
+
+/// [`solve_with_proposer`] with the fast search only (no certificate: `unchecked`), for drawing
+/// simulated outcomes where many designs are solved and nothing about them is reported.
+pub fn solve_with_proposer_unchecked(game: &Game, proposer: Proposer) -> Solution {
+    solution(game, proposer, false)
+}
+
+fn solution(game: &Game, proposer: Proposer, certify: bool) -> Solution {
     let p_home = match proposer {
         Proposer::Fixed(Side::Home) => 1.0,
         Proposer::Fixed(Side::Foreign) => 0.0,
@@ -159,12 +176,13 @@ pub fn solve_with_proposer(game: &Game, proposer: Proposer) -> Solution {
     let solve_side = |side: Side| {
         let mut g = *game;
         g.proposer = side;
-        solve(&g)
+        equilibrium(&g, certify)
     };
     let foreign_proposes = (p_home < 1.0).then(|| solve_side(Side::Foreign));
     let home_proposes = (p_home > 0.0).then(|| solve_side(Side::Home));
     let mut probabilities = [0.0; 3];
     let (mut share_num, mut share_den, mut strategic) = (0.0, 0.0, 0.0);
+    let mut certificate = Certificate::Certified;
     for (eq, weight) in [(&foreign_proposes, 1.0 - p_home), (&home_proposes, p_home)] {
         if let Some(eq) = eq {
             for (p, q) in probabilities.iter_mut().zip(eq.probabilities()) {
@@ -174,6 +192,7 @@ pub fn solve_with_proposer(game: &Game, proposer: Proposer) -> Solution {
             share_num += weight * n;
             share_den += weight * d;
             strategic += weight * eq.p_strategic();
+            certificate = certificate.and(eq.certificate);
         }
     }
     Solution {
@@ -183,14 +202,23 @@ pub fn solve_with_proposer(game: &Game, proposer: Proposer) -> Solution {
         probabilities,
         home_share: share_num / share_den,
         p_strategic: strategic,
+        certificate,
     }
 }
 
-/// Solves an observation's game (fixed proposer side): the equilibrium path and the outcome
-/// probabilities. Deterministic; finite probabilities in `[0, 1]` summing to 1 for every
-/// admissible parameter value.
+/// Solves an observation's game (fixed proposer side): the equilibrium path, the outcome
+/// probabilities and the certificate of the path ([`certify_path`]). Deterministic; finite
+/// probabilities in `[0, 1]` summing to 1 for every admissible parameter value.
 pub fn solve(game: &Game) -> Equilibrium {
-    let path = solve_path(game, None);
+    equilibrium(game, true)
+}
+
+fn equilibrium(game: &Game, certify: bool) -> Equilibrium {
+    let path = if certify {
+        certify_path(game)
+    } else {
+        solve_path(game, None)
+    };
     let mut stages = Vec::with_capacity(path.len);
     let mut previous = f64::NEG_INFINITY;
     let mut reach = 1.0;
@@ -218,7 +246,52 @@ pub fn solve(game: &Game) -> Equilibrium {
         p_ratified,
         p_renegotiated,
         p_failed,
+        certificate: path.certificate,
     }
+}
+
+/// The first stage's maximum with its certificate, for a game of two or three stages.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct StageCertificate {
+    /// The maximizing cutoff `c₁`.
+    pub cutoff: f64,
+    /// The offer `x₁` it implies.
+    pub offer: f64,
+    /// The proposer's value `W₁(−∞)` there.
+    pub value: f64,
+    /// An upper bound on the first stage's objective over its whole feasible set.
+    pub upper_bound: f64,
+    /// Certified when `upper_bound − value` is within the tolerance.
+    pub certificate: Certificate,
+}
+
+/// The first stage's maximum and its certificate ([`StageCertificate`]; `None` for one-shot
+/// games, whose only stage is certified by theory).
+pub fn first_stage_certificate(game: &Game) -> Option<StageCertificate> {
+    let solver = stage_solver::StageSolver::new(game, true);
+    (solver.len > 1).then(|| {
+        let reply = solver.earlier_stage(0, f64::NEG_INFINITY);
+        StageCertificate {
+            cutoff: reply.cutoff,
+            offer: reply.offer,
+            value: reply.value,
+            upper_bound: reply.bound,
+            certificate: reply.certificate,
+        }
+    })
+}
+
+/// The bounds that the first stage's certificate puts on its objective over the cells between
+/// consecutive `cuts` (each cell's upper bound, −∞ for an infeasible cell): for tests of the
+/// bound itself, which must be at least the objective everywhere in the cell.
+pub fn first_stage_cell_bounds(game: &Game, cuts: &[f64]) -> Vec<f64> {
+    let solver = stage_solver::StageSolver::new(game, true);
+    if solver.len < 2 {
+        return Vec::new();
+    }
+    cuts.windows(2)
+        .map(|w| solver.bound_on(0, f64::NEG_INFINITY, w[0], w[1]))
+        .collect()
 }
 
 /// `[P(ratified), P(renegotiated), P(failed)]` of a game, without building the reported path

@@ -14,6 +14,7 @@
 //! `P(failed)` is summed from survival functions (not as `1 − …`), so that it keeps its
 //! accuracy when it is tiny; the three are then normalized by their sum.
 
+use super::certificate::Certificate;
 use super::stage_solver::StageSolver;
 use crate::model::game::{Game, StageKind};
 
@@ -37,14 +38,32 @@ pub struct Path {
     pub interior: [bool; 3],
     /// `[P(ratified), P(renegotiated), P(failed)]`.
     pub probabilities: [f64; 3],
+    /// What the solve proves: the weakest statement of its stages ([`Certificate`]). A path
+    /// re-solved locally (`near`) inherits the statement of the path it starts from.
+    pub certificate: Certificate,
 }
 
 /// Solves the path. With `near = Some(base)`, the base solution of a game with nearly the same
 /// primitives, every earlier stage whose base cutoff was an interior optimum is re-solved
 /// locally around it (no scan); this is how finite-difference derivatives stay cheap and
 /// smooth. Anything else falls back to the full global solve.
+///
+/// This is the likelihood's fast path: the earlier stages are searched globally but not
+/// certified (their statement is [`Certificate::Unchecked`]; a failed step still says
+/// `Failed`). [`certify_path`] proves the path.
 pub fn solve_path(game: &Game, near: Option<&Path>) -> Path {
-    let solver = StageSolver::new(game);
+    path_of(&StageSolver::new(game, false), game, near)
+}
+
+/// Solves the path and certifies every stage of it: each earlier stage's maximum comes with an
+/// upper bound over its whole feasible set (branch and bound), and [`Path::certificate`] says
+/// whether every gap is within [`crate::model::CERTIFICATE_TOLERANCE`]. The path is the same as
+/// [`solve_path`]'s unless the branch and bound finds a better point.
+pub fn certify_path(game: &Game) -> Path {
+    path_of(&StageSolver::new(game, true), game, None)
+}
+
+fn path_of(solver: &StageSolver, game: &Game, near: Option<&Path>) -> Path {
     let n = solver.len;
     let mut path = Path {
         len: n,
@@ -55,6 +74,7 @@ pub fn solve_path(game: &Game, near: Option<&Path>) -> Path {
         p_accept: [0.0; 3],
         interior: [false; 3],
         probabilities: [0.0; 3],
+        certificate: near.map_or(Certificate::Certified, |b| b.certificate),
     };
     let home = &game.home;
     let mut previous = f64::NEG_INFINITY;
@@ -96,6 +116,7 @@ pub fn solve_path(game: &Game, near: Option<&Path>) -> Path {
         path.cutoffs[k] = cutoff;
         path.p_accept[k] = p_accept;
         path.interior[k] = reply.interior;
+        path.certificate = path.certificate.and(reply.certificate);
         previous = cutoff;
         next_offer = reply.next_offer;
     }
@@ -104,6 +125,9 @@ pub fn solve_path(game: &Game, near: Option<&Path>) -> Path {
     path.probabilities = if total > 0.0 && total.is_finite() {
         [p_ratified / total, p_renegotiated / total, p_failed / total]
     } else {
+        // No finite probabilities: the solve failed numerically. The likelihood still gets
+        // valid probabilities, and the failure is counted and reported.
+        path.certificate = Certificate::Failed;
         [0.0, 0.0, 1.0]
     };
     path

@@ -26,7 +26,7 @@ impl<'a> PathSensitivity<'a> {
     pub fn new(game: &'a Game, path: &'a Path) -> Self {
         let mut first_stage = None;
         if path.len == 2 && path.interior[0] {
-            let solver = StageSolver::new(game);
+            let solver = StageSolver::new(game, false);
             let c1 = path.cutoffs[0];
             let eps = 1e-6 * (c1.abs() + game.home.scale.min(1.0));
             let (up, x_up) =
@@ -48,8 +48,9 @@ impl<'a> PathSensitivity<'a> {
         let (up, down) = match self.first_stage {
             Some((f_c, dx2_dc)) => {
                 let (c1, x2) = (self.path.cutoffs[0], self.path.offers[1]);
-                let slope_at =
-                    |g: &Game| StageSolver::new(g).stage_slope(0, f64::NEG_INFINITY, c1, Some(x2));
+                let slope_at = |g: &Game| {
+                    StageSolver::new(g, false).stage_slope(0, f64::NEG_INFINITY, c1, Some(x2))
+                };
                 let ((slope_up, x_up), (slope_down, x_down)) =
                     (slope_at(&game_up), slope_at(&game_down));
                 let dc1 = -((slope_up - slope_down) / (2.0 * h)) / f_c;

@@ -10,6 +10,7 @@
 //! `last_stage.rs` or `earlier_stages/`). The stage problems themselves are further
 //! `impl StageSolver` blocks in those files.
 
+use super::certificate::Certificate;
 use crate::model::distribution::{Family, Threshold};
 use crate::model::game::{Game, Side, StageKind, Transition};
 
@@ -30,6 +31,10 @@ pub(super) struct Reply {
     /// The next stage's offer after this stage's cutoff (NaN at the last stage): a warm start
     /// for solving the next stage on the path.
     pub(super) next_offer: f64,
+    /// What the solve proves about its maximum.
+    pub(super) certificate: Certificate,
+    /// An upper bound on `W_k(c)` over the whole feasible set (NaN when not computed).
+    pub(super) bound: f64,
 }
 
 /// Holds an observation's primitives and solves its stage problems.
@@ -56,10 +61,14 @@ pub(super) struct StageSolver<'a> {
     /// peak between two scan points where its own offer crosses one of them.
     pub(super) pi_kinks: [f64; 2],
     pub(super) n_pi_kinks: usize,
+    /// Earlier stages prove their maxima by branch and bound (`earlier_stages/certificate.rs`);
+    /// else they are `Unchecked`.
+    pub(super) certify: bool,
 }
 
 impl<'a> StageSolver<'a> {
-    pub(super) fn new(game: &'a Game) -> Self {
+    /// The solver of `game`; with `certify`, every earlier stage is certified.
+    pub(super) fn new(game: &'a Game, certify: bool) -> Self {
         let mut kinds = [StageKind::Vote; 3];
         let mut transitions = [Transition {
             kappa: 0.0,
@@ -116,6 +125,7 @@ impl<'a> StageSolver<'a> {
             }
         }
         StageSolver {
+            certify,
             pi_peak: std::cell::OnceCell::new(),
             pi_kinks,
             n_pi_kinks,

@@ -15,10 +15,13 @@
 //! objective itself). Ties go to "nobody accepts", so a fully strategic poll returns the
 //! one-shot path (MODEL.md §5).
 
+mod certificate;
 mod kink_crossings;
 mod refinement;
 mod scan;
+mod slope_bounds;
 
+use super::certificate::Certificate;
 use super::stage_solver::{Reply, StageSolver};
 
 /// Values within this relative distance count as ties.
@@ -37,6 +40,11 @@ struct Best<'s, 'a> {
 }
 
 impl Best<'_, '_> {
+    /// The incumbent's value (−∞ before any feasible candidate).
+    fn value(&self) -> f64 {
+        self.best.map_or(f64::NEG_INFINITY, |(v, _)| v)
+    }
+
     /// Considers the candidate cutoff `cand` with the stage value `value`, the offer `offer` it
     /// implies and the next stage's reply `next` there.
     fn consider(&mut self, cand: f64, value: f64, offer: f64, next: Reply, interior: bool) {
@@ -94,22 +102,38 @@ impl<'a> StageSolver<'a> {
         let high = 1.0;
 
         // "Nobody accepts at stage k": c_k = c.
+        let nobody = self.best_reply(k + 1, c, None);
         let mut best = Best {
             solver: self,
             c,
             lambda: t.lambda,
-            best: self.stage_value(k, c, c, None).map(|(v, offer, next)| {
-                let marginal = t.lambda * next.marginal;
-                (v, reply_of(offer, c, v, marginal, false, next.offer))
-            }),
+            best: self
+                .stage_value_given(k, c, c, nobody)
+                .map(|(v, offer, next)| {
+                    let marginal = t.lambda * next.marginal;
+                    (v, reply_of(offer, c, v, marginal, false, next.offer))
+                }),
         };
         let scan = self.scan(k, c, low, high);
         self.refine_peaks(k, c, &scan, &mut best);
         self.refine_kink_crossings(k, c, &scan, &mut best);
+        let (certificate, bound) = if self.certify {
+            self.certify(k, c, &scan, self.cell_end(k, c, c, nobody), &mut best)
+        } else {
+            (Certificate::Unchecked, f64::NAN)
+        };
         match best.best {
-            Some((_, reply)) => reply,
-            // Every candidate infeasible (cannot happen: c_k = 1 is always feasible).
-            None => reply_of(1.0, c, 0.0, 0.0, false, f64::NAN),
+            Some((_, reply)) => Reply {
+                certificate,
+                bound,
+                ..reply
+            },
+            // Every candidate infeasible: c_k = 1 is always feasible, so a solve that gets
+            // here has failed numerically; it says so.
+            None => Reply {
+                certificate: Certificate::Failed,
+                ..reply_of(1.0, c, 0.0, 0.0, false, f64::NAN)
+            },
         }
     }
 
@@ -179,5 +203,7 @@ fn reply_of(
         marginal,
         interior,
         next_offer,
+        certificate: Certificate::Certified,
+        bound: value,
     }
 }

@@ -13,6 +13,7 @@
 //! candidate too. The same first-order condition tracks an interior optimum locally when the
 //! primitives move a little (no scan: [`StageSolver::earlier_stage_near`]).
 
+use super::super::certificate::Certificate;
 use super::super::stage_solver::{Reply, StageSolver};
 use super::scan::Scan;
 use super::Best;
@@ -148,6 +149,10 @@ impl<'a> StageSolver<'a> {
             },
             interior: true,
             next_offer: next.offer,
+            // A local re-solve around a certified optimum (finite differences): it inherits
+            // the statement of the solve it starts from.
+            certificate: Certificate::Certified,
+            bound: f64::NAN,
         })
     }
 
@@ -263,7 +268,7 @@ impl<'a> StageSolver<'a> {
     /// first-order condition where it changes sign (`interior = true`), else golden-section
     /// search. `hint(x)` warm-starts the next stage at `x`; the result carries a warm start
     /// at the refined point.
-    fn refine(
+    pub(super) fn refine(
         &self,
         k: usize,
         c: f64,

@@ -24,6 +24,8 @@ pub(super) struct Scan {
     /// At each grid point `c_k`: the stage value, the offer `x_k` and the next stage's reply
     /// (`None` where `x_k` would be negative).
     scanned: [Option<(f64, f64, Reply)>; SCAN_UNIFORM + SCAN_QUANTILE],
+    /// The next stage's reply at each grid point (feasible or not).
+    replies: [Option<Reply>; SCAN_UNIFORM + SCAN_QUANTILE],
     n_grid: usize,
     /// Local maxima of the scan (grid indices), best first (the first `n_peaks` entries).
     peaks: [usize; SCAN_UNIFORM + SCAN_QUANTILE],
@@ -39,6 +41,11 @@ impl Scan {
     /// Value, offer and next stage's reply at each grid point (`None`: infeasible).
     pub(super) fn scanned(&self) -> &[Option<(f64, f64, Reply)>] {
         &self.scanned[..self.n_grid]
+    }
+
+    /// The next stage's reply at each grid point (`None` at a point skipped as a duplicate).
+    pub(super) fn replies(&self) -> &[Option<Reply>] {
+        &self.replies[..self.n_grid]
     }
 
     /// Local maxima of the scan (grid indices), best first.
@@ -97,6 +104,7 @@ impl<'a> StageSolver<'a> {
         }
         let n_grid = distinct;
         let mut scanned = [None; SCAN_UNIFORM + SCAN_QUANTILE];
+        let mut replies = [None; SCAN_UNIFORM + SCAN_QUANTILE];
         // Warm start: extrapolate the next stage's offer linearly from the last two points.
         let mut previous: [Option<(f64, f64)>; 3] = [None, None, None];
         for (i, &g) in grid[..n_grid].iter().enumerate() {
@@ -120,6 +128,7 @@ impl<'a> StageSolver<'a> {
             };
             let next = self.best_reply(k + 1, g, hint);
             scanned[i] = self.stage_value_given(k, c, g, next);
+            replies[i] = Some(next);
             previous = [Some((g, next.offer)), previous[0], previous[1]];
         }
 
@@ -141,6 +150,7 @@ impl<'a> StageSolver<'a> {
         Scan {
             grid,
             scanned,
+            replies,
             n_grid,
             peaks,
             n_peaks,
