@@ -972,3 +972,79 @@ fn known_regressions() {
         assert!(result.is_ok(), "{game:?}: {result:?}");
     }
 }
+
+/// A deliberately hard case: a poll before the vote, a narrow uniform foreign window (width
+/// 0.02), a foreign proposer, and two local maxima of the poll's cutoff far apart (≈ 0.32 and
+/// ≈ 0.55). The poll's strategic weight is tuned (bisection on the reference values) until the
+/// two values agree to ~1e-12; just on either side of that point, the certified solve must
+/// pick the maximum that the reference says is higher, and be certified.
+#[test]
+fn hard_case_two_nearly_equal_maxima_far_apart_is_certified_with_the_right_maximizer() {
+    let game_at = |w: f64| Game {
+        home: Threshold::new(Family::Logistic, 0.664055840440551, 0.1255756308153984),
+        foreign: Some(Threshold::new(
+            Family::Uniform,
+            0.2584698392085286,
+            0.01019092743256643,
+        )),
+        proposer: Side::Foreign,
+        protocol: Protocol {
+            poll: true,
+            renegotiation: false,
+        },
+        scalars: Scalars {
+            rho: 1.0,
+            delta_ratifier: 1.0,
+            delta_proposer: 1.0,
+            poll_weight: w,
+        },
+    };
+    let c = f64::NEG_INFINITY;
+    // The reference value of each local maximum (golden section on its own bracket).
+    let peak = |w: f64, lo: f64, hi: f64| {
+        let game = game_at(w);
+        let model = Model::new(&game, Side::Foreign);
+        golden(
+            &|t| model.objective(0, c, t).map_or(f64::NEG_INFINITY, |v| v.0),
+            lo,
+            hi,
+        )
+    };
+    let difference = |w: f64| peak(w, 0.25, 0.42).1 - peak(w, 0.48, 0.62).1;
+    let (mut lo, mut hi) = (0.90, 0.99);
+    assert!(
+        difference(lo).signum() != difference(hi).signum(),
+        "the two maxima must trade places over the bracket: {} {}",
+        difference(lo),
+        difference(hi)
+    );
+    for _ in 0..50 {
+        let mid = 0.5 * (lo + hi);
+        if difference(mid).signum() == difference(lo).signum() {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    for w in [lo - 1e-6, hi + 1e-6] {
+        let (a, b) = (peak(w, 0.25, 0.42), peak(w, 0.48, 0.62));
+        let winner = if a.1 > b.1 { a } else { b };
+        let gap = (a.1 - b.1).abs() / winner.1;
+        assert!(gap < 1e-5, "the two maxima are nearly equal: gap {gap:.2e}");
+        let cert = first_stage_certificate(&game_at(w)).expect("two stages");
+        assert!(cert.certificate.is_certified(), "{cert:?}");
+        assert!(
+            (cert.cutoff - winner.0).abs() < 1e-6,
+            "w_poll = {w}: certified cutoff {} but the higher maximum is at {} (values {:.15e} vs \
+             {:.15e})",
+            cert.cutoff,
+            winner.0,
+            a.1,
+            b.1
+        );
+        assert!(
+            (cert.value - winner.1).abs() <= 1e-9 * winner.1,
+            "{cert:?} vs {winner:?}"
+        );
+    }
+}
