@@ -9,6 +9,11 @@
 //! * global optimality (a cheap version of `tests/brute_force.rs`): the proposer's value at the
 //!   returned path is at least its value at every point of a fine grid of the first-stage
 //!   cutoff, the later stages playing their optimal replies (computed here independently);
+//! * the certificate: the first stage's bound on every cell of a fine partition is at least the
+//!   objective inside the cell (the later stages optimal, computed here), the bound is at least
+//!   the value returned, and a certified stage's gap is within the tolerance; a deliberately hard
+//!   case (two nearly equal maxima far apart, a narrow foreign window next to a poll) is
+//!   certified with the right maximizer on either side of the tie;
 //! * continuity: moving the home location by 1e−9 moves the outcome probabilities by < 1e−4,
 //!   unless the solution switches between distant maxima (offers jump by > 1e−3), which must
 //!   then be a genuine near-tie in the proposer's value.
