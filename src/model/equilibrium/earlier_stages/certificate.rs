@@ -92,8 +92,9 @@ impl<'a> StageSolver<'a> {
     }
 
     /// An upper bound of the stage-`k` objective given `c` on the cell `[a, b]` (module doc);
-    /// −∞ when the cell is infeasible.
-    fn cell_bound(&self, k: usize, c: f64, a: &End, b: &End) -> f64 {
+    /// −∞ when the cell is infeasible. The second-order bound is computed only where the
+    /// first-order one does not prune the cell against `incumbent`.
+    fn cell_bound(&self, k: usize, c: f64, a: &End, b: &End, incumbent: f64) -> f64 {
         let lambda = self.transitions[k + 1].lambda;
         let mass = |t: f64| {
             if t > c {
@@ -122,7 +123,13 @@ impl<'a> StageSolver<'a> {
             if next_is_last {
                 let first_order =
                     (p_bar * mass(a.t) + lambda * w_a).max(p_bar * mass(b.t) + lambda * w_b);
-                first_order.min(self.second_order_bound(k, c, a, b))
+                // The second-order bound costs more; it is needed only where the first-order
+                // one does not already prune the cell.
+                if Certificate::from_bound(first_order, incumbent).is_certified() {
+                    first_order
+                } else {
+                    first_order.min(self.second_order_bound(k, c, a, b))
+                }
             } else {
                 p_bar * mass(b.t) + lambda * w_a
             }
@@ -145,7 +152,7 @@ impl<'a> StageSolver<'a> {
     /// (for tests of the bound: `crate::model::first_stage_cell_bounds`).
     pub(in crate::model::equilibrium) fn bound_on(&self, k: usize, c: f64, a: f64, b: f64) -> f64 {
         let end = |t: f64| self.cell_end(k, c, t, self.best_reply(k + 1, t, None));
-        self.cell_bound(k, c, &end(a), &end(b))
+        self.cell_bound(k, c, &end(a), &end(b), f64::NEG_INFINITY)
     }
 
     /// The bound from the range of the slope over the cell (`slope_bounds.rs`), when the next
@@ -205,7 +212,11 @@ impl<'a> StageSolver<'a> {
             let Some(next) = next else { continue };
             let end = self.cell_end(k, c, t, *next);
             if t > previous.t {
-                open.push((previous, end, self.cell_bound(k, c, &previous, &end)));
+                open.push((
+                    previous,
+                    end,
+                    self.cell_bound(k, c, &previous, &end, best.value()),
+                ));
             }
             previous = end;
         }
@@ -258,8 +269,8 @@ impl<'a> StageSolver<'a> {
                     found = Some((a.t, m, b.t));
                 }
             }
-            open[j] = (a, mid, self.cell_bound(k, c, &a, &mid));
-            let right = (mid, b, self.cell_bound(k, c, &mid, &b));
+            open[j] = (a, mid, self.cell_bound(k, c, &a, &mid, incumbent));
+            let right = (mid, b, self.cell_bound(k, c, &mid, &b, incumbent));
             if n < open.len() {
                 open[n] = right;
             } else {
