@@ -116,7 +116,9 @@ impl<'a> StageSolver<'a> {
         };
         let scan = self.scan(k, c, low, high);
         self.refine_peaks(k, c, &scan, &mut best);
-        self.refine_kink_crossings(k, c, &scan, &mut best);
+        if !self.certify {
+            self.refine_kink_crossings(k, c, &scan, &mut best);
+        }
         let (certificate, bound) = if self.certify {
             self.certify(k, c, &scan, self.cell_end(k, c, c, nobody), &mut best)
         } else {
