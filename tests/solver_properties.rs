@@ -799,7 +799,9 @@ fn check_certificate(input: &Input, side: Side) -> Result<(), TestCaseError> {
 }
 
 /// Inputs on which the solver once returned a suboptimal path (found by this file and by
-/// `tests/brute_force.rs`), checked against the fine first-stage grid.
+/// `tests/brute_force.rs`), checked against the fine first-stage grid. They are solved with the
+/// certificate (`solve_with_proposer`), which finds their maxima by branch and bound, without
+/// the fast search's targeted refinement of kink crossings.
 #[test]
 fn known_regressions() {
     use Family::{Logistic, Normal, Uniform};

@@ -27,6 +27,11 @@
 //!   corner (`x_k = 0`) and "nobody accepts at this stage" (`c_k = c`) is returned
 //!   (`earlier_stages/mod.rs`). Ties go to "nobody accepts", so a fully strategic poll returns
 //!   the one-shot path (MODEL.md §5).
+//! * **Certificates** (`certificate.rs`, `earlier_stages/certificate.rs`). [`certify_path`]
+//!   proves each earlier stage's maximum by branch and bound over the cutoff, with bounds that
+//!   hold on every cell (the scan's points are its first cells, and it replaces the targeted
+//!   search of kink crossings); [`solve_path`], the likelihood's fast path, searches without
+//!   the proof. Every stage, path and solution says what it proves ([`Certificate`]).
 //!
 //! Outcome probabilities follow MODEL.md §4, with `P(failed)` computed from survival functions
 //! (not as `1 − …`) so that it keeps its accuracy when it is tiny (`path.rs`).
@@ -36,7 +41,9 @@
 //! * `stage_solver.rs`: `StageSolver`, one observation's primitives shared by all stages (`π`,
 //!   its kinks, the transitions), and the reply of any stage;
 //! * `last_stage.rs`, `earlier_stages/`: the stage problems above;
-//! * `path.rs`: the equilibrium path ([`Path`], [`solve_path`]) and its outcome probabilities;
+//! * `certificate.rs`: what a solve proves ([`Certificate`]) and how stages combine;
+//! * `path.rs`: the equilibrium path ([`Path`], [`solve_path`], [`certify_path`]) and its
+//!   outcome probabilities;
 //! * `sensitivities.rs`: derivatives of the probabilities along the path ([`PathSensitivity`]).
 
 // `!(a > b)` is deliberate throughout (here and in the submodules): it is true when either side

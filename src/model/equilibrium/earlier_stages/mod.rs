@@ -14,6 +14,10 @@
 //! (`x_k = 0`) and "nobody accepts at this stage" (`c_k = c`) is returned (this file, with the
 //! objective itself). Ties go to "nobody accepts", so a fully strategic poll returns the
 //! one-shot path (MODEL.md §5).
+//!
+//! With a certificate (`certificate.rs`), the kink crossings are not searched: the branch and
+//! bound starts from the scan's cells, proves the incumbent optimal to the tolerance or finds
+//! and polishes a better point, and returns the upper bound with the maximum.
 
 mod certificate;
 mod kink_crossings;
@@ -116,6 +120,9 @@ impl<'a> StageSolver<'a> {
         };
         let scan = self.scan(k, c, low, high);
         self.refine_peaks(k, c, &scan, &mut best);
+        // The targeted search of cells where the offer crosses a kink of π speeds up the fast
+        // search; the branch and bound covers those cells by itself (the known regressions and
+        // the brute-force comparison pass without it).
         if !self.certify {
             self.refine_kink_crossings(k, c, &scan, &mut best);
         }
