@@ -59,11 +59,10 @@ impl Certification {
 
     /// One sentence for table notes and the terminal.
     pub fn describe(&self) -> String {
-        let tolerance = format!("{}%", self.tolerance * 100.0);
         let mut s = if self.certified == self.designs {
             format!(
-                "Equilibria certified at the estimate: all {} designs (no cutoff earns the proposer more than {tolerance} above the one solved).",
-                self.designs
+                "Equilibria certified at the estimate: all {} designs (at every stage, no cutoff earns the proposer more than {:.0e} of its payoff above the one solved).",
+                self.designs, self.tolerance
             )
         } else {
             format!(
