@@ -58,6 +58,17 @@ fn the_default_eu_estimates_are_the_golden_ones() {
         "log-likelihood {} vs golden {GOLDEN_LOGLIK}",
         estimates.loglik
     );
+    // Every design's equilibrium is certified at the estimate, and the certified solve finds
+    // the paths that the likelihood used.
+    let certification = estimates
+        .diagnostics
+        .certification
+        .as_ref()
+        .expect("the fit certifies the designs");
+    assert_eq!((certification.designs, certification.certified), (6, 6));
+    assert_eq!(certification.designs_moved, 0);
+    assert_eq!(certification.failed_solves_during_fit, 0);
+    assert!(estimates.warnings.iter().all(|w| !w.contains("certified")));
     assert_eq!(estimates.parameters.len(), GOLDEN.len());
     let close = |a: Option<f64>, b: Option<f64>| match (a, b) {
         (Some(a), Some(b)) => (a - b).abs() < TOLERANCE,

@@ -203,3 +203,72 @@ impl Model {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary() -> Certification {
+        Certification {
+            tolerance: CERTIFICATE_TOLERANCE,
+            designs: 10,
+            certified: 10,
+            not_certified: 0,
+            failed: 0,
+            episodes_not_certified: 0,
+            weight_share_not_certified: 0.0,
+            largest_gap: 0.0,
+            designs_moved: 0,
+            largest_move: 0.0,
+            failed_solves_during_fit: 0,
+        }
+    }
+
+    #[test]
+    fn everything_certified_is_a_note_not_a_warning() {
+        let all = summary();
+        assert!(all.all_certified());
+        assert!(all.warning().is_none());
+        assert!(
+            all.describe().contains("all 10 designs"),
+            "{}",
+            all.describe()
+        );
+    }
+
+    #[test]
+    fn what_is_not_certified_is_counted_in_the_warning() {
+        let some = Certification {
+            certified: 7,
+            not_certified: 2,
+            failed: 1,
+            episodes_not_certified: 31,
+            weight_share_not_certified: 0.25,
+            largest_gap: 3e-4,
+            ..summary()
+        };
+        let warning = some.warning().expect("a warning");
+        for part in [
+            "3 of 10 designs",
+            "2 not certified",
+            "0.03%",
+            "1 failed",
+            "31 episodes",
+            "25.0%",
+        ] {
+            assert!(warning.contains(part), "{part}: {warning}");
+        }
+        assert!(some.describe().contains("7 of 10 designs certified"));
+        let moved = Certification {
+            designs_moved: 2,
+            largest_move: 0.1,
+            ..summary()
+        };
+        assert!(moved.warning().unwrap().contains("better path"));
+        let failed = Certification {
+            failed_solves_during_fit: 5,
+            ..summary()
+        };
+        assert!(failed.warning().unwrap().contains("5 design solves failed"));
+    }
+}
