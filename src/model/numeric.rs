@@ -3,7 +3,8 @@
 /// Finds a root of `f` in `[a, b]`, given `f(a) = fa` and `f(b) = fb` of opposite signs
 /// (infinite values are allowed at the ends). Brent–Dekker: inverse quadratic interpolation and
 /// secant steps, safeguarded by bisection. Returns the point with the smaller `|f|` once the
-/// bracket is shorter than `tol`.
+/// bracket is shorter than `tol`, and whether that happened (`false`: 200 iterations ran out and
+/// the point is the last one).
 pub fn brent_root(
     mut f: impl FnMut(f64) -> f64,
     mut a: f64,
@@ -11,12 +12,12 @@ pub fn brent_root(
     mut fa: f64,
     mut fb: f64,
     tol: f64,
-) -> f64 {
+) -> (f64, bool) {
     if fa == 0.0 {
-        return a;
+        return (a, true);
     }
     if fb == 0.0 {
-        return b;
+        return (b, true);
     }
     let mut c = a;
     let mut fc = fa;
@@ -40,7 +41,7 @@ pub fn brent_root(
         let tol1 = 2.0 * f64::EPSILON * b.abs() + 0.5 * tol;
         let xm = 0.5 * (c - b);
         if xm.abs() <= tol1 || fb == 0.0 {
-            return b;
+            return (b, true);
         }
         let finite = fa.is_finite() && fb.is_finite() && fc.is_finite();
         if finite && e.abs() >= tol1 && fa.abs() > fb.abs() {
@@ -81,7 +82,7 @@ pub fn brent_root(
             fb = -fc;
         }
     }
-    b
+    (b, false)
 }
 
 /// Maximizes `f` on `[a, b]` by golden-section search (used where the derivative is not
@@ -123,10 +124,14 @@ mod tests {
 
     #[test]
     fn brent_finds_roots() {
-        let r = brent_root(|x| x * x - 2.0, 0.0, 2.0, -2.0, 2.0, 1e-15);
-        assert!((r - 2f64.sqrt()).abs() < 1e-14);
-        let r = brent_root(|x| (x - 0.3).powi(3), 0.0, 1.0, -0.027, 0.343, 1e-15);
-        assert!((r - 0.3).abs() < 1e-5);
+        let (r, converged) = brent_root(|x| x * x - 2.0, 0.0, 2.0, -2.0, 2.0, 1e-15);
+        assert!(converged && (r - 2f64.sqrt()).abs() < 1e-14);
+        let (r, converged) = brent_root(|x| (x - 0.3).powi(3), 0.0, 1.0, -0.027, 0.343, 1e-15);
+        assert!(converged && (r - 0.3).abs() < 1e-5);
+        // A tolerance that cannot be met (negative) and no exact zero in floating point: the
+        // iterations run out, and that is reported.
+        let (_, converged) = brent_root(|x| x * x - 2.0, 0.0, 2.0, -2.0, 2.0, -1.0);
+        assert!(!converged, "the iteration cap is reported");
     }
 
     #[test]

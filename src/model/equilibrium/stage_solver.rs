@@ -64,6 +64,9 @@ pub(super) struct StageSolver<'a> {
     /// Earlier stages prove their maxima by branch and bound (`earlier_stages/certificate.rs`);
     /// else they are `Unchecked`.
     pub(super) certify: bool,
+    /// A numerical step of the earlier stage being solved (a root search of its slope) ran out
+    /// of iterations; the stage then says `Failed` unless its certificate covers it.
+    pub(super) failed_step: std::cell::Cell<bool>,
 }
 
 impl<'a> StageSolver<'a> {
@@ -126,6 +129,7 @@ impl<'a> StageSolver<'a> {
         }
         StageSolver {
             certify,
+            failed_step: std::cell::Cell::new(false),
             pi_peak: std::cell::OnceCell::new(),
             pi_kinks,
             n_pi_kinks,

@@ -105,6 +105,8 @@ impl<'a> StageSolver<'a> {
         let low = c.max(feasible_low).max(self.tail_low).min(1.0);
         let high = 1.0;
 
+        // A step that fails in this stage's search (or in a later stage's inside it) marks it.
+        let outer_failed = self.failed_step.replace(false);
         // "Nobody accepts at stage k": c_k = c.
         let nobody = self.best_reply(k + 1, c, None);
         let mut best = Best {
@@ -127,10 +129,14 @@ impl<'a> StageSolver<'a> {
             self.refine_kink_crossings(k, c, &scan, &mut best);
         }
         let (certificate, bound) = if self.certify {
+            // The bound holds whatever the polish did: the certificate covers a failed step.
             self.certify(k, c, &scan, self.cell_end(k, c, c, nobody), &mut best)
+        } else if self.failed_step.get() {
+            (Certificate::Failed, f64::NAN)
         } else {
             (Certificate::Unchecked, f64::NAN)
         };
+        self.failed_step.set(outer_failed || self.failed_step.get());
         match best.best {
             Some((_, reply)) => Reply {
                 certificate,

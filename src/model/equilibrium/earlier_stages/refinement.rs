@@ -70,7 +70,7 @@ impl<'a> StageSolver<'a> {
     ) -> (f64, Option<f64>) {
         let tol = 1e-14 * (1.0 + a.abs()) * self.home.scale.min(1.0);
         let mut last_offer = hint;
-        let root = brent_root(
+        let (root, converged) = brent_root(
             |x| {
                 let (s, offer) = self.stage_slope(k, c, x, last_offer);
                 last_offer = Some(offer);
@@ -82,6 +82,9 @@ impl<'a> StageSolver<'a> {
             sb,
             tol,
         );
+        if !converged {
+            self.failed_step.set(true);
+        }
         (root, last_offer)
     }
 
