@@ -39,9 +39,11 @@ enum Command {
     /// log-likelihoods (profiles.json), figures (PNG and SVG: shares by group, calibration,
     /// comparative statics, profiles, bootstrap distributions) and, with --bootstrap B, every
     /// draw (bootstrap.csv). Without SPEC, fits the embedded default example (EU treaty
-    /// ratifications with renegotiation, estimation/eu_renegotiation.toml). An earlier report
-    /// in DIR is replaced: the command lists the files it replaces and those of the earlier
-    /// report that it removes.
+    /// ratifications with renegotiation, estimation/eu_renegotiation.toml). At the estimate,
+    /// every design's equilibrium is certified (each stage's maximum proven within 1e-9 of an
+    /// upper bound over its feasible set): the table note says so, and a warning names what is
+    /// not. An earlier report in DIR is replaced: the command lists the files it replaces and
+    /// those of the earlier report that it removes.
     Fit {
         /// The spec file (TOML). Omit to fit the embedded EU example.
         spec: Option<PathBuf>,
@@ -157,8 +159,11 @@ enum Command {
     /// p_ratified, p_renegotiated, p_failed, the offers of each stage (offer_poll, offer_vote,
     /// offer_renegotiation; empty where the row's protocol has no such stage; with a mixed
     /// proposer, the offers of the more likely proposer), the expected home share in
-    /// agreements that enter into force, and the probability of strategic rejections. CSV
-    /// (numbers with 12 decimals) unless --out ends in .parquet (Parquet).
+    /// agreements that enter into force, the probability of strategic rejections, and
+    /// `certified`: true when every stage of the row's equilibrium is proven optimal (an upper
+    /// bound over the whole feasible set within 1e-9 of the value; false rows deserve a look,
+    /// see the README's "Certified equilibria"). CSV (numbers with 12 decimals) unless --out
+    /// ends in .parquet (Parquet).
     Predict {
         /// The spec file.
         spec: PathBuf,
