@@ -501,22 +501,24 @@ fn bench(
 ) -> Result<()> {
     use twolevel::analyses::synthetic::ProtocolMix;
     println!(
-        "| protocol | N | threads | loglik episodes/s | loglik+gradient episodes/s | free params |"
+        "| protocol | N | threads | loglik episodes/s | loglik+gradient episodes/s | free params | certified solve episodes/s (share certified) |"
     );
-    println!("|---|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
     let mut all = Vec::new();
     for protocols in protocols.iter().map(|p| p.mix()) {
         for &n in sizes {
             for &t in threads {
                 let m = twolevel::bench::measure(protocols, n, t, seconds)?;
                 println!(
-                    "| {} | {} | {} | {:.0} | {:.0} | {} |",
+                    "| {} | {} | {} | {:.0} | {:.0} | {} | {:.0} ({:.1}%) |",
                     m.protocol,
                     m.n,
                     m.threads,
                     m.loglik_episodes_per_s,
                     m.gradient_episodes_per_s,
-                    m.n_free
+                    m.n_free,
+                    m.certified_episodes_per_s,
+                    100.0 * m.certified_share
                 );
                 all.push(m);
             }

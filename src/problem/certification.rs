@@ -130,7 +130,17 @@ impl Model {
     /// The certificate of every design's equilibrium at the natural parameters `theta`, and
     /// whether the certified probabilities moved from the fast ones.
     pub fn design_certificates(&self, theta: &[f64]) -> Vec<(Certificate, f64)> {
-        (0..self.designs.len())
+        self.certificates_of(theta, 0..self.designs.len())
+    }
+
+    /// [`Model::design_certificates`] for the designs `designs` only (e.g. a sample, to time
+    /// the certified solve).
+    pub fn certificates_of(
+        &self,
+        theta: &[f64],
+        designs: std::ops::Range<usize>,
+    ) -> Vec<(Certificate, f64)> {
+        designs
             .into_par_iter()
             .map(|g| {
                 let q = self.primitives(g, theta);
