@@ -23,16 +23,22 @@
 //!    only where the rest of its feasible set is clearly worse.
 //! 2. `π = u·G_F(1 − x)` is quasi-concave (`G_F` log-concave: logistic, normal, uniform), so
 //!    `π(x_k(t)) ≤ P̄ = max π` over the range of `x_k`.
-//! 3. `W_{k+1}` is nonincreasing (a higher cutoff leaves fewer types and fewer options); when
-//!    stage `k + 1` is the last one, `W_K(t) = max_x max(0, π(x)·[G(x) − G(t)])` is a maximum of
-//!    functions affine in `p = G(t)`, hence convex in `p`.
+//! 3. `W_{k+1}` is nonincreasing (a higher cutoff leaves fewer types and fewer options), and
+//!    convex in `p = G(t)` where fact 1 is proven. For the last stage,
+//!    `W_K(t) = max_x max(0, π(x)·[G(x) − G(t)])` is a maximum of functions affine in `p`. For a
+//!    middle stage with a foreign proposer, `W₂(t) = max_{c₂ ≥ t} f(c₂; p)` with
+//!    `f(c₂; p) = π(x₂(c₂))·[G(c₂) − p] + λ₃·W₃(c₂)` affine in `p`, and dropping the constraint
+//!    `c₂ ≥ t` adds nothing: for a feasible `c₂ < t`,
+//!    `f(c₂; p) − λ₃·W₃(t) = −π(x₂)·[G(t) − G(c₂)] + λ₃·∫_{c₂}^{t} π(x₃(s))·g(s) ds
+//!    ≤ [λ₃·π(x₃(c₂)) − π(x₂(c₂))]·[G(t) − G(c₂)] ≤ 0`, because `π(x₃(s))` falls with `s`,
+//!    `x₂ ≤ x₃` and `λ₃ ≤ 1` (and `t` itself is feasible when a smaller `c₂` is, `x₂` rising).
 //!
 //! With `M(t) = G(t) − G(c)` and `Ŵ` an upper bound on `W_{k+1}` at the ends (its value where
 //! that stage is certified, its own bound otherwise), this gives the first-order bounds
 //!
 //! ```text
-//! V(t) ≤ max{ P̄·M(a) + λ·Ŵ(a),  P̄·M(b) + λ·Ŵ(b) }     (next stage last: V ≤ P̄·M + λ·chord, linear in p)
-//! V(t) ≤ P̄·M(b) + λ·Ŵ(a)                              (otherwise)
+//! V(t) ≤ max{ P̄·M(a) + λ·Ŵ(a),  P̄·M(b) + λ·Ŵ(b) }     (facts 1–3: V ≤ P̄·M + λ·chord, linear in p)
+//! V(t) ≤ P̄·M(b) + λ·Ŵ(a)                              (a middle stage with a home proposer)
 //! ```
 //!
 //! whose excess shrinks only linearly with the width of the cell: next to the optimum that
@@ -42,7 +48,8 @@
 //!
 //! The cells start from the scan's grid (its points are already solved) and the cell from `c`
 //! to it; every cell whose bound is within the tolerance of the incumbent is pruned, and the
-//! one with the highest bound is cut in two, up to [`MAX_SPLITS`] new solves. A point that
+//! one with the highest bound is cut in two, up to [`MAX_SPLITS`] new solves ([`MAX_SPLITS_NESTED`]
+//! when the next stage is an earlier stage itself). A point that
 //! beats the incumbent becomes the incumbent and is polished by its first-order condition. The
 //! stage's upper bound is the largest bound of a pruned or unresolved cell, and the certificate
 //! compares it with the final value ([`Certificate::from_bound`]).
@@ -54,8 +61,13 @@ use super::slope_bounds::Interval;
 use super::Best;
 use crate::model::game::Side;
 
-/// At most this many cells are cut (each cut solves the next stage once).
+/// At most this many cells are cut (each cut solves the next stage once) when the next stage is
+/// the last one.
 const MAX_SPLITS: usize = 400;
+/// At most this many when the next stage is itself an earlier stage (each cut is then a whole
+/// certified solve of it, and the first-order bound that applies there closes the gap only
+/// slowly: more cuts would cost much and rarely certify).
+const MAX_SPLITS_NESTED: usize = 32;
 
 /// One end of a cell: the cutoff, the offer `x_k` it implies (unclamped: negative when
 /// infeasible) and the next stage's reply there.
@@ -120,18 +132,15 @@ impl<'a> StageSolver<'a> {
             }
             let offers = Interval::new(a.implied.clamp(0.0, 1.0), b.implied.min(1.0));
             let p_bar = self.pi_range(offers).hi;
-            if next_is_last {
-                let first_order =
-                    (p_bar * mass(a.t) + lambda * w_a).max(p_bar * mass(b.t) + lambda * w_b);
-                // The second-order bound costs more; it is needed only where the first-order
-                // one does not already prune the cell.
-                if Certificate::from_bound(first_order, incumbent).is_certified() {
-                    first_order
-                } else {
-                    first_order.min(self.second_order_bound(k, c, a, b))
-                }
+            // W_{k+1} is convex in p = G(t) (fact 3): V ≤ P̄·M + λ·chord, linear in p.
+            let first_order =
+                (p_bar * mass(a.t) + lambda * w_a).max(p_bar * mass(b.t) + lambda * w_b);
+            // The second-order bound costs more; it is needed only where the first-order one
+            // does not already prune the cell.
+            if !next_is_last || Certificate::from_bound(first_order, incumbent).is_certified() {
+                first_order
             } else {
-                p_bar * mass(b.t) + lambda * w_a
+                first_order.min(self.second_order_bound(k, c, a, b))
             }
         } else {
             // Without fact 1: x_k(t) ∈ [t, t + κ·(1 − t)] (an offer is at least its cutoff and
@@ -224,6 +233,11 @@ impl<'a> StageSolver<'a> {
         // The largest bound of a pruned cell: the certified bound is at least this.
         let mut pruned = f64::NEG_INFINITY;
         let mut incumbent = best.value();
+        let max_splits = if k + 1 == self.last() {
+            MAX_SPLITS
+        } else {
+            MAX_SPLITS_NESTED
+        };
         let mut leftover = f64::NEG_INFINITY;
         let mut splits = 0;
         let mut found: Option<(f64, f64, f64)> = None;
@@ -248,7 +262,7 @@ impl<'a> StageSolver<'a> {
             let Some(j) = top else { break };
             let (a, b, bound) = open[j];
             let tiny = !(b.t - a.t > 1e-13 * (1.0 + a.t.abs().max(b.t.abs())));
-            if splits >= MAX_SPLITS || tiny || bound == f64::INFINITY {
+            if splits >= max_splits || tiny || bound == f64::INFINITY {
                 // Everything still open stays unresolved.
                 for cell in &open[..n] {
                     leftover = leftover.max(cell.2);
