@@ -67,7 +67,7 @@ const MAX_SPLITS: usize = 400;
 /// At most this many when the next stage is itself an earlier stage (each cut is then a whole
 /// certified solve of it, and the first-order bound that applies there closes the gap only
 /// slowly: more cuts would cost much and rarely certify).
-const MAX_SPLITS_NESTED: usize = 32;
+const MAX_SPLITS_NESTED: usize = 128;
 
 /// One end of a cell: the cutoff, the offer `x_k` it implies (unclamped: negative when
 /// infeasible) and the next stage's reply there.
