@@ -270,10 +270,19 @@ impl<'a> StageSolver<'a> {
                 break;
             }
             splits += 1;
-            let m = 0.5 * (a.t + b.t);
-            let w = (m - a.t) / (b.t - a.t);
-            let hint = (a.next.offer.is_finite() && b.next.offer.is_finite())
-                .then_some(a.next.offer + w * (b.next.offer - a.next.offer));
+            // The cell below the scan starts at c, which may be −∞: it is cut at a finite point
+            // (moving left geometrically), the others in the middle.
+            let m = if a.t.is_finite() {
+                0.5 * (a.t + b.t)
+            } else {
+                b.t - (1.0 + b.t.abs())
+            };
+            let hint = if a.t.is_finite() && a.next.offer.is_finite() && b.next.offer.is_finite() {
+                let w = (m - a.t) / (b.t - a.t);
+                Some(a.next.offer + w * (b.next.offer - a.next.offer))
+            } else {
+                Some(b.next.offer).filter(|o| o.is_finite())
+            };
             let next = self.best_reply(k + 1, m, hint);
             let mid = self.cell_end(k, c, m, next);
             if let Some((value, offer, next)) = self.stage_value_given(k, c, m, next) {
