@@ -168,7 +168,14 @@ impl<'a> StageSolver<'a> {
     /// stage is the last one and both ends are feasible and certified: `V(t) ≤ min{V(a) +
     /// S₊·(t − a), V(b) − S₋·(b − t)}`; +∞ where it does not apply.
     fn second_order_bound(&self, k: usize, c: f64, a: &End, b: &End) -> f64 {
-        if !(a.t.is_finite() && a.implied >= 0.0 && a.value.is_finite() && b.value.is_finite()) {
+        // (Feasible cutoffs are at most 1, where x_k ≤ 1 unclamped; a clamped offer would have
+        // slope 0, outside the range used below, so such a cell keeps its first-order bound.)
+        if !(a.t.is_finite()
+            && a.implied >= 0.0
+            && b.implied <= 1.0
+            && a.value.is_finite()
+            && b.value.is_finite())
+        {
             return f64::INFINITY;
         }
         let (ya, yb) = (a.next.offer, b.next.offer);
@@ -184,7 +191,7 @@ impl<'a> StageSolver<'a> {
             Interval::new(a.implied.clamp(0.0, 1.0), b.implied.clamp(0.0, 1.0)),
             Interval::new(ya, yb),
             marginal,
-            ya > b.t && b.implied <= 1.0,
+            ya > b.t,
             a.next.interior && b.next.interior && on_path,
         );
         let w = b.t - a.t;
