@@ -50,6 +50,23 @@ pub struct Certification {
 }
 
 impl Certification {
+    /// The summary of `designs` designs before any is counted.
+    fn empty(designs: usize) -> Certification {
+        Certification {
+            tolerance: CERTIFICATE_TOLERANCE,
+            designs,
+            certified: 0,
+            not_certified: 0,
+            failed: 0,
+            episodes_not_certified: 0,
+            weight_share_not_certified: 0.0,
+            largest_gap: 0.0,
+            designs_moved: 0,
+            largest_move: 0.0,
+            failed_solves_during_fit: 0,
+        }
+    }
+
     /// Every design is certified and none moved.
     pub fn all_certified(&self) -> bool {
         self.certified == self.designs
@@ -167,19 +184,7 @@ impl Model {
     /// [`Certification`] at `theta` for data rows with weights `weights`.
     pub fn certification(&self, theta: &[f64], weights: &[f64]) -> Certification {
         let per_design = self.design_certificates(theta);
-        let mut out = Certification {
-            tolerance: CERTIFICATE_TOLERANCE,
-            designs: per_design.len(),
-            certified: 0,
-            not_certified: 0,
-            failed: 0,
-            episodes_not_certified: 0,
-            weight_share_not_certified: 0.0,
-            largest_gap: 0.0,
-            designs_moved: 0,
-            largest_move: 0.0,
-            failed_solves_during_fit: 0,
-        };
+        let mut out = Certification::empty(per_design.len());
         for &(certificate, moved) in &per_design {
             match certificate {
                 Certificate::Certified => out.certified += 1,
@@ -220,17 +225,8 @@ mod tests {
 
     fn summary() -> Certification {
         Certification {
-            tolerance: CERTIFICATE_TOLERANCE,
-            designs: 10,
             certified: 10,
-            not_certified: 0,
-            failed: 0,
-            episodes_not_certified: 0,
-            weight_share_not_certified: 0.0,
-            largest_gap: 0.0,
-            designs_moved: 0,
-            largest_move: 0.0,
-            failed_solves_during_fit: 0,
+            ..Certification::empty(10)
         }
     }
 

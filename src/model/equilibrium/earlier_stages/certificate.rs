@@ -236,7 +236,6 @@ impl<'a> StageSolver<'a> {
             }
             previous = end;
         }
-        let mut n = open.len();
         // The largest bound of a pruned cell: the certified bound is at least this.
         let mut pruned = f64::NEG_INFINITY;
         let mut incumbent = best.value();
@@ -254,11 +253,9 @@ impl<'a> StageSolver<'a> {
             // Drop the cells that the incumbent prunes; pick the highest bound.
             let mut i = 0;
             let mut top: Option<usize> = None;
-            while i < n {
+            while i < open.len() {
                 if prune(open[i].2, incumbent) {
-                    pruned = pruned.max(open[i].2);
-                    n -= 1;
-                    open[i] = open[n];
+                    pruned = pruned.max(open.swap_remove(i).2);
                     continue;
                 }
                 if top.is_none_or(|j| open[i].2 > open[j].2) {
@@ -271,7 +268,7 @@ impl<'a> StageSolver<'a> {
             let tiny = !(b.t - a.t > 1e-13 * (1.0 + a.t.abs().max(b.t.abs())));
             if splits >= max_splits || tiny || bound == f64::INFINITY {
                 // Everything still open stays unresolved.
-                for cell in &open[..n] {
+                for cell in &open {
                     leftover = leftover.max(cell.2);
                 }
                 break;
@@ -300,13 +297,7 @@ impl<'a> StageSolver<'a> {
                 }
             }
             open[j] = (a, mid, self.cell_bound(k, c, &a, &mid, incumbent));
-            let right = (mid, b, self.cell_bound(k, c, &mid, &b, incumbent));
-            if n < open.len() {
-                open[n] = right;
-            } else {
-                open.push(right);
-            }
-            n += 1;
+            open.push((mid, b, self.cell_bound(k, c, &mid, &b, incumbent)));
         }
         if let Some((lo, m, hi)) = found {
             let hint = |_: f64| None;

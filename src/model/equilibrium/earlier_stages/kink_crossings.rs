@@ -23,13 +23,14 @@ impl<'a> StageSolver<'a> {
     /// Refines the cells of the stage-`k` scan given `c` in which the stage's offer crosses a
     /// kink or cliff of `π`, into `best`.
     pub(super) fn refine_kink_crossings(&self, k: usize, c: f64, scan: &Scan, best: &mut Best) {
-        let (grid, scanned) = (scan.grid(), scan.scanned());
+        let grid = scan.grid();
         let n_grid = grid.len();
         // Cells where the stage's own offer crosses a kink or cliff of π: split at the
         // crossing and refine both sides (a peak there can hide between two scan points whose
         // values fall away from it).
         for i in 0..n_grid.saturating_sub(1) {
-            let (Some((_, offer_a, next_a)), Some((_, offer_b, _))) = (scanned[i], scanned[i + 1])
+            let (Some((_, offer_a, next_a)), Some((_, offer_b, _))) =
+                (scan.point(i), scan.point(i + 1))
             else {
                 continue;
             };

@@ -162,15 +162,15 @@ impl<'a> StageSolver<'a> {
     /// Refines the best local maxima of the stage-`k` scan given `c` (at most
     /// [`REFINE_CANDIDATES`]), with the feasibility corner next to a peak, into `best`.
     pub(super) fn refine_peaks(&self, k: usize, c: f64, scan: &Scan, best: &mut Best) {
-        let (grid, scanned) = (scan.grid(), scan.scanned());
+        let grid = scan.grid();
         let n_grid = grid.len();
         for &i in scan.peaks().iter().take(REFINE_CANDIDATES) {
-            let (value, offer, next) = scanned[i].expect("peak is feasible");
+            let (value, offer, next) = scan.point(i).expect("peak is feasible");
             best.consider(grid[i], value, offer, next, false);
             let mut left = if i > 0 { grid[i - 1] } else { grid[i] };
             // The left end of the feasible region: find where x_k = 0 exactly, and refine
             // between it and the peak.
-            if i > 0 && scanned[i - 1].is_none() && grid[i - 1] < grid[i] {
+            if i > 0 && scan.point(i - 1).is_none() && grid[i - 1] < grid[i] {
                 let corner = self.feasibility_corner(k, grid[i - 1], grid[i]);
                 left = corner;
                 if let Some((v, o, n)) = self.stage_value(k, c, corner, Some(next.offer)) {

@@ -21,10 +21,11 @@ const SCAN_QUANTILE: usize = 7;
 pub(super) struct Scan {
     /// The grid, sorted and without near-duplicates (the first `n_grid` entries).
     grid: [f64; SCAN_UNIFORM + SCAN_QUANTILE],
-    /// At each grid point `c_k`: the stage value, the offer `x_k` and the next stage's reply
-    /// (`None` where `x_k` would be negative).
-    scanned: [Option<(f64, f64, Reply)>; SCAN_UNIFORM + SCAN_QUANTILE],
-    /// The next stage's reply at each grid point (feasible or not).
+    /// At each grid point `c_k`: the stage value and the offer `x_k` (`None` where `x_k` would
+    /// be negative).
+    values: [Option<(f64, f64)>; SCAN_UNIFORM + SCAN_QUANTILE],
+    /// The next stage's reply at each grid point, feasible or not (`None` at a point skipped
+    /// as a duplicate).
     replies: [Option<Reply>; SCAN_UNIFORM + SCAN_QUANTILE],
     n_grid: usize,
     /// Local maxima of the scan (grid indices), best first (the first `n_peaks` entries).
@@ -38,9 +39,11 @@ impl Scan {
         &self.grid[..self.n_grid]
     }
 
-    /// Value, offer and next stage's reply at each grid point (`None`: infeasible).
-    pub(super) fn scanned(&self) -> &[Option<(f64, f64, Reply)>] {
-        &self.scanned[..self.n_grid]
+    /// Value, offer and next stage's reply at grid point `i` (`None`: infeasible).
+    pub(super) fn point(&self, i: usize) -> Option<(f64, f64, Reply)> {
+        self.values[i]
+            .zip(self.replies[i])
+            .map(|((value, offer), next)| (value, offer, next))
     }
 
     /// The next stage's reply at each grid point (`None` at a point skipped as a duplicate).
@@ -53,12 +56,12 @@ impl Scan {
         &self.peaks[..self.n_peaks]
     }
 
-    /// [`Self::scanned`] at `x` if `x` is a grid point.
+    /// [`Self::point`] at `x` if `x` is a grid point.
     pub(super) fn at(&self, x: f64) -> Option<(f64, f64, Reply)> {
         self.grid()
             .iter()
             .position(|&g| g == x)
-            .and_then(|j| self.scanned()[j])
+            .and_then(|j| self.point(j))
     }
 
     /// The next stage's offer at a scan point.
@@ -103,13 +106,12 @@ impl<'a> StageSolver<'a> {
             }
         }
         let n_grid = distinct;
-        let mut scanned = [None; SCAN_UNIFORM + SCAN_QUANTILE];
+        let mut values = [None; SCAN_UNIFORM + SCAN_QUANTILE];
         let mut replies = [None; SCAN_UNIFORM + SCAN_QUANTILE];
         // Warm start: extrapolate the next stage's offer linearly from the last two points.
         let mut previous: [Option<(f64, f64)>; 3] = [None, None, None];
         for (i, &g) in grid[..n_grid].iter().enumerate() {
             if i > 0 && (g - grid[i - 1]).abs() <= 1e-14 * (1.0 + g.abs()) {
-                scanned[i] = None;
                 continue;
             }
             let hint = match previous {
@@ -127,13 +129,15 @@ impl<'a> StageSolver<'a> {
                 _ => None,
             };
             let next = self.best_reply(k + 1, g, hint);
-            scanned[i] = self.stage_value_given(k, c, g, next);
+            values[i] = self
+                .stage_value_given(k, c, g, next)
+                .map(|(value, offer, _)| (value, offer));
             replies[i] = Some(next);
             previous = [Some((g, next.offer)), previous[0], previous[1]];
         }
 
         // Local maxima of the scan, best first.
-        let value_at = |i: usize| scanned[i].map(|s| s.0).unwrap_or(f64::NEG_INFINITY);
+        let value_at = |i: usize| values[i].map(|s| s.0).unwrap_or(f64::NEG_INFINITY);
         let mut peaks = [0usize; SCAN_UNIFORM + SCAN_QUANTILE];
         let mut n_peaks = 0;
         for i in 0..n_grid {
@@ -149,7 +153,7 @@ impl<'a> StageSolver<'a> {
         peaks[..n_peaks].sort_by(|&a, &b| value_at(b).total_cmp(&value_at(a)));
         Scan {
             grid,
-            scanned,
+            values,
             replies,
             n_grid,
             peaks,
