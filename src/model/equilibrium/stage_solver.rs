@@ -11,6 +11,7 @@
 //! `impl StageSolver` blocks in those files.
 
 use super::certificate::Certificate;
+use super::earlier_stages::ContinuationTable;
 use crate::model::distribution::{Family, Threshold};
 use crate::model::game::{Game, Side, StageKind, Transition};
 
@@ -67,6 +68,12 @@ pub(super) struct StageSolver<'a> {
     /// A numerical step of the earlier stage being solved (a root search of its slope) ran out
     /// of iterations; the stage then says `Failed` unless its certificate covers it.
     pub(super) failed_step: std::cell::Cell<bool>,
+    /// The last stage's replies on a grid, shared by the solves of a middle stage (built on
+    /// first use; `earlier_stages/continuation_table.rs`).
+    pub(super) continuation: std::cell::OnceCell<Box<ContinuationTable>>,
+    /// The last interior root of each stage's first-order condition: a warm start for the
+    /// next solve of that stage (`refinement.rs`).
+    pub(super) previous_roots: std::cell::Cell<[Option<f64>; 3]>,
 }
 
 impl<'a> StageSolver<'a> {
@@ -130,6 +137,8 @@ impl<'a> StageSolver<'a> {
         StageSolver {
             certify,
             failed_step: std::cell::Cell::new(false),
+            continuation: std::cell::OnceCell::new(),
+            previous_roots: std::cell::Cell::new([None; 3]),
             pi_peak: std::cell::OnceCell::new(),
             pi_kinks,
             n_pi_kinks,
@@ -196,9 +205,12 @@ impl<'a> StageSolver<'a> {
         hint: Option<f64>,
     ) -> (Reply, f64) {
         if k == self.last() {
-            return self.last_stage(c, hint, true);
+            return self.last_stage(c, hint.or_else(|| self.table_hint(c)), true);
         }
         let reply = self.earlier_stage(k, c);
+        if let Some(slope) = self.offer_slope_by_implicit_function(k, c, &reply) {
+            return (reply, slope);
+        }
         let eps = 1e-7 * (1.0 + c.abs()).min(1e3);
         // The perturbed solves track the optimum locally when it is interior.
         let at = |x: f64| {
@@ -214,9 +226,16 @@ impl<'a> StageSolver<'a> {
 
     pub(super) fn best_reply(&self, k: usize, c: f64, hint: Option<f64>) -> Reply {
         if k == self.last() {
-            self.last_stage(c, hint, false).0
+            self.last_stage(c, hint.or_else(|| self.table_hint(c)), false)
+                .0
         } else {
             self.earlier_stage(k, c)
         }
+    }
+
+    /// A warm start for the last stage at cutoff `c` from the continuation table, if one has
+    /// been built.
+    fn table_hint(&self, c: f64) -> Option<f64> {
+        self.continuation.get()?.hint(c)
     }
 }

@@ -56,7 +56,7 @@
 
 use super::super::certificate::Certificate;
 use super::super::stage_solver::{Reply, StageSolver};
-use super::scan::Scan;
+use super::scan::{Scan, GRID_ONLY};
 use super::slope_bounds::Interval;
 use super::Best;
 use crate::model::game::Side;
@@ -217,7 +217,7 @@ impl<'a> StageSolver<'a> {
         &self,
         k: usize,
         c: f64,
-        scan: &Scan,
+        scan: &Scan<GRID_ONLY>,
         start: End,
         best: &mut Best,
     ) -> (Certificate, f64) {
@@ -301,7 +301,9 @@ impl<'a> StageSolver<'a> {
         }
         if let Some((lo, m, hi)) = found {
             let hint = |_: f64| None;
-            if let Some((cand, interior, warm)) = self.refine(k, c, [lo, m, hi], hint) {
+            if let Some((cand, interior, warm)) =
+                self.refine(k, c, [lo, m, hi], hint, None::<&Scan<GRID_ONLY>>)
+            {
                 if let Some((v, o, next)) = self.stage_value(k, c, cand, warm) {
                     best.consider(cand, v, o, next, interior);
                 }

@@ -22,7 +22,13 @@ const CROWD: usize = 10;
 impl<'a> StageSolver<'a> {
     /// Refines the cells of the stage-`k` scan given `c` in which the stage's offer crosses a
     /// kink or cliff of `π`, into `best`.
-    pub(super) fn refine_kink_crossings(&self, k: usize, c: f64, scan: &Scan, best: &mut Best) {
+    pub(super) fn refine_kink_crossings<const N: usize>(
+        &self,
+        k: usize,
+        c: f64,
+        scan: &Scan<N>,
+        best: &mut Best,
+    ) {
         let grid = scan.grid();
         let n_grid = grid.len();
         // Cells where the stage's own offer crosses a kink or cliff of π: split at the

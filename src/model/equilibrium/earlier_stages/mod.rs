@@ -20,6 +20,7 @@
 //! and polishes a better point, and returns the upper bound with the maximum.
 
 mod certificate;
+mod continuation_table;
 mod kink_crossings;
 mod refinement;
 mod scan;
@@ -27,6 +28,8 @@ mod slope_bounds;
 
 use super::certificate::Certificate;
 use super::stage_solver::{Reply, StageSolver};
+pub(super) use continuation_table::ContinuationTable;
+use scan::{Scan, GRID_ONLY, WITH_TABLE};
 
 /// Values within this relative distance count as ties.
 const TIE: f64 = 1e-12;
@@ -96,13 +99,7 @@ impl<'a> StageSolver<'a> {
                 next.offer,
             );
         }
-        // Feasible cutoffs: x_k ≥ 0 needs c_k ≥ −κ/(1 − κ); x_k ≤ 1 needs c_k ≤ 1.
-        let feasible_low = if t.kappa < 1.0 {
-            -t.kappa / (1.0 - t.kappa)
-        } else {
-            f64::NEG_INFINITY
-        };
-        let low = c.max(feasible_low).max(self.tail_low).min(1.0);
+        let low = self.lowest_cutoff(k, c);
         let high = 1.0;
 
         // A step that fails in this stage's search (or in a later stage's inside it) marks it.
@@ -120,21 +117,26 @@ impl<'a> StageSolver<'a> {
                     (v, reply_of(offer, c, v, marginal, false, next.offer))
                 }),
         };
-        let scan = self.scan(k, c, low, high);
-        self.refine_peaks(k, c, &scan, &mut best);
-        // The targeted search of cells where the offer crosses a kink of π speeds up the fast
-        // search; the branch and bound covers those cells by itself (the known regressions and
-        // the brute-force comparison pass without it).
-        if !self.certify {
+        let (certificate, bound) = if let Some(table) = self.continuation_table(k) {
+            // A middle stage of the fast search, with its continuation table.
+            let scan: Scan<WITH_TABLE> = self.scan(k, c, low, high, Some(table));
+            self.refine_peaks(k, c, &scan, &mut best);
             self.refine_kink_crossings(k, c, &scan, &mut best);
-        }
-        let (certificate, bound) = if self.certify {
-            // The bound holds whatever the polish did: the certificate covers a failed step.
-            self.certify(k, c, &scan, self.cell_end(k, c, c, nobody), &mut best)
-        } else if self.failed_step.get() {
-            (Certificate::Failed, f64::NAN)
+            self.search_statement()
         } else {
-            (Certificate::Unchecked, f64::NAN)
+            let scan: Scan<GRID_ONLY> = self.scan(k, c, low, high, None);
+            self.refine_peaks(k, c, &scan, &mut best);
+            if self.certify {
+                // The bound holds whatever the polish did: the certificate covers a failed
+                // step.
+                self.certify(k, c, &scan, self.cell_end(k, c, c, nobody), &mut best)
+            } else {
+                // The targeted search of cells where the offer crosses a kink of π speeds up
+                // the fast search; the branch and bound covers those cells by itself (the
+                // known regressions and the brute-force comparison pass without it).
+                self.refine_kink_crossings(k, c, &scan, &mut best);
+                self.search_statement()
+            }
         };
         self.failed_step.set(outer_failed || self.failed_step.get());
         match best.best {
@@ -150,6 +152,28 @@ impl<'a> StageSolver<'a> {
                 ..reply_of(1.0, c, 0.0, 0.0, false, f64::NAN)
             },
         }
+    }
+
+    /// What a search without a certificate says: `Failed` if a step failed, else `Unchecked`.
+    fn search_statement(&self) -> (Certificate, f64) {
+        if self.failed_step.get() {
+            (Certificate::Failed, f64::NAN)
+        } else {
+            (Certificate::Unchecked, f64::NAN)
+        }
+    }
+
+    /// The lower end of the stage-`k` scan given `c`: feasible cutoffs have `x_k ≥ 0`, which
+    /// needs `c_k ≥ −κ/(1 − κ)` (and `x_k ≤ 1` needs `c_k ≤ 1`), and below
+    /// [`StageSolver::tail_low`] `G` has negligible mass.
+    pub(super) fn lowest_cutoff(&self, k: usize, c: f64) -> f64 {
+        let kappa = self.transitions[k + 1].kappa;
+        let feasible_low = if kappa < 1.0 {
+            -kappa / (1.0 - kappa)
+        } else {
+            f64::NEG_INFINITY
+        };
+        c.max(feasible_low).max(self.tail_low).min(1.0)
     }
 
     /// The value of cutoff `c_k = cand` at stage `k` given `c`, the offer it implies and the
@@ -180,6 +204,20 @@ impl<'a> StageSolver<'a> {
         cand: f64,
         next: Reply,
     ) -> Option<(f64, f64, Reply)> {
+        self.stage_value_with_mass(k, c, cand, next, || self.home.mass_fast(c, cand))
+    }
+
+    /// [`Self::stage_value_given`] with the mass `G(cand) − G(c)` computed by `mass` (called only
+    /// when `cand > c`).
+    #[inline]
+    fn stage_value_with_mass(
+        &self,
+        k: usize,
+        c: f64,
+        cand: f64,
+        next: Reply,
+        mass: impl FnOnce() -> f64,
+    ) -> Option<(f64, f64, Reply)> {
         let t = self.transitions[k + 1];
         let offer = if cand == f64::NEG_INFINITY {
             if t.kappa >= 1.0 {
@@ -195,7 +233,7 @@ impl<'a> StageSolver<'a> {
         }
         let offer = offer.min(1.0);
         let accept = if cand > c {
-            self.pi(offer) * self.home.mass_fast(c, cand)
+            self.pi(offer) * mass()
         } else {
             0.0
         };

@@ -34,8 +34,21 @@ impl<'a> StageSolver<'a> {
         cand: f64,
         hint: Option<f64>,
     ) -> (f64, f64) {
-        let t = self.transitions[k + 1];
         let (next, dnext) = self.best_reply_with_slope(k + 1, cand, hint);
+        (self.stage_slope_given(k, c, cand, &next, dnext), next.offer)
+    }
+
+    /// [`Self::stage_slope`] given the next stage's reply at `cand` and the slope `dnext` of its
+    /// offer there.
+    pub(super) fn stage_slope_given(
+        &self,
+        k: usize,
+        c: f64,
+        cand: f64,
+        next: &Reply,
+        dnext: f64,
+    ) -> f64 {
+        let t = self.transitions[k + 1];
         let (h, dh) = if next.offer > cand {
             (
                 cand + t.kappa * (next.offer - cand),
@@ -51,7 +64,62 @@ impl<'a> StageSolver<'a> {
         let dpi = if pi > 0.0 { pi * dlog } else { 0.0 };
         let mass = self.home.mass_fast(c, cand);
         let first = if mass > 0.0 { dpi * dh * mass } else { 0.0 };
-        (first + pi * g - t.lambda * next.marginal * g, next.offer)
+        first + pi * g - t.lambda * next.marginal * g
+    }
+
+    /// `d x_k / d c` at an interior optimum `reply` of a stage `k` followed by the last stage,
+    /// by the implicit function theorem on the first-order condition `F(c_k; c) = 0`:
+    ///
+    /// ```text
+    /// d c_k / d c = −F_c / F_{c_k},   F_c = −π'(x_k)·x_k'(c_k)·g(c),
+    /// d x_k / d c = x_k'(c_k) · d c_k / d c,   x_k'(c_k) = (1 − κ_{k+1}) + κ_{k+1}·x_{k+1}'(c_k)
+    /// ```
+    ///
+    /// with `F_{c_k}` and `x_{k+1}'(c_k)` from the slopes at `c_k ± h` (central differences;
+    /// each a last-stage solve warm-started next to its root). `None` (the caller then
+    /// differentiates by re-solving) when the optimum is not interior, the next stage is not
+    /// the last, or `F_{c_k}` is not negative.
+    pub(in crate::model::equilibrium) fn offer_slope_by_implicit_function(
+        &self,
+        k: usize,
+        c: f64,
+        reply: &Reply,
+    ) -> Option<f64> {
+        if !reply.interior || k + 1 != self.last() || !(reply.cutoff > c) {
+            return None;
+        }
+        let t = self.transitions[k + 1];
+        let ck = reply.cutoff;
+        let h = 1e-5 * self.home.scale.min(1.0) * (1.0 + ck.abs());
+        let side = |x: f64| {
+            let (next, dnext) = self.last_stage(x, Some(reply.next_offer), true);
+            (
+                self.stage_slope_given(k, c, x, &next, dnext),
+                next.offer,
+                dnext,
+            )
+        };
+        let ((f_up, y_up, d_up), (f_down, y_down, d_down)) = (side(ck + h), side(ck - h));
+        let f_ck = (f_up - f_down) / (2.0 * h);
+        if !(f_ck < 0.0 && f_ck.is_finite()) {
+            return None;
+        }
+        let dnext = 0.5 * (d_up + d_down);
+        let y = 0.5 * (y_up + y_down);
+        let dx_dck = if y > ck {
+            (1.0 - t.kappa) + t.kappa * dnext
+        } else {
+            1.0
+        };
+        let x = reply.offer;
+        let dpi = self.pi(x) * self.dlog_pi(x).0;
+        let f_c = if c > f64::NEG_INFINITY {
+            -dpi * dx_dck * self.home.pdf(c)
+        } else {
+            0.0
+        };
+        let slope = dx_dck * (-f_c / f_ck);
+        slope.is_finite().then_some(slope)
     }
 
     /// Root of the stage-`k` slope on `[a, b]` (slope positive at `a`, negative at `b`), with
@@ -161,7 +229,13 @@ impl<'a> StageSolver<'a> {
 
     /// Refines the best local maxima of the stage-`k` scan given `c` (at most
     /// [`REFINE_CANDIDATES`]), with the feasibility corner next to a peak, into `best`.
-    pub(super) fn refine_peaks(&self, k: usize, c: f64, scan: &Scan, best: &mut Best) {
+    pub(super) fn refine_peaks<const N: usize>(
+        &self,
+        k: usize,
+        c: f64,
+        scan: &Scan<N>,
+        best: &mut Best,
+    ) {
         let grid = scan.grid();
         let n_grid = grid.len();
         for &i in scan.peaks().iter().take(REFINE_CANDIDATES) {
@@ -203,7 +277,9 @@ impl<'a> StageSolver<'a> {
                     0.5 * (a + b)
                 };
                 let hint = |x: f64| Some(scan.offer_at(x).unwrap_or(next.offer));
-                if let Some((cand, interior, warm)) = self.refine(k, c, [a, mid, b], hint) {
+                if let Some((cand, interior, warm)) =
+                    self.refine(k, c, [a, mid, b], hint, Some(scan))
+                {
                     if let Some((v, o, n)) = self.stage_value(k, c, cand, warm) {
                         best.consider(cand, v, o, n, interior);
                     }
@@ -269,19 +345,24 @@ impl<'a> StageSolver<'a> {
 
     /// Refines a local maximum of the scan at `mid` inside `[left, right]`: the root of the
     /// first-order condition where it changes sign (`interior = true`), else golden-section
-    /// search. `hint(x)` warm-starts the next stage at `x`; the result carries a warm start
-    /// at the refined point.
-    pub(super) fn refine(
+    /// search. `hint(x)` warm-starts the next stage at `x`, and at the points of `scan` its
+    /// known reply and slope are used; the result carries a warm start at the refined point.
+    pub(super) fn refine<const N: usize>(
         &self,
         k: usize,
         c: f64,
         [left, mid, right]: [f64; 3],
         hint: impl Fn(f64) -> Option<f64>,
+        scan: Option<&Scan<N>>,
     ) -> Option<(f64, bool, Option<f64>)> {
         if right <= left {
             return None;
         }
-        let slope = |x: f64| self.stage_slope(k, c, x, hint(x)).0;
+        // At a scan point the next stage's reply and slope are known.
+        let slope = |x: f64| match scan.and_then(|s| s.next_with_slope(x)) {
+            Some((next, dnext)) => self.stage_slope_given(k, c, x, &next, dnext),
+            None => self.stage_slope(k, c, x, hint(x)).0,
+        };
         let s_mid = slope(mid);
         let bracket = if s_mid > 0.0 && right > mid {
             Some((mid, right, s_mid, slope(right)))
@@ -303,9 +384,21 @@ impl<'a> StageSolver<'a> {
             // something; search the whole cell.
             None
         };
-        if let Some((a, b, sa, sb)) = bracket {
+        if let Some((mut a, mut b, mut sa, mut sb)) = bracket {
             if sa > 0.0 && sb < 0.0 {
+                // Warm start: the root that the previous solve of this stage found (given a
+                // nearby `c`, e.g. in the stage before's root search) narrows the bracket.
+                if let Some(r) = self.previous_roots.get()[k].filter(|&r| r > a && r < b) {
+                    match slope(r) {
+                        s if s > 0.0 => (a, sa) = (r, s),
+                        s if s < 0.0 => (b, sb) = (r, s),
+                        _ => {}
+                    }
+                }
                 let (root, offer) = self.slope_root(k, c, a, b, sa, sb, hint(mid));
+                let mut roots = self.previous_roots.get();
+                roots[k] = Some(root);
+                self.previous_roots.set(roots);
                 return Some((root, true, offer));
             }
         }

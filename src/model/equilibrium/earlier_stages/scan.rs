@@ -6,34 +6,98 @@
 //! ```
 //!
 //! at points uniform in `c_k` and uniform in the quantiles `G(c_k)`, with the next stage's
-//! solve at each point warm-started from the previous points'. Its local maxima are the
-//! candidates that `refinement.rs` refines; its cells are where `kink_crossings.rs` looks for
-//! the offer crossing a kink of `π`.
+//! solve at each point warm-started from the previous points'. A middle stage takes the points
+//! of its continuation table (`continuation_table.rs`, already solved) above `low`, and its own
+//! grid's points only inside gaps of the table wider than its own grid's spacing (in `c_k` or in
+//! `G(c_k)`), so its scan is never coarser than the grid alone. Where the next stage is the last,
+//! each point also keeps the slope `x_{k+1}'(c_k)` of the next offer, so the stage's slope
+//! there (`refinement.rs`) costs no further solve. Its local maxima are the candidates that
+//! `refinement.rs` refines; its cells are where `kink_crossings.rs` looks for the offer
+//! crossing a kink of `π`.
 
 use super::super::stage_solver::{Reply, StageSolver};
+use super::continuation_table::{ContinuationTable, TABLE_CAPACITY};
+use crate::model::distribution::Threshold;
 
 /// Grid points (uniform in `c`) of the scan of an earlier stage's objective.
 const SCAN_UNIFORM: usize = 7;
 /// Grid points (uniform in `G(c)`) of the scan of an earlier stage's objective.
 const SCAN_QUANTILE: usize = 7;
+/// Room for the grid alone.
+pub(super) const GRID_ONLY: usize = SCAN_UNIFORM + SCAN_QUANTILE;
+/// Room for the grid, the continuation table's points and the lower end.
+pub(super) const WITH_TABLE: usize = SCAN_UNIFORM + SCAN_QUANTILE + TABLE_CAPACITY + 1;
 
-/// The scan of one earlier stage given `c`.
-pub(super) struct Scan {
+/// Writes into `out` the sorted points of `[low, high]`: `n_uniform` uniform in the cutoff
+/// (from `low` to `high`) and up to `n_quantile` uniform in `G` (strictly inside), without
+/// near-duplicates (a point uniform in `c` and one uniform in `G(c)` can coincide up to
+/// rounding, e.g. for a uniform `G`: a peak's neighbours must be distinct points, or its
+/// refinement bracket is one-sided and misses a maximum on the other side). Returns how many.
+#[inline]
+pub(super) fn grid_points(
+    home: &Threshold,
+    low: f64,
+    high: f64,
+    n_uniform: usize,
+    n_quantile: usize,
+    out: &mut [f64],
+) -> usize {
+    let mut n = 0;
+    for i in 0..n_uniform {
+        out[n] = low + (high - low) * i as f64 / (n_uniform - 1) as f64;
+        n += 1;
+    }
+    let (p_low, p_high) = (home.cdf(low), home.cdf(high));
+    if p_high > p_low {
+        for i in 1..=n_quantile {
+            let p = p_low + (p_high - p_low) * i as f64 / (n_quantile + 1) as f64;
+            if p > 0.0 && p < 1.0 {
+                let q = home.quantile(p);
+                if q > low && q < high {
+                    out[n] = q;
+                    n += 1;
+                }
+            }
+        }
+    }
+    sort_distinct(&mut out[..n])
+}
+
+/// Sorts `points` and drops near-duplicates; returns how many are left (at the front).
+#[inline]
+fn sort_distinct(points: &mut [f64]) -> usize {
+    points.sort_by(f64::total_cmp);
+    let mut distinct = 0;
+    for i in 0..points.len() {
+        if distinct == 0 || points[i] - points[distinct - 1] > 1e-9 * (1.0 + points[i].abs()) {
+            points[distinct] = points[i];
+            distinct += 1;
+        }
+    }
+    distinct
+}
+
+/// The scan of one earlier stage given `c`, with room for `N` points ([`GRID_ONLY`], or
+/// [`WITH_TABLE`] with a continuation table: the stage solved most often stays small).
+pub(super) struct Scan<const N: usize> {
     /// The grid, sorted and without near-duplicates (the first `n_grid` entries).
-    grid: [f64; SCAN_UNIFORM + SCAN_QUANTILE],
+    grid: [f64; N],
     /// At each grid point `c_k`: the stage value and the offer `x_k` (`None` where `x_k` would
     /// be negative).
-    values: [Option<(f64, f64)>; SCAN_UNIFORM + SCAN_QUANTILE],
+    values: [Option<(f64, f64)>; N],
     /// The next stage's reply at each grid point, feasible or not (`None` at a point skipped
     /// as a duplicate).
-    replies: [Option<Reply>; SCAN_UNIFORM + SCAN_QUANTILE],
+    replies: [Option<Reply>; N],
+    /// The slope `x_{k+1}'(c_k)` of the next offer at each grid point, where the next stage is
+    /// the last (NaN otherwise).
+    next_slopes: [f64; N],
     n_grid: usize,
     /// Local maxima of the scan (grid indices), best first (the first `n_peaks` entries).
-    peaks: [usize; SCAN_UNIFORM + SCAN_QUANTILE],
+    peaks: [usize; N],
     n_peaks: usize,
 }
 
-impl Scan {
+impl<const N: usize> Scan<N> {
     /// The grid points, sorted.
     pub(super) fn grid(&self) -> &[f64] {
         &self.grid[..self.n_grid]
@@ -64,6 +128,15 @@ impl Scan {
             .and_then(|j| self.point(j))
     }
 
+    /// The next stage's reply and the slope of its offer at `x` if `x` is a grid point where
+    /// the slope is known.
+    pub(super) fn next_with_slope(&self, x: f64) -> Option<(Reply, f64)> {
+        let j = self.grid().iter().position(|&g| g == x)?;
+        self.replies[j]
+            .filter(|_| self.next_slopes[j].is_finite())
+            .map(|r| (r, self.next_slopes[j]))
+    }
+
     /// The next stage's offer at a scan point.
     pub(super) fn offer_at(&self, x: f64) -> Option<f64> {
         self.at(x).map(|s| s.2.offer)
@@ -71,43 +144,45 @@ impl Scan {
 }
 
 impl<'a> StageSolver<'a> {
-    /// Scans the stage-`k` objective given `c` on `[low, high]`.
-    pub(super) fn scan(&self, k: usize, c: f64, low: f64, high: f64) -> Scan {
+    /// Scans the stage-`k` objective given `c` on `[low, high]`, merging the points of
+    /// `table` (the continuation table of a middle stage; `N` = [`WITH_TABLE`]).
+    pub(super) fn scan<const N: usize>(
+        &self,
+        k: usize,
+        c: f64,
+        low: f64,
+        high: f64,
+        table: Option<&ContinuationTable>,
+    ) -> Scan<N> {
         // Scan grid: uniform in c and uniform in G(c), sorted; each next-stage solve is
         // warm-started from the previous grid point's (the next offer is nondecreasing in c).
-        let mut grid = [0.0f64; SCAN_UNIFORM + SCAN_QUANTILE];
-        let mut n_grid = 0;
-        for i in 0..SCAN_UNIFORM {
-            grid[n_grid] = low + (high - low) * i as f64 / (SCAN_UNIFORM - 1) as f64;
-            n_grid += 1;
-        }
-        let (p_low, p_high) = (self.home.cdf(low), self.home.cdf(high));
-        if p_high > p_low {
-            for i in 1..=SCAN_QUANTILE {
-                let p = p_low + (p_high - p_low) * i as f64 / (SCAN_QUANTILE + 1) as f64;
-                if p > 0.0 && p < 1.0 {
-                    let q = self.home.quantile(p);
-                    if q > low && q < high {
-                        grid[n_grid] = q;
-                        n_grid += 1;
-                    }
+        let mut grid = [0.0f64; N];
+        let mut n_grid = grid_points(self.home, low, high, SCAN_UNIFORM, SCAN_QUANTILE, &mut grid);
+        // The table index of each grid point that is a table point.
+        let mut from_table = [None; N];
+        if let Some(table) = table {
+            n_grid = self.merge_table(table, low, high, &mut grid, n_grid);
+            let points = table.points();
+            let mut j = 0;
+            for (i, &g) in grid[..n_grid].iter().enumerate() {
+                while j < points.len() && points[j] < g {
+                    j += 1;
+                }
+                if j < points.len() && points[j] == g {
+                    from_table[i] = Some(j);
                 }
             }
         }
-        grid[..n_grid].sort_by(f64::total_cmp);
-        // Drop near-duplicates (a point uniform in c and one uniform in G(c) can coincide up to
-        // rounding, e.g. for a uniform G): a peak's neighbours must be distinct points, or its
-        // refinement bracket is one-sided and misses a maximum on the other side.
-        let mut distinct = 0;
-        for i in 0..n_grid {
-            if distinct == 0 || grid[i] - grid[distinct - 1] > 1e-9 * (1.0 + grid[i].abs()) {
-                grid[distinct] = grid[i];
-                distinct += 1;
-            }
-        }
-        let n_grid = distinct;
-        let mut values = [None; SCAN_UNIFORM + SCAN_QUANTILE];
-        let mut replies = [None; SCAN_UNIFORM + SCAN_QUANTILE];
+        // `G(c)` and `1 − G(c)` for the mass at table points (as `Threshold::mass_fast`).
+        let (cdf_c, sf_c) = if table.is_some() && c > f64::NEG_INFINITY {
+            (self.home.cdf(c), self.home.sf(c))
+        } else {
+            (0.0, 1.0)
+        };
+        let mut values = [None; N];
+        let mut replies = [None; N];
+        let mut next_slopes = [f64::NAN; N];
+        let next_is_last = k + 1 == self.last();
         // Warm start: extrapolate the next stage's offer linearly from the last two points.
         let mut previous: [Option<(f64, f64)>; 3] = [None, None, None];
         for (i, &g) in grid[..n_grid].iter().enumerate() {
@@ -128,17 +203,40 @@ impl<'a> StageSolver<'a> {
                 [Some((_, x1)), _, _] => Some(x1),
                 _ => None,
             };
-            let next = self.best_reply(k + 1, g, hint);
-            values[i] = self
-                .stage_value_given(k, c, g, next)
-                .map(|(value, offer, _)| (value, offer));
+            let table_entry = from_table[i]
+                .zip(table)
+                .and_then(|(j, t)| t.entry(j).map(|entry| (entry, t.probabilities(j))));
+            let ((next, slope), value) = match table_entry {
+                Some((entry, (cdf_g, sf_g))) => {
+                    let mass = || {
+                        if c == f64::NEG_INFINITY {
+                            cdf_g
+                        } else if cdf_g < 0.5 {
+                            (cdf_g - cdf_c).max(0.0)
+                        } else {
+                            (sf_c - sf_g).max(0.0)
+                        }
+                    };
+                    (entry, self.stage_value_with_mass(k, c, g, entry.0, mass))
+                }
+                None => {
+                    let entry = if next_is_last && table.is_some() {
+                        self.last_stage(g, table.and_then(|t| t.hint(g)).or(hint), true)
+                    } else {
+                        (self.best_reply(k + 1, g, hint), f64::NAN)
+                    };
+                    (entry, self.stage_value_given(k, c, g, entry.0))
+                }
+            };
+            next_slopes[i] = slope;
+            values[i] = value.map(|(value, offer, _)| (value, offer));
             replies[i] = Some(next);
             previous = [Some((g, next.offer)), previous[0], previous[1]];
         }
 
         // Local maxima of the scan, best first.
         let value_at = |i: usize| values[i].map(|s| s.0).unwrap_or(f64::NEG_INFINITY);
-        let mut peaks = [0usize; SCAN_UNIFORM + SCAN_QUANTILE];
+        let mut peaks = [0usize; N];
         let mut n_peaks = 0;
         for i in 0..n_grid {
             let v = value_at(i);
@@ -155,9 +253,60 @@ impl<'a> StageSolver<'a> {
             grid,
             values,
             replies,
+            next_slopes,
             n_grid,
             peaks,
             n_peaks,
         }
+    }
+
+    /// Merges the continuation table's points in `(low, high]` into the scan's `grid` (its first
+    /// `n_grid` points, sorted): the grid's own points are kept only inside gaps of the table
+    /// (with `low`) wider than the grid's spacing, in the cutoff or in `G` of it. Returns the
+    /// merged grid's length.
+    fn merge_table<const N: usize>(
+        &self,
+        table: &ContinuationTable,
+        low: f64,
+        high: f64,
+        grid: &mut [f64; N],
+        n_grid: usize,
+    ) -> usize {
+        let mut own = [0.0; SCAN_UNIFORM + SCAN_QUANTILE];
+        own[..n_grid].copy_from_slice(&grid[..n_grid]);
+        let own = &own[..n_grid];
+        let step_c = (high - low) / (SCAN_UNIFORM - 1) as f64;
+        let (p_low, p_high) = (self.home.cdf(low), self.home.cdf(high));
+        let step_p = (p_high - p_low) / (SCAN_QUANTILE + 1) as f64;
+        // The merged points with G at each (the table's are stored).
+        let mut merged = [(0.0, 0.0); TABLE_CAPACITY + 2];
+        let mut m = 0;
+        merged[m] = (low, p_low);
+        m += 1;
+        for (j, &t) in table.points().iter().enumerate() {
+            if t > low && t <= high {
+                merged[m] = (t, table.probabilities(j).0);
+                m += 1;
+            }
+        }
+        if merged[m - 1].0 < high {
+            merged[m] = (high, p_high);
+            m += 1;
+        }
+        let mut n = 0;
+        for w in 0..m {
+            grid[n] = merged[w].0;
+            n += 1;
+            if w + 1 < m {
+                let ((a, pa), (b, pb)) = (merged[w], merged[w + 1]);
+                if b - a > step_c || pb - pa > step_p {
+                    for &g in own.iter().filter(|&&g| g > a && g < b) {
+                        grid[n] = g;
+                        n += 1;
+                    }
+                }
+            }
+        }
+        sort_distinct(&mut grid[..n])
     }
 }

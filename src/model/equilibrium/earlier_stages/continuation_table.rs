@@ -1,0 +1,122 @@
+//! The last stage's replies on a fixed grid of cutoffs, solved once per game and shared by every
+//! solve of a middle stage (the vote of `[poll, vote, renegotiation]`).
+//!
+//! A middle stage's objective given the cutoff `c` of the types already gone,
+//!
+//! ```text
+//! V(t; c) = π(x_k(t))·[G(t) − G(c)] + λ_{k+1}·W_{k+1}(t),   x_k(t) = t + κ_{k+1}·max(x_{k+1}(t) − t, 0),
+//! ```
+//!
+//! depends on `c` only through `G(c)` and the feasible set `t ≥ c`: the continuation
+//! `(x_{k+1}(t), W_{k+1}(t), x_{k+1}'(t))` is the same for every `c`. The first stage solves the
+//! middle stage at some forty cutoffs `c`, and each solve scans `t`; solving the last stage once
+//! per grid point `t_j` here, uniform in `t` and in `G(t)` on the middle stage's feasible
+//! cutoffs, turns those scans into table look-ups (`scan.rs` merges the grid points above `c`
+//! with its own points where the table is sparser than its grid), and the table's offers and
+//! slopes give every other last-stage solve of the middle stage a warm start (cubic Hermite
+//! interpolation, [`ContinuationTable::hint`]).
+
+use super::super::stage_solver::{Reply, StageSolver};
+use super::scan::grid_points;
+
+/// Table points uniform in the cutoff.
+const TABLE_UNIFORM: usize = 24;
+/// Table points uniform in `G` of the cutoff.
+const TABLE_QUANTILE: usize = 24;
+/// The table's capacity.
+pub(super) const TABLE_CAPACITY: usize = TABLE_UNIFORM + TABLE_QUANTILE;
+
+/// The last stage's reply and the slope `dx_K/dt` of its offer at each grid point `t_j`.
+pub(in crate::model::equilibrium) struct ContinuationTable {
+    points: [f64; TABLE_CAPACITY],
+    replies: [Option<(Reply, f64)>; TABLE_CAPACITY],
+    /// `(G(t_j), 1 − G(t_j))`.
+    probabilities: [(f64, f64); TABLE_CAPACITY],
+    n: usize,
+}
+
+impl ContinuationTable {
+    /// The grid points, sorted.
+    pub(super) fn points(&self) -> &[f64] {
+        &self.points[..self.n]
+    }
+
+    /// The last stage's reply and offer slope at grid point `j`.
+    pub(super) fn entry(&self, j: usize) -> Option<(Reply, f64)> {
+        self.replies[j]
+    }
+
+    /// `(G(t_j), 1 − G(t_j))` at grid point `j`.
+    pub(super) fn probabilities(&self, j: usize) -> (f64, f64) {
+        self.probabilities[j]
+    }
+
+    /// A warm start for the last stage at cutoff `t`: the cubic Hermite interpolant of the
+    /// offers and slopes at the grid points around `t` (linear where a slope is not finite).
+    /// `None` outside the grid.
+    pub(in crate::model::equilibrium) fn hint(&self, t: f64) -> Option<f64> {
+        let j = self.points().partition_point(|&p| p <= t);
+        if j == 0 || j >= self.n {
+            return None;
+        }
+        let (a, b) = (self.points[j - 1], self.points[j]);
+        let ((ra, da), (rb, db)) = (self.replies[j - 1]?, self.replies[j]?);
+        let h = b - a;
+        let s = (t - a) / h;
+        let (ya, yb) = (ra.offer, rb.offer);
+        if !(da.is_finite() && db.is_finite()) {
+            return Some(ya + s * (yb - ya));
+        }
+        let (s2, s3) = (s * s, s * s * s);
+        Some(
+            (2.0 * s3 - 3.0 * s2 + 1.0) * ya
+                + (s3 - 2.0 * s2 + s) * h * da
+                + (-2.0 * s3 + 3.0 * s2) * yb
+                + (s3 - s2) * h * db,
+        )
+    }
+}
+
+impl<'a> StageSolver<'a> {
+    /// The table of the last stage's replies for the middle stage `k` (`k ≥ 1` and `k + 1` the
+    /// last stage; `None` otherwise, and in a certified solve, whose branch and bound starts
+    /// from its own scan), built on first use on `[low, 1]`, `low` the lowest cutoff the stage
+    /// can choose.
+    pub(super) fn continuation_table(&self, k: usize) -> Option<&ContinuationTable> {
+        if self.certify || k == 0 || k + 1 != self.last() {
+            return None;
+        }
+        let table = self.continuation.get_or_init(|| {
+            let low = self.lowest_cutoff(k, f64::NEG_INFINITY);
+            let mut points = [0.0; TABLE_CAPACITY];
+            let n = grid_points(
+                self.home,
+                low,
+                1.0,
+                TABLE_UNIFORM,
+                TABLE_QUANTILE,
+                &mut points,
+            );
+            let mut replies = [None; TABLE_CAPACITY];
+            // Each solve is warm-started along the previous point's tangent.
+            let mut previous: Option<(f64, f64, f64)> = None;
+            for (reply, &t) in replies.iter_mut().zip(&points[..n]) {
+                let warm = previous.map(|(tp, y, dy)| y + dy * (t - tp));
+                let (next, slope) = self.last_stage(t, warm, true);
+                previous = Some((t, next.offer, if slope.is_finite() { slope } else { 0.0 }));
+                *reply = Some((next, slope));
+            }
+            let mut probabilities = [(0.0, 0.0); TABLE_CAPACITY];
+            for (p, &t) in probabilities.iter_mut().zip(&points[..n]) {
+                *p = (self.home.cdf(t), self.home.sf(t));
+            }
+            Box::new(ContinuationTable {
+                points,
+                replies,
+                probabilities,
+                n,
+            })
+        });
+        Some(table)
+    }
+}
