@@ -14,6 +14,8 @@
 //!   the value returned, and a certified stage's gap is within the tolerance; a deliberately hard
 //!   case (two nearly equal maxima far apart, a narrow foreign window next to a poll) is
 //!   certified with the right maximizer on either side of the tie;
+//! * the likelihood's fast search (no certificate) agrees: its path is well formed, beats the
+//!   same grid, and has the certified solve's probabilities unless the two are a near-tie;
 //! * continuity: moving the home location by 1e−9 moves the outcome probabilities by < 1e−4,
 //!   unless the solution switches between distant maxima (offers jump by > 1e−3), which must
 //!   then be a genuine near-tie in the proposer's value.
@@ -28,8 +30,9 @@ mod common;
 
 use proptest::prelude::*;
 use twolevel::model::{
-    first_stage_cell_bounds, first_stage_certificate, solve_with_proposer, Equilibrium, Family,
-    Game, Proposer, Protocol, Scalars, Side, Threshold, CERTIFICATE_TOLERANCE,
+    first_stage_cell_bounds, first_stage_certificate, solve_with_proposer,
+    solve_with_proposer_unchecked, Equilibrium, Family, Game, Proposer, Protocol, Scalars, Side,
+    Threshold, CERTIFICATE_TOLERANCE,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -627,6 +630,38 @@ fn check_optimality(input: &Input, side: Side, eq: &Equilibrium) -> Result<(), T
     Ok(())
 }
 
+/// The likelihood's fast search (no certificate; for a middle stage, the continuation table
+/// and the warm starts between its solves) returns a well-formed path that beats a fine grid of
+/// the first stage, with the certified solve's probabilities unless the two are a near-tie in
+/// the proposer's value.
+fn check_fast_search(input: &Input) -> Result<(), TestCaseError> {
+    let fast = solve_with_proposer_unchecked(&input.game, input.proposer);
+    check_probabilities(fast.probabilities, "fast search")?;
+    let certified = solve_with_proposer(&input.game, input.proposer);
+    for ((side, a), (_, b)) in equilibria(&fast).into_iter().zip(equilibria(&certified)) {
+        let mut game = input.game;
+        game.proposer = side;
+        check_path(a, &game)?;
+        check_optimality(input, side, a)?;
+        let dp = (0..3)
+            .map(|i| (a.probabilities()[i] - b.probabilities()[i]).abs())
+            .fold(0.0, f64::max);
+        if dp > 1e-6 {
+            let model = Model::new(&game, side);
+            let (va, vb) = (model.path_value(a), model.path_value(b));
+            prop_assert!(
+                (va - vb).abs() <= optimality_tolerance(&game, va.max(vb)),
+                "{side:?} proposes: the fast search's probabilities differ from the certified \
+                 solve's by {dp:.3e} and the values are not a near-tie: {va:.15e} vs {vb:.15e}\n  \
+                 fast: {:?}\n  certified: {:?}",
+                a.stages,
+                b.stages
+            );
+        }
+    }
+    Ok(())
+}
+
 /// The first stage where two paths differ by more than 1e-3 in the offer.
 fn jump(a: &Equilibrium, b: &Equilibrium) -> Option<usize> {
     a.stages
@@ -730,6 +765,11 @@ proptest! {
     #[test]
     fn probabilities_are_continuous_in_the_location(input in input()) {
         check_continuity(&input)?;
+    }
+
+    #[test]
+    fn fast_search_agrees_with_the_certified_solve(input in input()) {
+        check_fast_search(&input)?;
     }
 
     #[test]

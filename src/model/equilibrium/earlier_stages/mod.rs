@@ -15,6 +15,12 @@
 //! objective itself). Ties go to "nobody accepts", so a fully strategic poll returns the
 //! one-shot path (MODEL.md §5).
 //!
+//! A middle stage (the vote of `[poll, vote, renegotiation]`), solved once for every cutoff the
+//! first stage tries, reads its continuation from a table solved once per game
+//! (`continuation_table.rs`); at an interior optimum its offer's slope in `c` comes from the
+//! implicit function theorem (`refinement.rs`), and each root search of its slope starts from
+//! the previous solve's root.
+//!
 //! With a certificate (`certificate.rs`), the kink crossings are not searched: the branch and
 //! bound starts from the scan's cells, proves the incumbent optimal to the tolerance or finds
 //! and polishes a better point, and returns the upper bound with the maximum.
