@@ -432,3 +432,56 @@ impl<'a> StageSolver<'a> {
         b
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::super::stage_solver::StageSolver;
+    use crate::model::{Family, Game, Protocol, Scalars, Side, Threshold};
+
+    /// The middle stage's `d x_k / d c` by the implicit function theorem agrees with central
+    /// differences of global re-solves (families, proposers, poll cutoffs around the middle).
+    #[test]
+    fn offer_slope_by_implicit_function_matches_re_solves() {
+        let mut checked = 0;
+        for (family, location, scale) in [
+            (Family::Logistic, 0.35, 0.12),
+            (Family::Normal, 0.5, 0.2),
+            (Family::Logistic, 0.1, 0.3),
+        ] {
+            for proposer in [Side::Foreign, Side::Home] {
+                let game = Game {
+                    home: Threshold::new(family, location, scale),
+                    foreign: None,
+                    proposer,
+                    protocol: Protocol {
+                        poll: true,
+                        renegotiation: true,
+                    },
+                    scalars: Scalars {
+                        rho: 0.7,
+                        delta_ratifier: 0.8,
+                        delta_proposer: 0.9,
+                        poll_weight: 0.4,
+                    },
+                };
+                let solver = StageSolver::new(&game, false);
+                for p in [0.2, 0.4, 0.6] {
+                    let c = game.home.quantile(p);
+                    let reply = solver.earlier_stage(1, c);
+                    let Some(slope) = solver.offer_slope_by_implicit_function(1, c, &reply) else {
+                        continue;
+                    };
+                    let eps = 1e-5 * scale;
+                    let at = |x: f64| solver.earlier_stage(1, x).offer;
+                    let reference = (at(c + eps) - at(c - eps)) / (2.0 * eps);
+                    assert!(
+                        (slope - reference).abs() <= 1e-4 * (1.0 + reference.abs()),
+                        "{family:?} {proposer:?} p = {p}: implicit {slope} vs re-solved {reference}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 9, "only {checked} interior optima checked");
+    }
+}
