@@ -123,6 +123,28 @@ pub struct Threshold {
     pub scale: f64,
 }
 
+/// `G(x) − G(c)` for `c < x` from `G(x)` and the tails it needs (each computed only if needed):
+/// `G(x)` itself when `c = −∞`, else the difference of CDFs in the lower half and of survival
+/// functions `(1 − G(c), 1 − G(x))` in the upper half, so that its absolute error is at the
+/// rounding level of the smaller tail ([`Threshold::mass_fast`]; also used with stored values).
+#[inline]
+pub fn mass_by_tails(
+    c: f64,
+    cdf_x: f64,
+    cdf_c: impl FnOnce() -> f64,
+    sf_c_and_x: impl FnOnce() -> (f64, f64),
+) -> f64 {
+    if c == f64::NEG_INFINITY {
+        return cdf_x;
+    }
+    if cdf_x < 0.5 {
+        (cdf_x - cdf_c()).max(0.0)
+    } else {
+        let (sf_c, sf_x) = sf_c_and_x();
+        (sf_c - sf_x).max(0.0)
+    }
+}
+
 impl Threshold {
     /// A threshold distribution with the given family, location and scale.
     pub fn new(family: Family, location: f64, scale: f64) -> Self {
@@ -413,15 +435,7 @@ impl Threshold {
         if !(x > c) {
             return 0.0;
         }
-        if c == f64::NEG_INFINITY {
-            return self.cdf(x);
-        }
-        let gx = self.cdf(x);
-        if gx < 0.5 {
-            (gx - self.cdf(c)).max(0.0)
-        } else {
-            (self.sf(c) - self.sf(x)).max(0.0)
-        }
+        mass_by_tails(c, self.cdf(x), || self.cdf(c), || (self.sf(c), self.sf(x)))
     }
 
     /// The quantile `G⁻¹(p)` for `p ∈ (0, 1)`.

@@ -17,7 +17,7 @@
 
 use super::super::stage_solver::{Reply, StageSolver};
 use super::continuation_table::{ContinuationTable, TABLE_CAPACITY};
-use crate::model::distribution::Threshold;
+use crate::model::distribution::{mass_by_tails, Threshold};
 
 /// Grid points (uniform in `c`) of the scan of an earlier stage's objective.
 const SCAN_UNIFORM: usize = 7;
@@ -173,7 +173,7 @@ impl<'a> StageSolver<'a> {
                 }
             }
         }
-        // `G(c)` and `1 − G(c)` for the mass at table points (as `Threshold::mass_fast`).
+        // `G(c)` and `1 − G(c)` for the mass at table points (`mass_by_tails`).
         let (cdf_c, sf_c) = if table.is_some() && c > f64::NEG_INFINITY {
             (self.home.cdf(c), self.home.sf(c))
         } else {
@@ -208,22 +208,15 @@ impl<'a> StageSolver<'a> {
                 .and_then(|(j, t)| t.entry(j).map(|entry| (entry, t.probabilities(j))));
             let ((next, slope), value) = match table_entry {
                 Some((entry, (cdf_g, sf_g))) => {
-                    let mass = || {
-                        if c == f64::NEG_INFINITY {
-                            cdf_g
-                        } else if cdf_g < 0.5 {
-                            (cdf_g - cdf_c).max(0.0)
-                        } else {
-                            (sf_c - sf_g).max(0.0)
-                        }
-                    };
+                    let mass = || mass_by_tails(c, cdf_g, || cdf_c, || (sf_c, sf_g));
                     (entry, self.stage_value_with_mass(k, c, g, entry.0, mass))
                 }
                 None => {
-                    let entry = if next_is_last && table.is_some() {
-                        self.last_stage(g, table.and_then(|t| t.hint(g)).or(hint), true)
-                    } else {
-                        (self.best_reply(k + 1, g, hint), f64::NAN)
+                    let entry = match table {
+                        Some(table) if next_is_last => {
+                            self.last_stage(g, table.hint(g).or(hint), true)
+                        }
+                        _ => (self.best_reply(k + 1, g, hint), f64::NAN),
                     };
                     (entry, self.stage_value_given(k, c, g, entry.0))
                 }
