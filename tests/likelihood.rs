@@ -223,3 +223,64 @@ fn one_shot_likelihood_is_finite_far_out() {
         }
     }
 }
+
+/// The expected information that Fisher scoring uses is `Σ_i w_i Σ_y P_iy s_iy s_iyᵀ`, with
+/// `s_iy` the score of one observation of outcome `y` (computed here through the gradient's
+/// own path, one outcome at a time): every protocol mix, both proposer modes, one-shot
+/// closed-form designs among them.
+#[test]
+fn expected_information_is_the_outer_product_of_scores_weighted_by_probabilities() {
+    for mix in ProtocolMix::ALL {
+        for mixed_proposer in [false, true] {
+            let (project, theta) = problem_for(mix, mixed_proposer, true);
+            let model = Model::new(&project.spec, &project.data).unwrap();
+            let problem = Likelihood::new(&model, &project.data.outcome, &project.data.weight);
+            let x: Vec<f64> = model
+                .space
+                .to_internal(&theta)
+                .iter()
+                .enumerate()
+                .map(|(i, v)| v + 0.1 * (i as f64 + 1.0).sin())
+                .collect();
+            let (value, grad, info) = problem.value_gradient_information(&x);
+            let (v2, g2) = problem.evaluate(&x, true);
+            assert_eq!(value.to_bits(), v2.to_bits());
+            assert_eq!(grad, g2);
+            let n = x.len();
+            let rows = project.data.outcome.len();
+            let scores: Vec<Vec<Vec<f64>>> = twolevel::problem::data::Outcome::ALL
+                .iter()
+                .map(|&y| problem.row_scores(&x, &vec![y; rows]))
+                .collect();
+            let mut expected = vec![vec![0.0; n]; n];
+            let natural = model.space.to_natural(&x);
+            for (i, (&g, &w)) in model
+                .row_design
+                .iter()
+                .zip(&project.data.weight)
+                .enumerate()
+            {
+                let p = model.probabilities(g, &natural);
+                for y in 0..3 {
+                    for k in 0..n {
+                        for l in 0..n {
+                            expected[k][l] += w * p[y] * scores[y][i][k] * scores[y][i][l];
+                        }
+                    }
+                }
+            }
+            for k in 0..n {
+                for l in 0..n {
+                    let scale = (expected[k][k] * expected[l][l]).sqrt();
+                    assert!(
+                        (info[(k, l)] - expected[k][l]).abs() <= 1e-7 * scale + 1e-9,
+                        "{} (mixed proposer {mixed_proposer}) I[{k}][{l}] = {} vs {}",
+                        mix.label(),
+                        info[(k, l)],
+                        expected[k][l]
+                    );
+                }
+            }
+        }
+    }
+}

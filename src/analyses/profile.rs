@@ -10,7 +10,8 @@
 //! (`χ²₁(0.95)/2 = 1.9207`). Each side of the estimate is traced by *continuation* on the
 //! parameter's internal scale `u` (logit for scalars in (0, 1), log for scales):
 //!
-//! 1. The first step goes to the Wald interval's end `û ± 1.96·SE_u`, at most 0.25 away
+//! 1. The first step goes to the Wald interval's end `û ± 1.96·SE_u` (the SE conditional on
+//!    the held parameters where the fit gives only that), at most 0.25 away
 //!    (a weakly identified neighbour can make the Wald interval much wider than the
 //!    profile's). Each later step goes to where the quadratic through the estimate (slope 0
 //!    there) and the last point crosses the cut-off, overshot by a third (at least 1.5 and at
@@ -18,10 +19,10 @@
 //!    of the search range is reached (`v ∈ [0.005, 0.995]` for scalars, `v̂·e^{±2.5}` for
 //!    scales, `v̂ ± 2.5` for coefficients; an end not crossed within it is `None`).
 //! 2. Every point is a fit of the other parameters warm-started from its nearest neighbour's
-//!    optimum (linearly extrapolated from the two nearest) and scaled by that neighbour's
-//!    inverse Hessian ([`crate::estimate::nearby`]: a few Newton-like BFGS steps; the
-//!    estimate's is the Schur complement of its covariance), falling back to a full fit when
-//!    that does not converge.
+//!    optimum (linearly extrapolated from the two nearest) by Fisher scoring
+//!    ([`crate::estimate::nearby`]: Newton steps with the expected information, two to four
+//!    evaluations of the likelihood from a warm start), falling back to a full fit when that
+//!    does not converge.
 //! 3. The interval's end is the root of `ℓ_p(u) − (ℓ̂ − 1.9207)` in the bracket, found by
 //!    Brent's method (argmin's `BrentRoot`, tolerance 1e-4 on `u`) with the same warm starts.
 //!    Where the other parameters have two local maxima (a weakly identified discount can sit
@@ -38,7 +39,7 @@
 //! counted (`failed_points`) and shown apart in the figure.
 
 use crate::error::Result;
-use crate::estimate::nearby::{conditional_inv_hessian, identity, maximize_near};
+use crate::estimate::nearby::maximize_near;
 use crate::estimate::{fit, Estimates, FitOptions};
 use crate::model::distribution::normal_quantile;
 use crate::problem::likelihood::{Likelihood, Model};
@@ -66,7 +67,7 @@ const JUMP_TOLERANCE: f64 = 0.05;
 const MAX_REPAIRS: usize = 3;
 /// Brent's tolerance on the internal scale.
 const ROOT_TOLERANCE: f64 = 1e-4;
-/// BFGS iterations of a profile point before it falls back to a full fit.
+/// Fisher-scoring iterations of a profile point before it falls back to a full fit.
 const NEARBY_ITERATIONS: u64 = 100;
 
 /// `χ²₁(0.95) / 2`.
@@ -116,14 +117,13 @@ pub fn is_structural_scalar(role: &Role) -> bool {
 }
 
 /// One evaluated point of a chain: internal value, profile log-likelihood, convergence, the
-/// optimum of the other free parameters (internal scale) and the inverse Hessian there.
+/// optimum of the other free parameters (internal scale).
 #[derive(Debug, Clone)]
 struct Evaluated {
     u: f64,
     loglik: f64,
     converged: bool,
     others: Vec<f64>,
-    inv_hessian: Vec<Vec<f64>>,
 }
 
 /// The profile of parameter `j` on one side of its estimate.
@@ -162,23 +162,21 @@ impl Chain<'_> {
             .collect()
     }
 
-    /// `ℓ_p` at internal value `u`: BFGS from a warm start scaled by the nearest point's
-    /// inverse Hessian ([`maximize_near`]); when that does not converge, a full fit from the
-    /// warm start.
-    fn evaluate(&self, u: f64, warm: Vec<f64>, inv_hessian: Vec<Vec<f64>>) -> Evaluated {
+    /// `ℓ_p` at internal value `u`: Fisher scoring from a warm start ([`maximize_near`]);
+    /// when that does not converge, a full fit from the warm start.
+    fn evaluate(&self, u: f64, warm: Vec<f64>) -> Evaluated {
         let warm = self.unsaturated(warm);
         let mut model = self.model.clone();
         model.space.parameters[self.j].fixed = Some(self.transform.to_natural(u));
         let data = &self.project.data;
         let problem = Likelihood::new(&model, &data.outcome, &data.weight);
-        let near = maximize_near(&problem, &warm, inv_hessian, NEARBY_ITERATIONS);
+        let near = maximize_near(&problem, &warm, NEARBY_ITERATIONS);
         let point = if near.converged {
             Evaluated {
                 u,
                 loglik: near.loglik,
                 converged: true,
                 others: near.internal,
-                inv_hessian: near.inv_hessian,
             }
         } else {
             match fit(
@@ -194,14 +192,12 @@ impl Chain<'_> {
                     loglik: e.loglik,
                     converged: e.status.is_maximum(),
                     others: e.internal,
-                    inv_hessian: near.inv_hessian,
                 },
                 _ => Evaluated {
                     u,
                     loglik: f64::NAN,
                     converged: false,
                     others: warm,
-                    inv_hessian: near.inv_hessian,
                 },
             }
         };
@@ -215,8 +211,8 @@ impl Chain<'_> {
     }
 
     /// A warm start at `u`: the nearest converged point's optimum, extrapolated linearly from
-    /// the two nearest converged points when there are two, and that point's inverse Hessian.
-    fn warm_start(&self, u: f64) -> (Vec<f64>, Vec<Vec<f64>>) {
+    /// the two nearest converged points when there are two.
+    fn warm_start(&self, u: f64) -> Vec<f64> {
         let points = self.points.lock().expect("not poisoned");
         let mut near: Vec<&Evaluated> = points.iter().filter(|p| p.converged).collect();
         if near.is_empty() {
@@ -232,9 +228,9 @@ impl Chain<'_> {
                     .zip(&b.others)
                     .map(|(x, y)| x + t * (x - y))
                     .collect();
-                (others, a.inv_hessian.clone())
+                others
             }
-            [a, ..] => (a.others.clone(), a.inv_hessian.clone()),
+            [a, ..] => a.others.clone(),
             [] => unreachable!("a chain starts from the estimate"),
         }
     }
@@ -253,8 +249,8 @@ impl Chain<'_> {
     /// Brent's method, which stay between two points of one branch).
     fn near(&self, u: f64) -> Evaluated {
         self.known(u).unwrap_or_else(|| {
-            let (warm, inv_hessian) = self.warm_start(u);
-            self.evaluate(u, warm, inv_hessian)
+            let warm = self.warm_start(u);
+            self.evaluate(u, warm)
         })
     }
 
@@ -265,14 +261,14 @@ impl Chain<'_> {
     /// version.
     fn at(&self, u: f64) -> Evaluated {
         self.known(u).unwrap_or_else(|| {
-            let (warm, inv_hessian) = self.warm_start(u);
+            let warm = self.warm_start(u);
             let estimate = self.points.lock().expect("not poisoned")[0].clone();
             let interior = self.interior(&estimate.others);
-            let mut best = self.evaluate(u, warm.clone(), inv_hessian);
+            let mut best = self.evaluate(u, warm.clone());
             if interior != estimate.others {
                 for start in [estimate.others, interior] {
                     if start != warm {
-                        best = self.evaluate(u, start, estimate.inv_hessian.clone());
+                        best = self.evaluate(u, start);
                     }
                 }
             }
@@ -334,9 +330,6 @@ fn trace_side(
     let mut others = estimates.internal.clone();
     others.remove(k);
     let covariance = estimates.covariance.as_deref();
-    let inv_hessian = covariance
-        .and_then(|c| conditional_inv_hessian(c, k, estimates.total_weight))
-        .unwrap_or_else(|| identity(others.len()));
     let chain = Chain {
         project,
         model: model.clone(),
@@ -348,7 +341,6 @@ fn trace_side(
             loglik: estimates.loglik,
             converged: estimates.status.is_maximum(),
             others,
-            inv_hessian,
         }]),
     };
     let room = (edge - u_hat) * direction;
@@ -360,10 +352,18 @@ fn trace_side(
     // than the profile's); later steps to
     // where a quadratic through the estimate (slope 0 there) and the last point crosses the
     // cut-off, overshot by a third so that the crossing is bracketed.
-    let wald = covariance
+    // The standard error on the internal scale: the full covariance's, else the one
+    // conditional on the parameters held for it (`conditional_on`).
+    let internal_se = covariance
         .map(|c| c[k][k])
         .filter(|v| v.is_finite() && *v > 0.0)
-        .map_or(1.0, |v| normal_quantile(0.975) * v.sqrt());
+        .map(f64::sqrt)
+        .or_else(|| {
+            let se = estimates.parameters[j].std_error?;
+            Some(se / transform.derivative(u_hat).abs())
+        })
+        .filter(|se| se.is_finite() && *se > 0.0);
+    let wald = internal_se.map_or(1.0, |se| normal_quantile(0.975) * se);
     // An estimate beyond the search range (a scalar run off to 0 or 1) starts at its edge.
     let outside = match transform {
         Transform::Logit => {
@@ -414,7 +414,7 @@ fn trace_side(
             // The profile jumps at the root: the fit at `u` found a lower local maximum than
             // the branch that continues from inside. Refit `u` from the root's optimum.
             repairs += 1;
-            p = chain.evaluate(u, at_root.others.clone(), at_root.inv_hessian.clone());
+            p = chain.evaluate(u, at_root.others.clone());
             if p.loglik < cut {
                 end = Some(root);
                 break;

@@ -16,11 +16,15 @@
 use super::StartResult;
 use crate::problem::likelihood::Likelihood;
 use crate::problem::spec::Optimizer;
-use argmin::core::{CostFunction, Executor, Gradient, State, TerminationReason, TerminationStatus};
+use argmin::core::{
+    CostFunction, Executor, Gradient, Hessian, IterState, Problem, Solver, State,
+    TerminationReason, TerminationStatus, KV,
+};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::neldermead::NelderMead;
 use argmin::solver::quasinewton::{BFGS, LBFGS};
-use nalgebra::DVector;
+use argmin::solver::trustregion::{Steihaug, TrustRegion};
+use nalgebra::{DMatrix, DVector};
 
 /// How an argmin run ended: the best parameter, the iterations, why it stopped.
 type Run = std::result::Result<(Vec<f64>, u64, TerminationStatus), argmin::core::Error>;
@@ -36,6 +40,18 @@ pub fn optimize(
         Optimizer::Lbfgs => lbfgs(problem, start, max_iters),
         Optimizer::Bfgs => bfgs(problem, start, max_iters),
         Optimizer::NelderMead => nelder_mead(problem, start, max_iters),
+        Optimizer::FisherScoring => {
+            fisher_scoring(problem, start, max_iters, SCORING_TOLERANCE).and_then(
+                |(x, iterations, status)| {
+                    if status == TerminationStatus::Terminated(TerminationReason::SolverConverged) {
+                        return Ok((x, iterations, status));
+                    }
+                    // A flat or kinked likelihood: L-BFGS takes over from where it stopped.
+                    let rest = max_iters.saturating_sub(iterations).max(1);
+                    lbfgs(problem, &x, rest).map(|(y, more, status)| (y, iterations + more, status))
+                },
+            )
+        }
     };
     match run {
         Ok((x, iterations, status)) => {
@@ -71,6 +87,10 @@ pub fn optimize(
         ),
     }
 }
+
+/// Fisher scoring has converged when the gain its quadratic model still predicts is below
+/// this, per unit weight (or the gradient max-norm of the cost is below 1e-8).
+const SCORING_TOLERANCE: f64 = 1e-12;
 
 /// The end of a run from its final state: the best parameter (the start if there is none),
 /// the iterations and the termination status.
@@ -113,6 +133,130 @@ fn bfgs(problem: &Likelihood, start: &[f64], max_iters: u64) -> Run {
     Ok(ended(result.state(), start.to_vec()))
 }
 
+/// Fisher scoring in a trust region (argmin's `TrustRegion` with the Steihaug subproblem and
+/// the expected information per unit weight as the Hessian of the cost `−ℓ/Σw`,
+/// [`Likelihood::value_gradient_information`]): each step minimizes the quadratic model
+/// `−∇ℓᵀd/Σw + ½ dᵀ(I/Σw)d` within the radius, which grows while the model predicts the
+/// likelihood well and shrinks when it does not; where the information is singular along a
+/// weakly identified direction the radius bounds the step. See [`ScoringTrustRegion`] for
+/// when it stops (`tolerance`: on the cost).
+pub(crate) fn fisher_scoring(
+    problem: &Likelihood,
+    start: &[f64],
+    max_iters: u64,
+    tolerance: f64,
+) -> Run {
+    let x0 = DVector::from_column_slice(start);
+    let solver = ScoringTrustRegion {
+        inner: TrustRegion::new(Steihaug::new().with_max_iters(50))
+            .with_radius(1.0)?
+            .with_max_radius(100.0)?,
+        tolerance_cost: tolerance,
+        tolerance_gradient: 1e-8,
+        rejections: 0,
+        reachable_gain: f64::INFINITY,
+    };
+    let result = Executor::new(Scoring(problem.clone()), solver)
+        .configure(|s| s.param(x0.clone()).max_iters(max_iters))
+        .run()?;
+    let (x, iterations, status) = ended(result.state(), x0);
+    Ok((x.iter().copied().collect(), iterations, status))
+}
+
+/// Half the Newton decrement, `gᵀ(I + εD)⁻¹g / 2`: the gain the quadratic model still
+/// predicts (per unit weight), with a ridge `εD` (`ε = 1e-10`, `D` the largest diagonal
+/// entry of `I`) so that a direction along which the information is singular (a weakly
+/// identified parameter, a discount run off to 0 or 1) counts only as far as the gradient
+/// still moves along it.
+fn predicted_gain(g: &DVector<f64>, info: &DMatrix<f64>) -> f64 {
+    let ridge = 1e-10 * info.diagonal().amax();
+    let regularized = info + DMatrix::identity(info.nrows(), info.ncols()) * ridge;
+    regularized
+        .cholesky()
+        .map_or(f64::INFINITY, |c| 0.5 * g.dot(&c.solve(g)))
+}
+
+/// The iteration state of Fisher scoring (nalgebra vectors, the information as Hessian).
+type ScoringState = IterState<DVector<f64>, DVector<f64>, (), DMatrix<f64>, (), f64>;
+
+/// argmin's trust region with the stopping rules it leaves to its user: converged when the
+/// gradient max-norm of the cost is at most `tolerance_gradient`, or the quadratic model
+/// predicts a gain of less than `tolerance_cost` ([`predicted_gain`]), or a step was rejected
+/// and nothing within the next radius can gain that much to first order (a kink of the
+/// likelihood at which the quadratic model fails, its value converged); stopped (not converged) after
+/// [`MAX_REJECTIONS`] rejected steps in a row (the radius has shrunk 4⁸-fold: a kink
+/// the quadratic model cannot describe).
+#[derive(Clone)]
+struct ScoringTrustRegion {
+    inner: TrustRegion<Steihaug<DVector<f64>, f64>, f64>,
+    tolerance_cost: f64,
+    tolerance_gradient: f64,
+    rejections: u32,
+    /// After a rejected step: the most the likelihood can gain (to first order) within the
+    /// next radius, per unit weight.
+    reachable_gain: f64,
+}
+
+/// Rejected trust-region steps in a row before Fisher scoring stops.
+const MAX_REJECTIONS: u32 = 8;
+
+impl<'a> Solver<Scoring<'a>, ScoringState> for ScoringTrustRegion {
+    fn name(&self) -> &str {
+        "Fisher scoring (trust region)"
+    }
+
+    fn init(
+        &mut self,
+        problem: &mut Problem<Scoring<'a>>,
+        state: ScoringState,
+    ) -> std::result::Result<(ScoringState, Option<KV>), argmin::core::Error> {
+        self.inner.init(problem, state)
+    }
+
+    fn next_iter(
+        &mut self,
+        problem: &mut Problem<Scoring<'a>>,
+        state: ScoringState,
+    ) -> std::result::Result<(ScoringState, Option<KV>), argmin::core::Error> {
+        let before = state.get_param().cloned();
+        let (state, kv) = self.inner.next_iter(problem, state)?;
+        let moved = state.get_param() != before.as_ref();
+        self.rejections = if moved { 0 } else { self.rejections + 1 };
+        // After a rejected step of radius r the next radius is at most r/4, within which
+        // the likelihood's first-order gain is at most r/4·‖g‖.
+        self.reachable_gain = match (moved, kv.as_ref().and_then(|kv| kv.get("radius"))) {
+            (false, Some(radius)) => {
+                let gradient = state.get_gradient().map_or(f64::INFINITY, |g| g.norm());
+                0.25 * radius.get_float().unwrap_or(f64::INFINITY) * gradient
+            }
+            _ => f64::INFINITY,
+        };
+        Ok((state, kv))
+    }
+
+    fn terminate(&mut self, state: &ScoringState) -> TerminationStatus {
+        let small_gradient = state
+            .get_gradient()
+            .is_some_and(|g| g.amax() <= self.tolerance_gradient);
+        let predicted_gain = match (state.get_gradient(), state.get_hessian()) {
+            (Some(g), Some(info)) => predicted_gain(g, info),
+            _ => f64::INFINITY,
+        };
+        if small_gradient
+            || predicted_gain < self.tolerance_cost
+            || self.reachable_gain < self.tolerance_cost
+        {
+            TerminationStatus::Terminated(TerminationReason::SolverConverged)
+        } else if self.rejections >= MAX_REJECTIONS {
+            TerminationStatus::Terminated(TerminationReason::SolverExit(
+                "the trust region shrank without an accepted step".into(),
+            ))
+        } else {
+            TerminationStatus::NotTerminated
+        }
+    }
+}
+
 /// Nelder–Mead on the cost alone, from the start and a step of 0.5 along each coordinate.
 fn nelder_mead(problem: &Likelihood, start: &[f64], max_iters: u64) -> Run {
     let n = start.len();
@@ -140,6 +284,36 @@ impl CostFunction for CostOnly<'_> {
     type Output = f64;
     fn cost(&self, p: &DVector<f64>) -> std::result::Result<f64, argmin::core::Error> {
         Ok(-self.0.log_likelihood(p.as_slice()) / self.0.total_weight())
+    }
+}
+
+/// Adapter for Fisher scoring: the cost, its gradient and the expected information per unit
+/// weight as its Hessian, all from one evaluation per point.
+#[derive(Clone)]
+pub(crate) struct Scoring<'a>(pub(crate) Likelihood<'a>);
+
+impl CostFunction for Scoring<'_> {
+    type Param = DVector<f64>;
+    type Output = f64;
+    fn cost(&self, p: &DVector<f64>) -> std::result::Result<f64, argmin::core::Error> {
+        Ok(-self.0.value_gradient_information(p.as_slice()).0 / self.0.total_weight())
+    }
+}
+
+impl Gradient for Scoring<'_> {
+    type Param = DVector<f64>;
+    type Gradient = DVector<f64>;
+    fn gradient(&self, p: &DVector<f64>) -> std::result::Result<DVector<f64>, argmin::core::Error> {
+        let g = self.0.value_gradient_information(p.as_slice()).1;
+        Ok(-DVector::from_vec(g) / self.0.total_weight())
+    }
+}
+
+impl Hessian for Scoring<'_> {
+    type Param = DVector<f64>;
+    type Hessian = DMatrix<f64>;
+    fn hessian(&self, p: &DVector<f64>) -> std::result::Result<DMatrix<f64>, argmin::core::Error> {
+        Ok(self.0.value_gradient_information(p.as_slice()).2 / self.0.total_weight())
     }
 }
 

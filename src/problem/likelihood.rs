@@ -47,7 +47,7 @@ use crate::problem::params::{logistic, ParameterSpace, Role};
 use crate::problem::spec::{ProposerSpec, SpecFile};
 use crate::problem::table::group_rows;
 use argmin::core::{CostFunction, Error as ArgminError, Gradient};
-use nalgebra::DVector;
+use nalgebra::{DMatrix, DVector};
 use polars::prelude::{Column, DataFrame, PolarsError, PolarsResult};
 use rayon::prelude::*;
 
@@ -496,8 +496,12 @@ impl Model {
         counts: &[f64; 3],
         free_index: &[Option<usize>],
         gradient: Option<&mut [f64]>,
+        mut information: Option<&mut ExpectedInformation>,
     ) -> f64 {
         let q = self.primitives(g, theta);
+        if let Some(info) = information.as_deref_mut() {
+            info.clear_jacobian();
+        }
         if self.is_logistic_one_shot(g) {
             let closed = LogisticOneShot::new(q[0], q[1]);
             let (value, d_location, d_log_scale) = one_shot_contribution(&closed, *counts);
@@ -505,6 +509,15 @@ impl Model {
                 for (m, dm) in [(0, d_location), (1, d_log_scale)] {
                     self.add_to_gradient(g, m, dm, free_index, grad);
                 }
+            }
+            if let Some(info) = information {
+                // d P_ratified/d t = P_r·P_f = −d P_failed/d t.
+                let dp_dt = closed.p_ratified * closed.p_failed;
+                for (m, dt) in [(0, closed.dt_dlocation), (1, closed.dt_dlog_scale)] {
+                    let dp = [dp_dt * dt, 0.0, -dp_dt * dt];
+                    self.add_to_jacobian(g, m, dp, free_index, info);
+                }
+                info.add_design(counts, &[closed.p_ratified, 0.0, closed.p_failed]);
             }
             return value;
         }
@@ -543,6 +556,10 @@ impl Model {
                 let p_home = q[4];
                 let dp = p_home * (1.0 - p_home);
                 let (pf, ph) = (sides[0].unwrap_or([0.0; 3]), sides[1].unwrap_or([0.0; 3]));
+                if let Some(info) = information.as_deref_mut() {
+                    let dp = [0, 1, 2].map(|y| dp * (ph[y] - pf[y]));
+                    self.add_to_jacobian(g, m, dp, free_index, info);
+                }
                 (0..3)
                     .filter(|&y| counts[y] > 0.0)
                     .map(|y| counts[y] * dp * (ph[y] - pf[y]) / p[y].max(PROBABILITY_FLOOR))
@@ -571,6 +588,9 @@ impl Model {
                         dp[y] += weight * d[y];
                     }
                 }
+                if let Some(info) = information.as_deref_mut() {
+                    self.add_to_jacobian(g, m, dp, free_index, info);
+                }
                 (0..3)
                     .filter(|&y| counts[y] > 0.0)
                     .map(|y| counts[y] * dp[y] / p[y].max(PROBABILITY_FLOOR))
@@ -578,7 +598,30 @@ impl Model {
             };
             self.add_to_gradient(g, m, dm, free_index, grad);
         }
+        if let Some(info) = information {
+            info.add_design(counts, &p);
+        }
         value
+    }
+
+    /// Adds `dP/d(internal primitive m) · d primitive m/dθ_j` into the Jacobian row of each
+    /// free parameter `j` that moves primitive `m` (the chain rule of [`Self::add_to_gradient`]
+    /// for the probabilities themselves).
+    fn add_to_jacobian(
+        &self,
+        g: usize,
+        m: usize,
+        dp: [f64; 3],
+        free_index: &[Option<usize>],
+        info: &mut ExpectedInformation,
+    ) {
+        for &(j, loading) in &self.loadings[m] {
+            let Some(k) = free_index[j] else { continue };
+            let v = self.loading_value(g, loading);
+            for (row, d) in info.jacobian[k].iter_mut().zip(dp) {
+                *row += d * v;
+            }
+        }
     }
 
     /// Adds `dℓ_g/d(internal primitive m) · d primitive m/dθ_j` into the slot of each free
@@ -678,6 +721,78 @@ fn closed_form_columns(location: &[f64], scale: f64, counts: [&[f64]; 3], out: [
 
 /// A point with `ℓ` and `∇ℓ` there.
 type Evaluated = (Vec<f64>, f64, Vec<f64>);
+
+/// A point with `ℓ`, `∇ℓ` and the expected information there.
+type EvaluatedWithInformation = (Vec<f64>, f64, Vec<f64>, DMatrix<f64>);
+
+/// The expected (Fisher) information of the designs' outcome counts, summed design by design:
+///
+/// ```text
+/// I(θ) = Σ_g N_g Σ_y (∂P_gy/∂θ)(∂P_gy/∂θ)ᵀ / P_gy,    N_g = Σ_y n_gy
+/// ```
+///
+/// (`n_gy`: the weighted count of outcome `y` in design `g`; θ: the free internal
+/// parameters). It is `E[−∇²ℓ]` under the model at θ: positive semi-definite at every θ, and
+/// the observed information at a well-specified maximum up to sampling noise, so a Newton
+/// step with it (Fisher scoring) is an ascent direction everywhere and nearly Newton's step
+/// near the maximum. The per-design `∂P/∂θ` are the derivatives the gradient already takes.
+#[derive(Debug, Clone)]
+pub(crate) struct ExpectedInformation {
+    n: usize,
+    /// `∂P_y/∂θ_k` of the current design (row `k`).
+    jacobian: Vec<[f64; 3]>,
+    /// The sum so far, row-major `n × n`.
+    matrix: Vec<f64>,
+}
+
+impl ExpectedInformation {
+    fn new(n: usize) -> ExpectedInformation {
+        ExpectedInformation {
+            n,
+            jacobian: vec![[0.0; 3]; n],
+            matrix: vec![0.0; n * n],
+        }
+    }
+
+    fn clear_jacobian(&mut self) {
+        self.jacobian.iter_mut().for_each(|row| *row = [0.0; 3]);
+    }
+
+    /// Adds the current design's term with outcome counts `counts` and probabilities `p`
+    /// (outcomes with `P ≤` [`PROBABILITY_FLOOR`] add nothing).
+    fn add_design(&mut self, counts: &[f64; 3], p: &[f64; 3]) {
+        let total: f64 = counts.iter().sum();
+        for (y, &p_y) in p.iter().enumerate() {
+            if p_y <= PROBABILITY_FLOOR {
+                continue;
+            }
+            let w = total / p_y;
+            for k in 0..self.n {
+                let a = w * self.jacobian[k][y];
+                if a == 0.0 {
+                    continue;
+                }
+                let row = &mut self.matrix[k * self.n..(k + 1) * self.n];
+                for (entry, column) in row.iter_mut().zip(&self.jacobian) {
+                    *entry += a * column[y];
+                }
+            }
+        }
+    }
+
+    /// Adds `w·a aᵀ`.
+    fn add_outer(&mut self, w: f64, a: &[f64]) {
+        for (row, &a_k) in self.matrix.chunks_mut(self.n).zip(a) {
+            let wa = w * a_k;
+            if wa == 0.0 {
+                continue;
+            }
+            for (entry, &a_l) in row.iter_mut().zip(a) {
+                *entry += wa * a_l;
+            }
+        }
+    }
+}
 
 /// Likelihood evaluations in this process, `[without gradient, with gradient]`: what a
 /// command's phases cost in solves of the whole data (recorded next to their times).
@@ -790,6 +905,8 @@ pub struct Likelihood<'a> {
     /// search asks for the cost and then the gradient at each trial point, and both come from
     /// one evaluation.
     last: std::sync::Arc<std::sync::Mutex<Option<Evaluated>>>,
+    /// The last point asked with the expected information ([`Likelihood::value_gradient_information`]).
+    last_information: std::sync::Arc<std::sync::Mutex<Option<EvaluatedWithInformation>>>,
     /// How many times [`Likelihood::evaluate`] ran (shared by clones).
     evaluations: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
@@ -821,6 +938,7 @@ impl<'a> Likelihood<'a> {
             total_weight: weights.iter().sum(),
             free_index,
             last: Default::default(),
+            last_information: Default::default(),
             evaluations: Default::default(),
         }
     }
@@ -862,6 +980,35 @@ impl<'a> Likelihood<'a> {
 
     /// `ℓ(θ)` and, if asked, `∇ℓ` over the free parameters (internal scale).
     pub fn evaluate(&self, internal: &[f64], with_gradient: bool) -> (f64, Vec<f64>) {
+        let (value, grad, _) = self.evaluate_parts(internal, with_gradient, false);
+        (value, grad)
+    }
+
+    /// `(ℓ, ∇ℓ, I)` at `x`: with the expected information `I` over the free parameters
+    /// (internal scale; see [`ExpectedInformation`]), from one pass over the designs. The
+    /// last point is kept, as for [`Likelihood::value_and_gradient`] (argmin asks for the
+    /// cost, the gradient and the Hessian at each point).
+    pub fn value_gradient_information(&self, x: &[f64]) -> (f64, Vec<f64>, DMatrix<f64>) {
+        let mut last = self.last_information.lock().expect("likelihood cache");
+        if let Some((y, value, grad, info)) = last.as_ref() {
+            if y.len() == x.len() && y.iter().zip(x).all(|(a, b)| a.to_bits() == b.to_bits()) {
+                return (*value, grad.clone(), info.clone());
+            }
+        }
+        let (value, grad, info) = self.evaluate_parts(x, true, true);
+        let n = grad.len();
+        let info = DMatrix::from_row_slice(n, n, &info);
+        *last = Some((x.to_vec(), value, grad.clone(), info.clone()));
+        (value, grad, info)
+    }
+
+    /// `ℓ(θ)`, `∇ℓ` if asked and the expected information (row-major) if asked.
+    fn evaluate_parts(
+        &self,
+        internal: &[f64],
+        with_gradient: bool,
+        with_information: bool,
+    ) -> (f64, Vec<f64>, Vec<f64>) {
         self.evaluations
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         PROCESS_EVALUATIONS[usize::from(with_gradient)]
@@ -871,11 +1018,13 @@ impl<'a> Likelihood<'a> {
         let n_free = self.n_free();
         // Designs are summed in fixed chunks, in order within and across chunks: the chunks do
         // not depend on the number of threads, so neither does any rounding.
-        let parts: Vec<(f64, Vec<f64>)> = (0..n_designs.div_ceil(CHUNK))
+        let parts: Vec<(f64, Vec<f64>, Option<ExpectedInformation>)> = (0..n_designs
+            .div_ceil(CHUNK))
             .into_par_iter()
             .map(|chunk| {
                 let mut value = 0.0;
                 let mut grad = vec![0.0; if with_gradient { n_free } else { 0 }];
+                let mut info = with_information.then(|| ExpectedInformation::new(n_free));
                 let layout = &self.layout;
                 for &g in &layout.solved[layout.solved_start[chunk]..layout.solved_start[chunk + 1]]
                 {
@@ -885,22 +1034,62 @@ impl<'a> Likelihood<'a> {
                         &self.counts[g],
                         &self.free_index,
                         with_gradient.then_some(&mut grad[..]),
+                        info.as_mut(),
                     );
                 }
                 value +=
                     self.closed_form_chunk(chunk, &theta, with_gradient.then_some(&mut grad[..]));
-                (value, grad)
+                if let Some(info) = info.as_mut() {
+                    self.closed_form_information(chunk, &theta, info);
+                }
+                (value, grad, info)
             })
             .collect();
         let mut value = 0.0;
         let mut grad = vec![0.0; n_free];
-        for (v, gs) in parts {
+        let mut info = vec![0.0; if with_information { n_free * n_free } else { 0 }];
+        for (v, gs, i) in parts {
             value += v;
             for (total, d) in grad.iter_mut().zip(gs) {
                 *total += d;
             }
+            if let Some(i) = i {
+                for (total, d) in info.iter_mut().zip(i.matrix) {
+                    *total += d;
+                }
+            }
         }
-        (value, grad)
+        (value, grad, info)
+    }
+
+    /// Adds the expected information of the closed-form designs of chunk `chunk`: per design
+    /// `N·P_r·P_f·a aᵀ` with `a = ∂t/∂θ` (`P_ratified = Λ(t)` of the standardized offer `t`).
+    fn closed_form_information(&self, chunk: usize, theta: &[f64], info: &mut ExpectedInformation) {
+        let layout = &self.layout;
+        let range = layout.closed_form_start[chunk]..layout.closed_form_start[chunk + 1];
+        if range.is_empty() {
+            return;
+        }
+        let scale = self.model.home_scale(theta);
+        let mut a = vec![0.0; info.n];
+        for design in range {
+            let mut location = 0.0;
+            for &(j, loading) in &self.model.loadings[Primitive::HomeLocation as usize] {
+                if let Loading::Home(k) = loading {
+                    location += theta[j] * layout.closed_form_covariates[k][design];
+                }
+            }
+            let closed = LogisticOneShot::new(location, scale);
+            a.iter_mut().for_each(|x| *x = 0.0);
+            for &(slot, k) in &layout.location_slots {
+                a[slot] += closed.dt_dlocation * layout.closed_form_covariates[k][design];
+            }
+            for &slot in &layout.scale_slots {
+                a[slot] += closed.dt_dlog_scale;
+            }
+            let total: f64 = layout.closed_form_counts.iter().map(|c| c[design]).sum();
+            info.add_outer(total * closed.p_ratified * closed.p_failed, &a);
+        }
     }
 
     /// `Σ ℓ_g` over the closed-form designs of chunk `chunk` (in design order), with their
@@ -979,8 +1168,14 @@ impl<'a> Likelihood<'a> {
                 for (y, slot) in out.iter_mut().enumerate() {
                     let mut unit = [0.0; 3];
                     unit[y] = 1.0;
-                    self.model
-                        .design_contribution(g, &theta, &unit, &self.free_index, Some(slot));
+                    self.model.design_contribution(
+                        g,
+                        &theta,
+                        &unit,
+                        &self.free_index,
+                        Some(slot),
+                        None,
+                    );
                 }
                 out
             })

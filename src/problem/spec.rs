@@ -308,20 +308,24 @@ impl Default for ScalarSpec {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum Optimizer {
-    /// argmin's L-BFGS with a More–Thuente line search (default).
-    #[default]
+    /// argmin's L-BFGS with a More–Thuente line search.
     Lbfgs,
     /// argmin's BFGS (dense inverse-Hessian update).
     Bfgs,
     /// argmin's Nelder–Mead simplex (derivative-free).
     NelderMead,
+    /// Fisher scoring (default): argmin's trust region (Steihaug) with the expected
+    /// information as the Hessian; where it does not converge (a flat or kinked likelihood),
+    /// L-BFGS continues from where it stopped.
+    #[default]
+    FisherScoring,
 }
 
 /// `[estimation]`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct EstimationSpec {
-    /// lbfgs | bfgs | nelder-mead.
+    /// fisher-scoring | lbfgs | bfgs | nelder-mead.
     #[serde(default)]
     pub optimizer: Optimizer,
     /// Number of starting points (the first is the default start).
