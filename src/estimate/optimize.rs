@@ -89,7 +89,7 @@ pub fn optimize(
 }
 
 /// Fisher scoring has converged when the gain its quadratic model still predicts is below
-/// this, per unit weight (or the gradient max-norm of the cost is below 1e-8).
+/// this, per unit weight (or the gradient max-norm of the cost is below 1e-10).
 const SCORING_TOLERANCE: f64 = 1e-12;
 
 /// The end of a run from its final state: the best parameter (the start if there is none),
@@ -152,7 +152,7 @@ pub(crate) fn fisher_scoring(
             .with_radius(1.0)?
             .with_max_radius(100.0)?,
         tolerance_cost: tolerance,
-        tolerance_gradient: 1e-8,
+        tolerance_gradient: 1e-10,
         rejections: 0,
         reachable_gain: f64::INFINITY,
     };
