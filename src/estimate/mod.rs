@@ -1,4 +1,4 @@
-//! Maximum-likelihood estimation: multi-start L-BFGS (or BFGS, Nelder–Mead) with argmin,
+//! Maximum-likelihood estimation: multi-start Fisher scoring (or L-BFGS, BFGS, Nelder–Mead) with argmin,
 //! convergence diagnostics, the observed information and standard errors.
 //!
 //! ```text
@@ -10,7 +10,7 @@
 //! | step | file | what |
 //! | --- | --- | --- |
 //! | starts | [`starts`] | the spec's start and `starts − 1` random ones, each run by the optimizer, the best converged wins; the checkpoint of finished starts |
-//! | optimize | [`optimize`](mod@optimize) | one start's argmin run (L-BFGS, BFGS, Nelder–Mead) and the cost/gradient adapters |
+//! | optimize | [`optimize`](mod@optimize) | one start's argmin run (Fisher scoring, L-BFGS, BFGS, Nelder–Mead) and the cost/gradient/information adapters |
 //! | polish | [`polish`] | restarts and Newton steps to a small gradient; is it a (smooth or kink) maximum |
 //! | covariance | [`covariance`] | `I = −∇²ℓ(t̂)`, `I⁻¹`, the robust and cluster sandwiches `I⁻¹ B I⁻¹`, natural-scale SEs by the delta method |
 //! | identification | [`identification`] | the eigenvalues of the standardized information per episode and the weakly identified directions |

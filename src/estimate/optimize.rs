@@ -2,16 +2,24 @@
 //! parameters `t` by minimizing the cost per unit weight,
 //!
 //! ```text
-//! c(t) = −ℓ(t)/Σw,   ∇c(t) = −∇ℓ(t)/Σw
+//! c(t) = −ℓ(t)/Σw,   ∇c(t) = −∇ℓ(t)/Σw,   ∇²c(t) ≈ I(t)/Σw
 //! ```
 //!
+//! * Fisher scoring (the default): a trust region whose quadratic model has the expected
+//!   information `I(t) = Σ_g N_g Σ_y ∇P_gy ∇P_gyᵀ / P_gy` as its Hessian (positive
+//!   semi-definite at every `t`, and the observed information at a well-specified maximum up
+//!   to sampling noise): argmin's `TrustRegion` with the Steihaug subproblem, stopped by
+//!   [`ScoringTrustRegion`]. On 10⁵ episodes it needs about 20 evaluations where L-BFGS
+//!   needed 120. Where it stalls (a kink of the likelihood, or a flat direction such as a
+//!   separated coefficient), L-BFGS runs from where it stopped and from the start.
 //! * L-BFGS (memory 10) and BFGS (start: identity inverse Hessian), both with a More–Thuente
 //!   line search and the analytic gradient; Nelder–Mead (simplex: the start and a step of 0.5
 //!   along each coordinate) on the cost alone.
 //! * A start has converged when argmin stopped on a tolerance (not on the iteration limit or an
 //!   error) at a finite `ℓ`.
 //! * The adapters hand the likelihood to argmin: [`Likelihood`] itself for L-BFGS (nalgebra
-//!   vectors), `VecProblem` for BFGS (`Vec<f64>`), `CostOnly` for Nelder–Mead.
+//!   vectors), `VecProblem` for BFGS (`Vec<f64>`), `CostOnly` for Nelder–Mead, `Scoring`
+//!   (cost, gradient and information from one evaluation) for Fisher scoring.
 
 use super::StartResult;
 use crate::problem::likelihood::Likelihood;
@@ -46,9 +54,17 @@ pub fn optimize(
                     if status == TerminationStatus::Terminated(TerminationReason::SolverConverged) {
                         return Ok((x, iterations, status));
                     }
-                    // A flat or kinked likelihood: L-BFGS takes over from where it stopped.
+                    // A flat or kinked likelihood: L-BFGS from where it stopped and from the
+                    // start; the higher likelihood wins.
                     let rest = max_iters.saturating_sub(iterations).max(1);
-                    lbfgs(problem, &x, rest).map(|(y, more, status)| (y, iterations + more, status))
+                    let (y, more, status) = lbfgs(problem, &x, rest)?;
+                    let (z, again, restarted) = lbfgs(problem, start, max_iters)?;
+                    let loglik = |p: &[f64]| problem.value_and_gradient(p).0;
+                    Ok(if loglik(&z) > loglik(&y) {
+                        (z, iterations + more + again, restarted)
+                    } else {
+                        (y, iterations + more + again, status)
+                    })
                 },
             )
         }
@@ -183,9 +199,12 @@ type ScoringState = IterState<DVector<f64>, DVector<f64>, (), DMatrix<f64>, (), 
 /// gradient max-norm of the cost is at most `tolerance_gradient`, or the quadratic model
 /// predicts a gain of less than `tolerance_cost` ([`predicted_gain`]), or a step was rejected
 /// and nothing within the next radius can gain that much to first order (a kink of the
-/// likelihood at which the quadratic model fails, its value converged); stopped (not converged) after
-/// [`MAX_REJECTIONS`] rejected steps in a row (the radius has shrunk 4⁸-fold: a kink
-/// the quadratic model cannot describe).
+/// likelihood at which the quadratic model fails, its value converged), or
+/// [`MAX_REJECTIONS`] steps in a row were rejected at a gradient max-norm of at most
+/// [`STALLED_GRADIENT`] (no ascent left at the resolution at which the likelihood is
+/// computed: a flat direction whose likelihood differences are rounding); stopped (not
+/// converged) after as many rejections at a larger gradient (a kink the quadratic model
+/// cannot describe).
 #[derive(Clone)]
 struct ScoringTrustRegion {
     inner: TrustRegion<Steihaug<DVector<f64>, f64>, f64>,
@@ -198,7 +217,11 @@ struct ScoringTrustRegion {
 }
 
 /// Rejected trust-region steps in a row before Fisher scoring stops.
-const MAX_REJECTIONS: u32 = 8;
+const MAX_REJECTIONS: u32 = 10;
+
+/// Stopped after [`MAX_REJECTIONS`] at a gradient max-norm (per unit weight) at most this:
+/// converged (the smooth-maximum threshold of [`super::polish::assess`]).
+const STALLED_GRADIENT: f64 = 1e-4;
 
 impl<'a> Solver<Scoring<'a>, ScoringState> for ScoringTrustRegion {
     fn name(&self) -> &str {
@@ -246,6 +269,14 @@ impl<'a> Solver<Scoring<'a>, ScoringState> for ScoringTrustRegion {
             || predicted_gain < self.tolerance_cost
             || self.reachable_gain < self.tolerance_cost
         {
+            TerminationStatus::Terminated(TerminationReason::SolverConverged)
+        } else if self.rejections >= MAX_REJECTIONS
+            && state
+                .get_gradient()
+                .is_some_and(|g| g.amax() <= STALLED_GRADIENT)
+        {
+            // No ascent within a radius shrunk 4¹⁰-fold, at a gradient that is already small:
+            // a maximum to the resolution at which the likelihood is computed.
             TerminationStatus::Terminated(TerminationReason::SolverConverged)
         } else if self.rejections >= MAX_REJECTIONS {
             TerminationStatus::Terminated(TerminationReason::SolverExit(

@@ -316,7 +316,7 @@ pub enum Optimizer {
     NelderMead,
     /// Fisher scoring (default): argmin's trust region (Steihaug) with the expected
     /// information as the Hessian; where it does not converge (a flat or kinked likelihood),
-    /// L-BFGS continues from where it stopped.
+    /// L-BFGS runs from where it stopped and from the start, and the higher likelihood wins.
     #[default]
     FisherScoring,
 }
