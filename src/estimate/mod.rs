@@ -1,4 +1,4 @@
-//! Maximum-likelihood estimation: multi-start Fisher scoring (or L-BFGS, BFGS, Nelder–Mead) with argmin,
+//! Maximum-likelihood estimation: multi-start L-BFGS (or Fisher scoring, BFGS, Nelder–Mead) with argmin,
 //! convergence diagnostics, the observed information and standard errors.
 //!
 //! ```text

@@ -5,12 +5,13 @@
 //! c(t) = −ℓ(t)/Σw,   ∇c(t) = −∇ℓ(t)/Σw,   ∇²c(t) ≈ I(t)/Σw
 //! ```
 //!
-//! * Fisher scoring (the default): a trust region whose quadratic model has the expected
+//! * Fisher scoring (`fisher-scoring`; also every profile point, [`super::nearby`]): a trust region whose quadratic model has the expected
 //!   information `I(t) = Σ_g N_g Σ_y ∇P_gy ∇P_gyᵀ / P_gy` as its Hessian (positive
 //!   semi-definite at every `t`, and the observed information at a well-specified maximum up
 //!   to sampling noise): argmin's `TrustRegion` with the Steihaug subproblem, stopped by
 //!   [`ScoringTrustRegion`]. On 10⁵ episodes it needs about 20 evaluations where L-BFGS
-//!   needed 120. Where it stalls (a kink of the likelihood, or a flat direction such as a
+//!   needs 120; on small problems whose likelihood has kinks it can stop at a kink below
+//!   L-BFGS's maximum, so L-BFGS stays the default. Where it stalls (a kink of the likelihood, or a flat direction such as a
 //!   separated coefficient), L-BFGS runs from where it stopped and from the start.
 //! * L-BFGS (memory 10) and BFGS (start: identity inverse Hessian), both with a More–Thuente
 //!   line search and the analytic gradient; Nelder–Mead (simplex: the start and a step of 0.5
@@ -197,14 +198,14 @@ type ScoringState = IterState<DVector<f64>, DVector<f64>, (), DMatrix<f64>, (), 
 
 /// argmin's trust region with the stopping rules it leaves to its user: converged when the
 /// gradient max-norm of the cost is at most `tolerance_gradient`, or the quadratic model
-/// predicts a gain of less than `tolerance_cost` ([`predicted_gain`]), or a step was rejected
-/// and nothing within the next radius can gain that much to first order (a kink of the
-/// likelihood at which the quadratic model fails, its value converged), or
+/// predicts a gain of less than `tolerance_cost` ([`predicted_gain`]), or
 /// [`MAX_REJECTIONS`] steps in a row were rejected at a gradient max-norm of at most
 /// [`STALLED_GRADIENT`] (no ascent left at the resolution at which the likelihood is
-/// computed: a flat direction whose likelihood differences are rounding); stopped (not
-/// converged) after as many rejections at a larger gradient (a kink the quadratic model
-/// cannot describe).
+/// computed: a flat direction whose likelihood differences are rounding). Stopped, not
+/// converged, at a kink the quadratic model cannot describe: when a step was rejected and
+/// nothing within the next radius can gain `tolerance_cost` to first order, or after
+/// [`MAX_REJECTIONS`] rejections at a larger gradient (the caller hands over to L-BFGS, which
+/// can follow a ridge of kinks).
 #[derive(Clone)]
 struct ScoringTrustRegion {
     inner: TrustRegion<Steihaug<DVector<f64>, f64>, f64>,
@@ -265,11 +266,13 @@ impl<'a> Solver<Scoring<'a>, ScoringState> for ScoringTrustRegion {
             (Some(g), Some(info)) => predicted_gain(g, info),
             _ => f64::INFINITY,
         };
-        if small_gradient
-            || predicted_gain < self.tolerance_cost
-            || self.reachable_gain < self.tolerance_cost
-        {
+        if small_gradient || predicted_gain < self.tolerance_cost {
             TerminationStatus::Terminated(TerminationReason::SolverConverged)
+        } else if self.reachable_gain < self.tolerance_cost {
+            // A kink: the caller decides (L-BFGS can follow a ridge of kinks further).
+            TerminationStatus::Terminated(TerminationReason::SolverExit(
+                "a kink: no step within the trust region gains more than the tolerance".into(),
+            ))
         } else if self.rejections >= MAX_REJECTIONS
             && state
                 .get_gradient()

@@ -488,7 +488,9 @@ impl Model {
     }
 
     /// `Σ_y n_y log P_y` for design `g`; with `gradient = Some(slots)` its derivative with
-    /// respect to the free internal parameters is added into `slots`.
+    /// respect to the free internal parameters is added into `slots`, and with
+    /// `information = Some(..)` its term of the expected information (designs solved by the
+    /// equilibrium solver only: the closed-form designs' terms are added column-wise).
     fn design_contribution(
         &self,
         g: usize,
@@ -510,15 +512,8 @@ impl Model {
                     self.add_to_gradient(g, m, dm, free_index, grad);
                 }
             }
-            if let Some(info) = information {
-                // d P_ratified/d t = P_r·P_f = −d P_failed/d t.
-                let dp_dt = closed.p_ratified * closed.p_failed;
-                for (m, dt) in [(0, closed.dt_dlocation), (1, closed.dt_dlog_scale)] {
-                    let dp = [dp_dt * dt, 0.0, -dp_dt * dt];
-                    self.add_to_jacobian(g, m, dp, free_index, info);
-                }
-                info.add_design(counts, &[closed.p_ratified, 0.0, closed.p_failed]);
-            }
+            // Their information is added column-wise (`Likelihood::closed_form_information`).
+            debug_assert!(information.is_none());
             return value;
         }
         let log_lik = |p: &[f64; 3]| -> f64 {
