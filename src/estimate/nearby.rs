@@ -10,8 +10,7 @@
 //! argmin's Newton-CG with a More–Thuente line search, [`super::optimize::fisher_scoring`]). Its
 //! steps are Newton's steps up to the gap between expected and observed information, which is
 //! sampling noise at a well-specified maximum, so from a warm start a profile point costs two
-//! to four evaluations of the likelihood with its derivatives. Where the scoring stops at a
-//! kink of the likelihood (an episode's offer at its bound), L-BFGS continues from there.
+//! to four evaluations of the likelihood with its derivatives.
 //!
 //! Converged means the gradient max-norm of `ℓ/Σw` is at most [`GRADIENT_TOLERANCE`] (the
 //! tolerance to which [`super::fit`] polishes its estimates), or the scoring stopped because
@@ -20,10 +19,9 @@
 //! is a supremum approached as the parameter runs off, its gradient vanishes only in the
 //! limit, and the value of `ℓ` (which is what a profile needs) has converged long before.
 
-use super::optimize::{fisher_scoring, optimize};
+use super::optimize::fisher_scoring;
 use super::polish::gradient_max_norm;
 use crate::problem::likelihood::Likelihood;
-use crate::problem::spec::Optimizer;
 use argmin::core::{TerminationReason, TerminationStatus};
 
 /// Converged: the gradient max-norm of `ℓ/Σw` at most this.
@@ -67,21 +65,13 @@ pub fn maximize_near(problem: &Likelihood, start: &[f64], max_iters: u64) -> Nea
         };
     }
     let tolerance = LOGLIK_TOLERANCE / problem.total_weight();
-    let converged = |status: &TerminationStatus| {
-        *status == TerminationStatus::Terminated(TerminationReason::SolverConverged)
-    };
-    let (mut internal, mut stopped) = match fisher_scoring(problem, start, max_iters, tolerance) {
-        Ok((x, _, status)) => (x, converged(&status)),
+    let (internal, stopped) = match fisher_scoring(problem, start, max_iters, tolerance) {
+        Ok((x, _, status)) => (
+            x,
+            status == TerminationStatus::Terminated(TerminationReason::SolverConverged),
+        ),
         Err(_) => (start.to_vec(), false),
     };
-    if !stopped {
-        // A kink stopped the scoring: L-BFGS from there (it can follow a ridge of kinks).
-        let (x, result) = optimize(problem, &internal, Optimizer::Lbfgs, max_iters);
-        if result.loglik >= at(&internal).0 {
-            stopped = result.converged;
-            internal = x;
-        }
-    }
     let (loglik, norm) = at(&internal);
     NearbyMaximum {
         converged: loglik.is_finite() && (stopped || norm <= GRADIENT_TOLERANCE),

@@ -198,14 +198,15 @@ type ScoringState = IterState<DVector<f64>, DVector<f64>, (), DMatrix<f64>, (), 
 
 /// argmin's trust region with the stopping rules it leaves to its user: converged when the
 /// gradient max-norm of the cost is at most `tolerance_gradient`, or the quadratic model
-/// predicts a gain of less than `tolerance_cost` ([`predicted_gain`]), or
+/// predicts a gain of less than `tolerance_cost` ([`predicted_gain`]), or a step was rejected
+/// and nothing within the next radius can gain `tolerance_cost` to first order (a kink at
+/// which the quadratic model fails: a maximum in value along the model's direction, though
+/// not necessarily along a ridge of kinks, which L-BFGS can follow further), or
 /// [`MAX_REJECTIONS`] steps in a row were rejected at a gradient max-norm of at most
 /// [`STALLED_GRADIENT`] (no ascent left at the resolution at which the likelihood is
 /// computed: a flat direction whose likelihood differences are rounding). Stopped, not
-/// converged, at a kink the quadratic model cannot describe: when a step was rejected and
-/// nothing within the next radius can gain `tolerance_cost` to first order, or after
-/// [`MAX_REJECTIONS`] rejections at a larger gradient (the caller hands over to L-BFGS, which
-/// can follow a ridge of kinks).
+/// converged, after as many rejections at a larger gradient (the caller hands over to
+/// L-BFGS).
 #[derive(Clone)]
 struct ScoringTrustRegion {
     inner: TrustRegion<Steihaug<DVector<f64>, f64>, f64>,
@@ -266,13 +267,11 @@ impl<'a> Solver<Scoring<'a>, ScoringState> for ScoringTrustRegion {
             (Some(g), Some(info)) => predicted_gain(g, info),
             _ => f64::INFINITY,
         };
-        if small_gradient || predicted_gain < self.tolerance_cost {
+        if small_gradient
+            || predicted_gain < self.tolerance_cost
+            || self.reachable_gain < self.tolerance_cost
+        {
             TerminationStatus::Terminated(TerminationReason::SolverConverged)
-        } else if self.reachable_gain < self.tolerance_cost {
-            // A kink: the caller decides (L-BFGS can follow a ridge of kinks further).
-            TerminationStatus::Terminated(TerminationReason::SolverExit(
-                "a kink: no step within the trust region gains more than the tolerance".into(),
-            ))
         } else if self.rejections >= MAX_REJECTIONS
             && state
                 .get_gradient()
