@@ -17,6 +17,17 @@ fn problem_for(
     sim.generate().expect("simulation")
 }
 
+/// A point away from the truth (internal scale): each parameter moved by `0.1·sin(i + 1)`.
+fn away_from_truth(model: &Model, theta: &[f64]) -> Vec<f64> {
+    model
+        .space
+        .to_internal(theta)
+        .iter()
+        .enumerate()
+        .map(|(i, v)| v + 0.1 * (i as f64 + 1.0).sin())
+        .collect()
+}
+
 #[test]
 fn gradient_matches_central_differences() {
     for mix in ProtocolMix::ALL {
@@ -24,14 +35,7 @@ fn gradient_matches_central_differences() {
             let (project, theta) = problem_for(mix, mixed_proposer, true);
             let model = Model::new(&project.spec, &project.data).unwrap();
             let problem = Likelihood::new(&model, &project.data.outcome, &project.data.weight);
-            // A point away from the truth.
-            let x: Vec<f64> = model
-                .space
-                .to_internal(&theta)
-                .iter()
-                .enumerate()
-                .map(|(i, v)| v + 0.1 * (i as f64 + 1.0).sin())
-                .collect();
+            let x = away_from_truth(&model, &theta);
             let (value, grad) = problem.evaluate(&x, true);
             assert!(value.is_finite());
             for k in 0..x.len() {
@@ -235,13 +239,7 @@ fn expected_information_is_the_outer_product_of_scores_weighted_by_probabilities
             let (project, theta) = problem_for(mix, mixed_proposer, true);
             let model = Model::new(&project.spec, &project.data).unwrap();
             let problem = Likelihood::new(&model, &project.data.outcome, &project.data.weight);
-            let x: Vec<f64> = model
-                .space
-                .to_internal(&theta)
-                .iter()
-                .enumerate()
-                .map(|(i, v)| v + 0.1 * (i as f64 + 1.0).sin())
-                .collect();
+            let x = away_from_truth(&model, &theta);
             let (value, grad, info) = problem.value_gradient_information(&x);
             let (v2, g2) = problem.evaluate(&x, true);
             assert_eq!(value.to_bits(), v2.to_bits());

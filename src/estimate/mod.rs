@@ -1,5 +1,5 @@
-//! Maximum-likelihood estimation: multi-start L-BFGS (or Fisher scoring, BFGS, Nelder–Mead) with argmin,
-//! convergence diagnostics, the observed information and standard errors.
+//! Maximum-likelihood estimation: multi-start L-BFGS (or Fisher scoring, BFGS, Nelder–Mead)
+//! with argmin, convergence diagnostics, the observed information and standard errors.
 //!
 //! ```text
 //! t̂ = argmax_t ℓ(t),   ℓ(t) = Σ_i w_i log P_i(y_i | T(t))     (t: internal free parameters)

@@ -6,16 +6,18 @@
 //! θ_{t+1} = θ_t + α_t I(θ_t)⁻¹ ∇ℓ(θ_t)
 //! ```
 //!
-//! (`I`: the expected information, [`crate::problem::likelihood::Likelihood::value_gradient_information`];
-//! argmin's Newton-CG with a More–Thuente line search, [`super::optimize::fisher_scoring`]). Its
-//! steps are Newton's steps up to the gap between expected and observed information, which is
-//! sampling noise at a well-specified maximum, so from a warm start a profile point costs two
-//! to four evaluations of the likelihood with its derivatives.
+//! (`I`: the expected information,
+//! [`crate::problem::likelihood::Likelihood::value_gradient_information`]; argmin's trust
+//! region with `I` as the Hessian, [`super::optimize::fisher_scoring`], so the step length
+//! `α_t` is the trust region's). Its steps are Newton's steps up to the gap between expected
+//! and observed information, which is sampling noise at a well-specified maximum, so from a
+//! warm start a profile point costs two to six evaluations of the likelihood with its
+//! derivatives on a smooth likelihood.
 //!
 //! Converged means the gradient max-norm of `ℓ/Σw` is at most [`GRADIENT_TOLERANCE`] (the
 //! tolerance to which [`super::fit`] polishes its estimates), or the scoring stopped because
-//! no step it can trust gains more than [`LOGLIK_TOLERANCE`] in `ℓ`: where a nuisance parameter runs
-//! off to the edge of its domain (a weakly identified discount at 0 or 1), the maximum of `ℓ`
+//! no step it can trust gains more than [`LOGLIK_TOLERANCE`] in `ℓ`: where a nuisance
+//! parameter runs off to the edge of its domain (a weakly identified discount at 0 or 1), the maximum of `ℓ`
 //! is a supremum approached as the parameter runs off, its gradient vanishes only in the
 //! limit, and the value of `ℓ` (which is what a profile needs) has converged long before.
 

@@ -5,14 +5,15 @@
 //! c(t) = −ℓ(t)/Σw,   ∇c(t) = −∇ℓ(t)/Σw,   ∇²c(t) ≈ I(t)/Σw
 //! ```
 //!
-//! * Fisher scoring (`fisher-scoring`; also every profile point, [`super::nearby`]): a trust region whose quadratic model has the expected
-//!   information `I(t) = Σ_g N_g Σ_y ∇P_gy ∇P_gyᵀ / P_gy` as its Hessian (positive
-//!   semi-definite at every `t`, and the observed information at a well-specified maximum up
-//!   to sampling noise): argmin's `TrustRegion` with the Steihaug subproblem, stopped by
-//!   [`ScoringTrustRegion`]. On 10⁵ episodes it needs about 20 evaluations where L-BFGS
-//!   needs 120; on small problems whose likelihood has kinks it can stop at a kink below
-//!   L-BFGS's maximum, so L-BFGS stays the default. Where it stalls (a kink of the likelihood, or a flat direction such as a
-//!   separated coefficient), L-BFGS runs from where it stopped and from the start.
+//! * Fisher scoring (`fisher-scoring`; also every profile point, [`super::nearby`]): a trust
+//!   region whose quadratic model has the expected information
+//!   `I(t) = Σ_g N_g Σ_y ∇P_gy ∇P_gyᵀ / P_gy` as its Hessian (positive semi-definite at every
+//!   `t`, and the observed information at a well-specified maximum up to sampling noise):
+//!   argmin's `TrustRegion` with the Steihaug subproblem, stopped by [`ScoringTrustRegion`].
+//!   On 10⁵ episodes it needs about 20 evaluations where L-BFGS needs 120; on small problems
+//!   whose likelihood has kinks it can stop at a kink below L-BFGS's maximum, so L-BFGS stays
+//!   the default. Where it stops without converging, L-BFGS runs from where it stopped and
+//!   from the start, and the higher likelihood wins.
 //! * L-BFGS (memory 10) and BFGS (start: identity inverse Hessian), both with a More–Thuente
 //!   line search and the analytic gradient; Nelder–Mead (simplex: the start and a step of 0.5
 //!   along each coordinate) on the cost alone.
@@ -222,8 +223,8 @@ struct ScoringTrustRegion {
 const MAX_REJECTIONS: u32 = 10;
 
 /// Stopped after [`MAX_REJECTIONS`] at a gradient max-norm (per unit weight) at most this:
-/// converged (the smooth-maximum threshold of [`super::polish::assess`]).
-const STALLED_GRADIENT: f64 = 1e-4;
+/// converged (the threshold at which [`super::polish::assess`] calls a maximum smooth).
+const STALLED_GRADIENT: f64 = super::polish::SMOOTH_MAXIMUM_GRADIENT;
 
 impl<'a> Solver<Scoring<'a>, ScoringState> for ScoringTrustRegion {
     fn name(&self) -> &str {

@@ -29,6 +29,10 @@ use crate::problem::likelihood::Likelihood;
 use crate::problem::spec::EstimationSpec;
 use nalgebra::DVector;
 
+/// Below this gradient max-norm (per unit weight) at a finite `ℓ`, [`assess`] calls the
+/// estimate a smooth maximum ([`FitStatus::Converged`]).
+pub const SMOOTH_MAXIMUM_GRADIENT: f64 = 1e-4;
+
 /// Below this gradient max-norm the optimum is found to well within its standard error;
 /// polishing further only costs evaluations.
 const GOOD: f64 = 1e-6;
@@ -147,7 +151,7 @@ pub fn assess(problem: &Likelihood, x: &[f64], winner: &StartResult) -> Converge
     let (loglik, grad) = problem.evaluate(x, true);
     let gradient_norm = gradient_max_norm(&grad, problem.total_weight());
     let mut warnings = Vec::new();
-    let smooth_optimum = loglik.is_finite() && gradient_norm < 1e-4;
+    let smooth_optimum = loglik.is_finite() && gradient_norm < SMOOTH_MAXIMUM_GRADIENT;
     let kink_optimum = !smooth_optimum
         && loglik.is_finite()
         && !x.is_empty()

@@ -714,11 +714,8 @@ fn closed_form_columns(location: &[f64], scale: f64, counts: [&[f64]; 3], out: [
     }
 }
 
-/// A point with `ℓ` and `∇ℓ` there.
-type Evaluated = (Vec<f64>, f64, Vec<f64>);
-
-/// A point with `ℓ`, `∇ℓ` and the expected information there.
-type EvaluatedWithInformation = (Vec<f64>, f64, Vec<f64>, DMatrix<f64>);
+/// A point with `ℓ`, `∇ℓ` and, if it was asked for, the expected information there.
+type Evaluated = (Vec<f64>, f64, Vec<f64>, Option<DMatrix<f64>>);
 
 /// The expected (Fisher) information of the designs' outcome counts, summed design by design:
 ///
@@ -896,12 +893,10 @@ pub struct Likelihood<'a> {
     total_weight: f64,
     /// For each parameter, its position among the free ones.
     free_index: Vec<Option<usize>>,
-    /// The last point the optimizer asked about, with `ℓ` and `∇ℓ` there: argmin's line
-    /// search asks for the cost and then the gradient at each trial point, and both come from
-    /// one evaluation.
+    /// The last point the optimizer asked about, with `ℓ`, `∇ℓ` and, when it was asked for,
+    /// the expected information there: argmin asks for the cost and then the gradient (and
+    /// the Hessian) at each trial point, and all come from one evaluation.
     last: std::sync::Arc<std::sync::Mutex<Option<Evaluated>>>,
-    /// The last point asked with the expected information ([`Likelihood::value_gradient_information`]).
-    last_information: std::sync::Arc<std::sync::Mutex<Option<EvaluatedWithInformation>>>,
     /// How many times [`Likelihood::evaluate`] ran (shared by clones).
     evaluations: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
@@ -933,7 +928,6 @@ impl<'a> Likelihood<'a> {
             total_weight: weights.iter().sum(),
             free_index,
             last: Default::default(),
-            last_information: Default::default(),
             evaluations: Default::default(),
         }
     }
@@ -941,15 +935,27 @@ impl<'a> Likelihood<'a> {
     /// `(ℓ, ∇ℓ)` at `x` for the optimizer: one evaluation serves the cost and the gradient
     /// requests at the same point (bit-identical to separate evaluations).
     pub fn value_and_gradient(&self, x: &[f64]) -> (f64, Vec<f64>) {
+        let (value, grad, _) = self.cached(x, false);
+        (value, grad)
+    }
+
+    /// `(ℓ, ∇ℓ, I)` at `x`, with `I` if `with_information`, from the last point when `x` is
+    /// that point (bit for bit) and it has what is asked, else from one evaluation,
+    /// which becomes the last point.
+    fn cached(&self, x: &[f64], with_information: bool) -> (f64, Vec<f64>, Option<DMatrix<f64>>) {
         let mut last = self.last.lock().expect("likelihood cache");
-        if let Some((y, value, grad)) = last.as_ref() {
-            if y.len() == x.len() && y.iter().zip(x).all(|(a, b)| a.to_bits() == b.to_bits()) {
-                return (*value, grad.clone());
+        if let Some((y, value, grad, info)) = last.as_ref() {
+            let same =
+                y.len() == x.len() && y.iter().zip(x).all(|(a, b)| a.to_bits() == b.to_bits());
+            if same && (info.is_some() || !with_information) {
+                return (*value, grad.clone(), info.clone());
             }
         }
-        let (value, grad) = self.evaluate(x, true);
-        *last = Some((x.to_vec(), value, grad.clone()));
-        (value, grad)
+        let (value, grad, info) = self.evaluate_parts(x, true, with_information);
+        let n = grad.len();
+        let info = with_information.then(|| DMatrix::from_row_slice(n, n, &info));
+        *last = Some((x.to_vec(), value, grad.clone(), info.clone()));
+        (value, grad, info)
     }
 
     /// How many times the likelihood (with or without gradient) was evaluated, by this
@@ -984,17 +990,8 @@ impl<'a> Likelihood<'a> {
     /// last point is kept, as for [`Likelihood::value_and_gradient`] (argmin asks for the
     /// cost, the gradient and the Hessian at each point).
     pub fn value_gradient_information(&self, x: &[f64]) -> (f64, Vec<f64>, DMatrix<f64>) {
-        let mut last = self.last_information.lock().expect("likelihood cache");
-        if let Some((y, value, grad, info)) = last.as_ref() {
-            if y.len() == x.len() && y.iter().zip(x).all(|(a, b)| a.to_bits() == b.to_bits()) {
-                return (*value, grad.clone(), info.clone());
-            }
-        }
-        let (value, grad, info) = self.evaluate_parts(x, true, true);
-        let n = grad.len();
-        let info = DMatrix::from_row_slice(n, n, &info);
-        *last = Some((x.to_vec(), value, grad.clone(), info.clone()));
-        (value, grad, info)
+        let (value, grad, info) = self.cached(x, true);
+        (value, grad, info.expect("asked with the information"))
     }
 
     /// `ℓ(θ)`, `∇ℓ` if asked and the expected information (row-major) if asked.
@@ -1057,6 +1054,25 @@ impl<'a> Likelihood<'a> {
         (value, grad, info)
     }
 
+    /// `μ_g = Σ_j β_j z_gj` of the closed-form designs `range` (at most [`CHUNK`]) into
+    /// `location`, in the order of [`Model::primitives`].
+    fn closed_form_locations(
+        &self,
+        range: std::ops::Range<usize>,
+        theta: &[f64],
+        location: &mut [f64],
+    ) {
+        for &(j, loading) in &self.model.loadings[Primitive::HomeLocation as usize] {
+            if let Loading::Home(k) = loading {
+                let beta = theta[j];
+                let covariate = &self.layout.closed_form_covariates[k][range.clone()];
+                for (mu, z) in location.iter_mut().zip(covariate) {
+                    *mu += beta * z;
+                }
+            }
+        }
+    }
+
     /// Adds the expected information of the closed-form designs of chunk `chunk`: per design
     /// `N·P_r·P_f·a aᵀ` with `a = ∂t/∂θ` (`P_ratified = Λ(t)` of the standardized offer `t`).
     fn closed_form_information(&self, chunk: usize, theta: &[f64], info: &mut ExpectedInformation) {
@@ -1065,16 +1081,13 @@ impl<'a> Likelihood<'a> {
         if range.is_empty() {
             return;
         }
+        let mut location = [0.0; CHUNK];
+        let location = &mut location[..range.len()];
+        self.closed_form_locations(range.clone(), theta, location);
         let scale = self.model.home_scale(theta);
         let mut a = vec![0.0; info.n];
-        for design in range {
-            let mut location = 0.0;
-            for &(j, loading) in &self.model.loadings[Primitive::HomeLocation as usize] {
-                if let Loading::Home(k) = loading {
-                    location += theta[j] * layout.closed_form_covariates[k][design];
-                }
-            }
-            let closed = LogisticOneShot::new(location, scale);
+        for (design, &mu) in range.zip(location.iter()) {
+            let closed = LogisticOneShot::new(mu, scale);
             a.iter_mut().for_each(|x| *x = 0.0);
             for &(slot, k) in &layout.location_slots {
                 a[slot] += closed.dt_dlocation * layout.closed_form_covariates[k][design];
@@ -1096,18 +1109,9 @@ impl<'a> Likelihood<'a> {
         if range.is_empty() {
             return 0.0;
         }
-        // μ_g = Σ_j β_j z_gj, in the order of [`Model::primitives`].
         let mut location = [0.0; CHUNK];
         let location = &mut location[..range.len()];
-        for &(j, loading) in &self.model.loadings[Primitive::HomeLocation as usize] {
-            if let Loading::Home(k) = loading {
-                let beta = theta[j];
-                let covariate = &layout.closed_form_covariates[k][range.clone()];
-                for (mu, z) in location.iter_mut().zip(covariate) {
-                    *mu += beta * z;
-                }
-            }
-        }
+        self.closed_form_locations(range.clone(), theta, location);
         let scale = self.model.home_scale(theta);
         let counts = layout
             .closed_form_counts
