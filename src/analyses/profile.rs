@@ -24,7 +24,9 @@
 //!    evaluations of the likelihood from a warm start), falling back to a full fit when that
 //!    does not converge.
 //! 3. The interval's end is the root of `ℓ_p(u) − (ℓ̂ − 1.9207)` in the bracket, found by
-//!    Brent's method (argmin's `BrentRoot`, tolerance 1e-4 on `u`) with the same warm starts.
+//!    Brent's method (argmin's `BrentRoot`, tolerance 1e-4 on `u`, or a point within
+//!    `max(1e-3, 1e-4·s)` of the cut-off in `ℓ_p`, `s` the bracket's secant slope) with the
+//!    same warm starts.
 //!    Where the other parameters have two local maxima (a weakly identified discount can sit
 //!    at 0 or at 1), the outer end of a bracket can land on the lower one and the profile
 //!    seems to jump there: when `ℓ_p` at the root is more than 0.05 from the cut-off, the
@@ -67,6 +69,10 @@ const JUMP_TOLERANCE: f64 = 0.05;
 const MAX_REPAIRS: usize = 3;
 /// Brent's tolerance on the internal scale.
 const ROOT_TOLERANCE: f64 = 1e-4;
+/// A point whose profile log-likelihood is this close to the cut-off is the interval's end
+/// (ten times the accuracy of a profile point, [`crate::estimate::nearby::LOGLIK_TOLERANCE`];
+/// see [`CutOffGap`]).
+const ROOT_LOGLIK_TOLERANCE: f64 = 1e-3;
 /// Fisher-scoring iterations of a profile point before it falls back to a full fit.
 const NEARBY_ITERATIONS: u64 = 100;
 
@@ -285,10 +291,14 @@ impl Chain<'_> {
     }
 }
 
-/// `ℓ_p(u) − cut` for Brent's method.
+/// `ℓ_p(u) − cut` for Brent's method, 0 within `tolerance` of the cut-off: the larger of
+/// [`ROOT_LOGLIK_TOLERANCE`] (closer than that, the profile points' own accuracy decides) and
+/// [`ROOT_TOLERANCE`] times the bracket's secant slope (the root is then within about
+/// `ROOT_TOLERANCE` of the point on the internal scale, Brent's own tolerance).
 struct CutOffGap<'a, 'b> {
     chain: &'b Chain<'a>,
     cut: f64,
+    tolerance: f64,
 }
 
 impl CostFunction for CutOffGap<'_, '_> {
@@ -297,7 +307,13 @@ impl CostFunction for CutOffGap<'_, '_> {
     fn cost(&self, u: &f64) -> std::result::Result<f64, ArgminError> {
         let p = self.chain.near(*u);
         if p.converged && p.loglik.is_finite() {
-            Ok(p.loglik - self.cut)
+            // Within `tolerance` of the cut-off is a root (see `CutOffGap`).
+            let gap = p.loglik - self.cut;
+            Ok(if gap.abs() <= self.tolerance {
+                0.0
+            } else {
+                gap
+            })
         } else {
             Err(ArgminError::msg("the profile fit did not converge"))
         }
@@ -392,7 +408,14 @@ fn trace_side(
             } else {
                 (u, above)
             };
-            let gap = CutOffGap { chain: &chain, cut };
+            let secant_slope = chain
+                .known(above)
+                .map_or(0.0, |a| (a.loglik - p.loglik) / (u - above).abs());
+            let gap = CutOffGap {
+                chain: &chain,
+                cut,
+                tolerance: ROOT_LOGLIK_TOLERANCE.max(ROOT_TOLERANCE * secant_slope),
+            };
             let root = Executor::new(gap, BrentRoot::new(lo, hi, ROOT_TOLERANCE))
                 .configure(|state| state.max_iters(60))
                 .run()

@@ -345,7 +345,10 @@ pub fn fit(
         status: convergence.status,
         parameters: parameter_estimates(&model.space, &x, covariances.as_ref()),
         diagnostics: Diagnostics {
-            optimizer: options.estimation.optimizer,
+            optimizer: options
+                .estimation
+                .optimizer
+                .for_designs(problem.n_designs()),
             iterations: winner.iterations,
             gradient_norm: convergence.gradient_norm,
             termination: winner.termination,

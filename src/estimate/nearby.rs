@@ -17,11 +17,17 @@
 //! Converged means the gradient max-norm of `ℓ/Σw` is at most [`GRADIENT_TOLERANCE`] (the
 //! tolerance to which [`super::fit`] polishes its estimates), or the scoring stopped because
 //! no step it can trust gains more than [`LOGLIK_TOLERANCE`] in `ℓ`: where a nuisance
-//! parameter runs off to the edge of its domain (a weakly identified discount at 0 or 1), the maximum of `ℓ`
-//! is a supremum approached as the parameter runs off, its gradient vanishes only in the
-//! limit, and the value of `ℓ` (which is what a profile needs) has converged long before.
+//! parameter runs off to the edge of its domain (a weakly identified discount at 0 or 1), the
+//! maximum of `ℓ` is a supremum approached as the parameter runs off, its gradient vanishes
+//! only in the limit, and the value of `ℓ` (which is what a profile needs) has converged long
+//! before. At a kink of `ℓ` (an episode's offer at a bound), the quadratic model fails and
+//! its steps are rejected while the gradient stays of the order of the kink's jump: after
+//! [`KINK_REJECTIONS`] rejections in a row at a gradient max-norm of at most [`KINK_GRADIENT`]
+//! the point counts as converged. On the 10⁵-episode bench file, the steps that the trust
+//! region accepted after the first rejection at such a point gained 1.6e-4 in `ℓ` in all
+//! (over 17 more evaluations).
 
-use super::optimize::fisher_scoring;
+use super::optimize::{fisher_scoring, ScoringStop};
 use super::polish::gradient_max_norm;
 use crate::problem::likelihood::Likelihood;
 use argmin::core::{TerminationReason, TerminationStatus};
@@ -31,6 +37,12 @@ pub const GRADIENT_TOLERANCE: f64 = 1e-6;
 /// Converged: the scoring's quadratic model predicts a further gain in `ℓ` of less than this
 /// (a profile needs `ℓ` to about 1e-3: the cut-off's root then moves by less than 1e-4).
 pub const LOGLIK_TOLERANCE: f64 = 1e-4;
+
+/// Converged at a kink: this many rejected steps in a row (the trust region shrunk 64-fold
+/// from a step that the quadratic model predicted wrongly) ...
+pub const KINK_REJECTIONS: u32 = 3;
+/// ... at a gradient max-norm of `ℓ/Σw` of at most this.
+pub const KINK_GRADIENT: f64 = 1e-3;
 
 /// A maximum found near a known one.
 #[derive(Debug, Clone)]
@@ -66,8 +78,12 @@ pub fn maximize_near(problem: &Likelihood, start: &[f64], max_iters: u64) -> Nea
             converged: true,
         };
     }
-    let tolerance = LOGLIK_TOLERANCE / problem.total_weight();
-    let (internal, stopped) = match fisher_scoring(problem, start, max_iters, tolerance) {
+    let stop = ScoringStop {
+        tolerance: LOGLIK_TOLERANCE / problem.total_weight(),
+        max_rejections: KINK_REJECTIONS,
+        stalled_gradient: KINK_GRADIENT,
+    };
+    let (internal, stopped) = match fisher_scoring(problem, start, max_iters, stop) {
         Ok((x, _, status)) => (
             x,
             status == TerminationStatus::Terminated(TerminationReason::SolverConverged),

@@ -974,6 +974,11 @@ impl<'a> Likelihood<'a> {
         self.total_weight
     }
 
+    /// Number of distinct designs (the equilibria one evaluation solves).
+    pub fn n_designs(&self) -> usize {
+        self.model.designs.len()
+    }
+
     /// Number of free parameters.
     pub fn n_free(&self) -> usize {
         self.free_index.iter().flatten().count()
