@@ -6,10 +6,11 @@
 //! fast; `twolevel bench` covers continuous covariates.
 
 use twolevel::analyses::synthetic::{truth, ProtocolMix, Simulation};
-use twolevel::estimate::{fit, FitOptions};
+use twolevel::estimate::{fit, Estimates, FitOptions};
 use twolevel::problem::likelihood::{Likelihood, Model};
+use twolevel::problem::spec::{Optimizer, SCORING_DESIGNS};
 
-fn recover(sim: Simulation) {
+fn recover(sim: Simulation) -> Estimates {
     let label = format!(
         "{}{}",
         sim.protocols.label(),
@@ -64,6 +65,7 @@ fn recover(sim: Simulation) {
             p.estimate
         );
     }
+    est
 }
 
 fn simulation(mix: ProtocolMix) -> Simulation {
@@ -75,6 +77,16 @@ fn simulation(mix: ProtocolMix) -> Simulation {
 #[test]
 fn recovers_one_shot() {
     recover(simulation(ProtocolMix::OneShot));
+}
+
+/// The default optimizer (`auto`) on a problem with at least `SCORING_DESIGNS` distinct designs
+/// (continuous covariates: every episode its own design) is Fisher scoring, and it recovers
+/// the truth there too.
+#[test]
+fn recovers_renegotiation_with_fisher_scoring_on_many_designs() {
+    let sim = Simulation::new(SCORING_DESIGNS, ProtocolMix::Renegotiation, 2024);
+    let est = recover(sim);
+    assert_eq!(est.diagnostics.optimizer, Optimizer::FisherScoring);
 }
 
 #[test]
