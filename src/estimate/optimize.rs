@@ -54,6 +54,7 @@ pub fn optimize(
         Optimizer::Lbfgs => lbfgs(problem, start, max_iters),
         Optimizer::Bfgs => bfgs(problem, start, max_iters),
         Optimizer::NelderMead => nelder_mead(problem, start, max_iters),
+        // (`for_designs` resolves `Auto`; it is listed here only to keep the match total.)
         Optimizer::FisherScoring | Optimizer::Auto => {
             fisher_scoring(problem, start, max_iters, ScoringStop::FIT).and_then(
                 |(x, iterations, status)| {
