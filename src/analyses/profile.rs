@@ -22,10 +22,12 @@
 //!    optimum (linearly extrapolated from the two nearest) by Fisher scoring
 //!    ([`crate::estimate::nearby`]: Newton steps with the expected information, two to four
 //!    evaluations of the likelihood from a warm start), falling back to a full fit when that
-//!    does not converge.
+//!    does not converge. A point whose `ℓ` is clearly below the cut-off (by more than 1 plus
+//!    100 times the gain the scoring still predicts) stops there: only its side of the
+//!    cut-off matters, and its value is a lower bound within about that gain.
 //! 3. The interval's end is the root of `ℓ_p(u) − (ℓ̂ − 1.9207)` in the bracket, found by
 //!    Brent's method (argmin's `BrentRoot`, tolerance 1e-4 on `u`, or a point within
-//!    `max(1e-3, 1e-4·s)` of the cut-off in `ℓ_p`, `s` the bracket's secant slope) with the
+//!    `max(1e-4, 1e-4·s)` of the cut-off in `ℓ_p`, `s` the bracket's secant slope) with the
 //!    same warm starts.
 //!    Where the other parameters have two local maxima (a weakly identified discount can sit
 //!    at 0 or at 1), the outer end of a bracket can land on the lower one and the profile
@@ -41,7 +43,7 @@
 //! counted (`failed_points`) and shown apart in the figure.
 
 use crate::error::Result;
-use crate::estimate::nearby::maximize_near;
+use crate::estimate::nearby::{maximize_near, LOGLIK_TOLERANCE};
 use crate::estimate::{fit, Estimates, FitOptions};
 use crate::model::distribution::normal_quantile;
 use crate::problem::likelihood::{Likelihood, Model};
@@ -69,10 +71,6 @@ const JUMP_TOLERANCE: f64 = 0.05;
 const MAX_REPAIRS: usize = 3;
 /// Brent's tolerance on the internal scale.
 const ROOT_TOLERANCE: f64 = 1e-4;
-/// A point whose profile log-likelihood is this close to the cut-off is the interval's end
-/// (ten times the accuracy of a profile point, [`crate::estimate::nearby::LOGLIK_TOLERANCE`];
-/// see [`CutOffGap`]).
-const ROOT_LOGLIK_TOLERANCE: f64 = 1e-3;
 /// Fisher-scoring iterations of a profile point before it falls back to a full fit.
 const NEARBY_ITERATIONS: u64 = 100;
 
@@ -139,6 +137,10 @@ struct Chain<'a> {
     options: &'a FitOptions,
     j: usize,
     transform: Transform,
+    /// The cut-off `ℓ̂ − χ²₁(0.95)/2`: a point clearly below it stops early (its value is then
+    /// a lower bound within about the scoring's predicted gain; only its side of the cut-off
+    /// matters).
+    cut: f64,
     /// The evaluated points, in the order they were computed.
     points: Mutex<Vec<Evaluated>>,
 }
@@ -176,7 +178,7 @@ impl Chain<'_> {
         model.space.parameters[self.j].fixed = Some(self.transform.to_natural(u));
         let data = &self.project.data;
         let problem = Likelihood::new(&model, &data.outcome, &data.weight);
-        let near = maximize_near(&problem, &warm, NEARBY_ITERATIONS);
+        let near = maximize_near(&problem, &warm, NEARBY_ITERATIONS, Some(self.cut));
         let point = if near.converged {
             Evaluated {
                 u,
@@ -292,7 +294,7 @@ impl Chain<'_> {
 }
 
 /// `ℓ_p(u) − cut` for Brent's method, 0 within `tolerance` of the cut-off: the larger of
-/// [`ROOT_LOGLIK_TOLERANCE`] (closer than that, the profile points' own accuracy decides) and
+/// [`LOGLIK_TOLERANCE`] (closer than that, the profile points' own accuracy decides) and
 /// [`ROOT_TOLERANCE`] times the bracket's secant slope (the root is then within about
 /// `ROOT_TOLERANCE` of the point on the internal scale, Brent's own tolerance).
 struct CutOffGap<'a, 'b> {
@@ -352,6 +354,7 @@ fn trace_side(
         options,
         j,
         transform,
+        cut,
         points: Mutex::new(vec![Evaluated {
             u: u_hat,
             loglik: estimates.loglik,
@@ -414,7 +417,7 @@ fn trace_side(
             let gap = CutOffGap {
                 chain: &chain,
                 cut,
-                tolerance: ROOT_LOGLIK_TOLERANCE.max(ROOT_TOLERANCE * secant_slope),
+                tolerance: LOGLIK_TOLERANCE.max(ROOT_TOLERANCE * secant_slope),
             };
             let root = Executor::new(gap, BrentRoot::new(lo, hi, ROOT_TOLERANCE))
                 .configure(|state| state.max_iters(60))

@@ -56,8 +56,15 @@ pub struct NearbyMaximum {
 }
 
 /// Maximizes `ℓ` from `start` by Fisher scoring (see the module doc), at most `max_iters`
-/// iterations.
-pub fn maximize_near(problem: &Likelihood, start: &[f64], max_iters: u64) -> NearbyMaximum {
+/// iterations. With `floor`, it also stops (converged) once `ℓ` is clearly below `floor`
+/// ([`ScoringStop::floor`]): the maximum is then known to lie below it, and `ℓ` there is a lower
+/// bound of the maximum within about the predicted gain.
+pub fn maximize_near(
+    problem: &Likelihood,
+    start: &[f64],
+    max_iters: u64,
+    floor: Option<f64>,
+) -> NearbyMaximum {
     let at = |x: &[f64]| {
         let (value, grad, _) = problem.value_gradient_information(x);
         (value, gradient_max_norm(&grad, problem.total_weight()))
@@ -82,6 +89,7 @@ pub fn maximize_near(problem: &Likelihood, start: &[f64], max_iters: u64) -> Nea
         tolerance: LOGLIK_TOLERANCE / problem.total_weight(),
         max_rejections: KINK_REJECTIONS,
         stalled_gradient: KINK_GRADIENT,
+        floor: floor.map(|f| f / problem.total_weight()),
     };
     let (internal, stopped) = match fisher_scoring(problem, start, max_iters, stop) {
         Ok((x, _, status)) => (

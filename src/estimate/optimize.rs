@@ -123,6 +123,10 @@ pub(crate) struct ScoringStop {
     pub max_rejections: u32,
     /// See `max_rejections`.
     pub stalled_gradient: f64,
+    /// Stop (converged) when `ℓ/Σw` is clearly below this: `ℓ/Σw + 100·gain + 1/Σw` below
+    /// it, `gain` the quadratic model's predicted gain (a profile point far beyond the
+    /// cut-off, where only its side of the cut-off matters).
+    pub floor: Option<f64>,
 }
 
 impl ScoringStop {
@@ -136,6 +140,7 @@ impl ScoringStop {
         tolerance: 1e-12,
         max_rejections: 3,
         stalled_gradient: SMOOTH_MAXIMUM_GRADIENT,
+        floor: None,
     };
 }
 
@@ -199,6 +204,7 @@ pub(crate) fn fisher_scoring(
             .with_radius(1.0)?
             .with_max_radius(100.0)?,
         stop,
+        unit: 1.0 / problem.total_weight(),
         tolerance_gradient: 1e-10,
         rejections: 0,
         reachable_gain: f64::INFINITY,
@@ -239,6 +245,8 @@ type ScoringState = IterState<DVector<f64>, DVector<f64>, (), DMatrix<f64>, (), 
 struct ScoringTrustRegion {
     inner: TrustRegion<Steihaug<DVector<f64>, f64>, f64>,
     stop: ScoringStop,
+    /// One unit of `ℓ` per unit weight, `1/Σw`.
+    unit: f64,
     tolerance_gradient: f64,
     rejections: u32,
     /// After a rejected step: the most the likelihood can gain (to first order) within the
@@ -293,7 +301,13 @@ impl<'a> Solver<Scoring<'a>, ScoringState> for ScoringTrustRegion {
             && state
                 .get_gradient()
                 .is_some_and(|g| g.amax() <= self.stop.stalled_gradient);
+        // The cost is −ℓ/Σw.
+        let clearly_below = self
+            .stop
+            .floor
+            .is_some_and(|floor| -state.get_cost() + 100.0 * predicted_gain + self.unit < floor);
         if small_gradient
+            || clearly_below
             || predicted_gain < self.stop.tolerance
             || self.reachable_gain < self.stop.tolerance
             || stalled_at_small_gradient

@@ -9,7 +9,8 @@
 //! * [`polish`]: L-BFGS can stop on a tiny change of the cost in a flat valley before the
 //!   gradient is small; the optimizer is restarted (at most twice) while `‖g‖ > 10⁻⁶`, then
 //!   Newton steps are taken with the observed information
-//!   ([`super::covariance::observed_information`]) while they raise `ℓ`.
+//!   ([`super::covariance::observed_information`]) while they raise `ℓ`. A Fisher-scoring
+//!   estimate with `‖g‖ < 10⁻⁴` is left as it is (its own stopping rules hold there).
 //! * [`assess`]: the estimate has [`FitStatus::Converged`] when `ℓ` is finite and `‖g‖ < 10⁻⁴`
 //!   (a smooth maximum; however the optimizer's last line search ended). Otherwise it is a
 //!   [`FitStatus::KinkMaximum`] when every coordinate direction lowers the likelihood
@@ -26,7 +27,7 @@ use super::covariance::observed_information;
 use super::optimize::optimize;
 use super::{FitStatus, StartResult};
 use crate::problem::likelihood::Likelihood;
-use crate::problem::spec::EstimationSpec;
+use crate::problem::spec::{EstimationSpec, Optimizer};
 use nalgebra::DVector;
 
 /// Below this gradient max-norm (per unit weight) at a finite `ℓ`, [`assess`] calls the
@@ -56,6 +57,15 @@ pub fn polish(
 ) -> Vec<f64> {
     if x.is_empty() {
         return x;
+    }
+    if options.optimizer.for_designs(problem.n_designs()) == Optimizer::FisherScoring {
+        // Fisher scoring ended where its own stopping rules hold; restarting it repeats it,
+        // and a Newton step with the observed information (2n gradients) moves the estimate
+        // by `I⁻¹g`, far inside its standard errors at a gradient this small.
+        let grad = problem.evaluate(&x, true).1;
+        if gradient_max_norm(&grad, problem.total_weight()) <= SMOOTH_MAXIMUM_GRADIENT {
+            return x;
+        }
     }
     for _ in 0..2 {
         let grad = problem.evaluate(&x, true).1;

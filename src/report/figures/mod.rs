@@ -22,6 +22,7 @@ pub mod style;
 use crate::analyses::figures::FigureData;
 use crate::error::{Error, Result};
 use plotters::prelude::*;
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use style::{err, register_font, Figure};
 
@@ -34,49 +35,55 @@ pub const FIT_FIGURE_PREFIXES: [&str; 5] = [
     "bootstrap_distributions",
 ];
 
-/// Draws every figure of a fit report into `dir`; returns the files written.
+/// Draws every figure of a fit report into `dir`, side by side on the thread pool (each
+/// figure is its own pair of files); returns the files written, in a fixed order.
 pub fn write_all(dir: &Path, data: &FigureData) -> Result<Vec<PathBuf>> {
-    let mut written = Vec::new();
-    let shares = shares::SharesFigure {
-        shares: &data.shares,
-        outcomes: &data.outcomes,
-    };
-    written.extend(save(&shares, dir, "shares", shares.size())?);
-    written.extend(save(
-        &calibration::CalibrationFigure {
+    type Job<'a> = Box<dyn Fn() -> Result<Vec<PathBuf>> + Send + Sync + 'a>;
+    let mut jobs: Vec<Job> = Vec::new();
+    jobs.push(Box::new(|| {
+        let shares = shares::SharesFigure {
+            shares: &data.shares,
+            outcomes: &data.outcomes,
+        };
+        save(&shares, dir, "shares", shares.size())
+    }));
+    jobs.push(Box::new(|| {
+        let figure = calibration::CalibrationFigure {
             bins: &data.calibration,
-        },
-        dir,
-        "calibration",
-        calibration::SIZE,
-    )?);
+        };
+        save(&figure, dir, "calibration", calibration::SIZE)
+    }));
     for s in &data.statics {
-        written.extend(save(
-            &statics::StaticsFigure {
+        jobs.push(Box::new(move || {
+            let figure = statics::StaticsFigure {
                 statics: s,
                 outcomes: &data.outcomes,
-            },
-            dir,
-            &format!("statics_{}", file_stem(&s.covariate)),
-            statics::SIZE,
-        )?);
+            };
+            let stem = format!("statics_{}", file_stem(&s.covariate));
+            save(&figure, dir, &stem, statics::SIZE)
+        }));
     }
     for p in &data.profiles {
-        written.extend(save(
-            &profile::ProfileFigure { curve: p },
-            dir,
-            &format!("profile_{}", file_stem(&p.profile.name)),
-            profile::SIZE,
-        )?);
+        jobs.push(Box::new(move || {
+            let stem = format!("profile_{}", file_stem(&p.profile.name));
+            save(
+                &profile::ProfileFigure { curve: p },
+                dir,
+                &stem,
+                profile::SIZE,
+            )
+        }));
     }
     if let Some(b) = &data.bootstrap {
-        let figure = bootstrap_distributions::BootstrapFigure { distributions: b };
-        written.extend(save(
-            &figure,
-            dir,
-            "bootstrap_distributions",
-            figure.size(),
-        )?);
+        jobs.push(Box::new(move || {
+            let figure = bootstrap_distributions::BootstrapFigure { distributions: b };
+            save(&figure, dir, "bootstrap_distributions", figure.size())
+        }));
+    }
+    let drawn: Vec<Result<Vec<PathBuf>>> = jobs.par_iter().map(|job| job()).collect();
+    let mut written = Vec::new();
+    for files in drawn {
+        written.extend(files?);
     }
     Ok(written)
 }
