@@ -95,3 +95,44 @@ fn weakly_identified_discount_does_not_trap_the_profile() {
     };
     check(simulation);
 }
+
+/// A profile point far below the cut-off stops as soon as that is clear (`maximize_near` with a
+/// floor): fewer evaluations than the full maximization, converged, on the same side of the
+/// floor, and its value a lower bound of the maximum within about one log-likelihood unit.
+#[test]
+fn a_point_far_below_the_cut_off_stops_early_on_its_side() {
+    use twolevel::estimate::nearby::maximize_near;
+    use twolevel::problem::likelihood::Likelihood;
+    let (project, _) = Simulation::new(2_000, ProtocolMix::Renegotiation, 3)
+        .generate()
+        .unwrap();
+    let model = project.model().unwrap();
+    let estimates = fit_project(&project, &model).unwrap();
+    let j = model.space.index("rho").unwrap();
+    let k = model.space.free().iter().position(|&i| i == j).unwrap();
+    let mut held = model.clone();
+    // ρ far from its estimate: the profile there is far below the cut-off.
+    held.space.parameters[j].fixed = Some(0.2);
+    let mut start = estimates.internal.clone();
+    start.remove(k);
+    let data = &project.data;
+    let run = |floor: Option<f64>| {
+        let problem = Likelihood::new(&held, &data.outcome, &data.weight);
+        let near = maximize_near(&problem, &start, 100, floor);
+        (near, problem.evaluations())
+    };
+    let (full, full_evaluations) = run(None);
+    let cut = estimates.loglik - HALF_CHI2_95;
+    assert!(
+        full.converged && full.loglik < cut - 5.0,
+        "{full:?} vs {cut}"
+    );
+    let (early, early_evaluations) = run(Some(cut));
+    assert!(early.converged);
+    assert!(
+        early_evaluations < full_evaluations,
+        "{early_evaluations} evaluations, {full_evaluations} without the floor"
+    );
+    assert!(early.loglik <= full.loglik + 1e-9 && early.loglik > full.loglik - 1.0);
+    assert!(early.loglik < cut);
+}
