@@ -28,34 +28,44 @@ fn away_from_truth(model: &Model, theta: &[f64]) -> Vec<f64> {
         .collect()
 }
 
-#[test]
-fn gradient_matches_central_differences() {
+/// Calls `check(mix, mixed_proposer, project, model, problem, x)` for every protocol mix and
+/// both proposer modes, at the point [`away_from_truth`] (discrete covariates).
+fn each_problem_away_from_truth(
+    mut check: impl FnMut(ProtocolMix, bool, &Project, &Model, &Likelihood, &[f64]),
+) {
     for mix in ProtocolMix::ALL {
         for mixed_proposer in [false, true] {
             let (project, theta) = problem_for(mix, mixed_proposer, true);
             let model = Model::new(&project.spec, &project.data).unwrap();
             let problem = Likelihood::new(&model, &project.data.outcome, &project.data.weight);
             let x = away_from_truth(&model, &theta);
-            let (value, grad) = problem.evaluate(&x, true);
-            assert!(value.is_finite());
-            for k in 0..x.len() {
-                let h = 1e-4;
-                let mut up = x.clone();
-                up[k] += h;
-                let mut down = x.clone();
-                down[k] -= h;
-                let fd = (problem.log_likelihood(&up) - problem.log_likelihood(&down)) / (2.0 * h);
-                let tol = 1e-5 * (1.0 + fd.abs()) + 1e-4;
-                assert!(
-                    (grad[k] - fd).abs() <= tol,
-                    "{} (mixed proposer {mixed_proposer}), {}: gradient {} vs central difference {fd}",
-                    mix.label(),
-                    model.space.parameters[model.space.free()[k]].name,
-                    grad[k]
-                );
-            }
+            check(mix, mixed_proposer, &project, &model, &problem, &x);
         }
     }
+}
+
+#[test]
+fn gradient_matches_central_differences() {
+    each_problem_away_from_truth(|mix, mixed_proposer, _, model, problem, x| {
+        let (value, grad) = problem.evaluate(x, true);
+        assert!(value.is_finite());
+        for k in 0..x.len() {
+            let h = 1e-4;
+            let mut up = x.to_vec();
+            up[k] += h;
+            let mut down = x.to_vec();
+            down[k] -= h;
+            let fd = (problem.log_likelihood(&up) - problem.log_likelihood(&down)) / (2.0 * h);
+            let tol = 1e-5 * (1.0 + fd.abs()) + 1e-4;
+            assert!(
+                (grad[k] - fd).abs() <= tol,
+                "{} (mixed proposer {mixed_proposer}), {}: gradient {} vs central difference {fd}",
+                mix.label(),
+                model.space.parameters[model.space.free()[k]].name,
+                grad[k]
+            );
+        }
+    });
 }
 
 #[test]
@@ -234,51 +244,45 @@ fn one_shot_likelihood_is_finite_far_out() {
 /// closed-form designs among them.
 #[test]
 fn expected_information_is_the_outer_product_of_scores_weighted_by_probabilities() {
-    for mix in ProtocolMix::ALL {
-        for mixed_proposer in [false, true] {
-            let (project, theta) = problem_for(mix, mixed_proposer, true);
-            let model = Model::new(&project.spec, &project.data).unwrap();
-            let problem = Likelihood::new(&model, &project.data.outcome, &project.data.weight);
-            let x = away_from_truth(&model, &theta);
-            let (value, grad, info) = problem.value_gradient_information(&x);
-            let (v2, g2) = problem.evaluate(&x, true);
-            assert_eq!(value.to_bits(), v2.to_bits());
-            assert_eq!(grad, g2);
-            let n = x.len();
-            let rows = project.data.outcome.len();
-            let scores: Vec<Vec<Vec<f64>>> = twolevel::problem::data::Outcome::ALL
-                .iter()
-                .map(|&y| problem.row_scores(&x, &vec![y; rows]))
-                .collect();
-            let mut expected = vec![vec![0.0; n]; n];
-            let natural = model.space.to_natural(&x);
-            for (i, (&g, &w)) in model
-                .row_design
-                .iter()
-                .zip(&project.data.weight)
-                .enumerate()
-            {
-                let p = model.probabilities(g, &natural);
-                for y in 0..3 {
-                    for k in 0..n {
-                        for l in 0..n {
-                            expected[k][l] += w * p[y] * scores[y][i][k] * scores[y][i][l];
-                        }
+    each_problem_away_from_truth(|mix, mixed_proposer, project, model, problem, x| {
+        let (value, grad, info) = problem.value_gradient_information(x);
+        let (v2, g2) = problem.evaluate(x, true);
+        assert_eq!(value.to_bits(), v2.to_bits());
+        assert_eq!(grad, g2);
+        let n = x.len();
+        let rows = project.data.outcome.len();
+        let scores: Vec<Vec<Vec<f64>>> = twolevel::problem::data::Outcome::ALL
+            .iter()
+            .map(|&y| problem.row_scores(x, &vec![y; rows]))
+            .collect();
+        let mut expected = vec![vec![0.0; n]; n];
+        let natural = model.space.to_natural(x);
+        for (i, (&g, &w)) in model
+            .row_design
+            .iter()
+            .zip(&project.data.weight)
+            .enumerate()
+        {
+            let p = model.probabilities(g, &natural);
+            for y in 0..3 {
+                for k in 0..n {
+                    for l in 0..n {
+                        expected[k][l] += w * p[y] * scores[y][i][k] * scores[y][i][l];
                     }
                 }
             }
-            for k in 0..n {
-                for l in 0..n {
-                    let scale = (expected[k][k] * expected[l][l]).sqrt();
-                    assert!(
-                        (info[(k, l)] - expected[k][l]).abs() <= 1e-7 * scale + 1e-9,
-                        "{} (mixed proposer {mixed_proposer}) I[{k}][{l}] = {} vs {}",
-                        mix.label(),
-                        info[(k, l)],
-                        expected[k][l]
-                    );
-                }
+        }
+        for k in 0..n {
+            for l in 0..n {
+                let scale = (expected[k][k] * expected[l][l]).sqrt();
+                assert!(
+                    (info[(k, l)] - expected[k][l]).abs() <= 1e-7 * scale + 1e-9,
+                    "{} (mixed proposer {mixed_proposer}) I[{k}][{l}] = {} vs {}",
+                    mix.label(),
+                    info[(k, l)],
+                    expected[k][l]
+                );
             }
         }
-    }
+    });
 }

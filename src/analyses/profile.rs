@@ -20,7 +20,7 @@
 //!    scales, `v̂ ± 2.5` for coefficients; an end not crossed within it is `None`).
 //! 2. Every point is a fit of the other parameters warm-started from its nearest neighbour's
 //!    optimum (linearly extrapolated from the two nearest) by Fisher scoring
-//!    ([`crate::estimate::nearby`]: Newton steps with the expected information, two to four
+//!    ([`crate::estimate::nearby`]: Newton steps with the expected information, two to six
 //!    evaluations of the likelihood from a warm start), falling back to a full fit when that
 //!    does not converge. A point whose `ℓ` is clearly below the cut-off (by more than 1 plus
 //!    100 times the gain the scoring still predicts) stops there: only its side of the
@@ -293,13 +293,12 @@ impl Chain<'_> {
     }
 }
 
-/// `ℓ_p(u) − cut` for Brent's method, 0 within `tolerance` of the cut-off: the larger of
+/// `ℓ_p(u) − cut` for Brent's method (the chain's cut-off), 0 within `tolerance` of the cut-off: the larger of
 /// [`LOGLIK_TOLERANCE`] (closer than that, the profile points' own accuracy decides) and
 /// [`ROOT_TOLERANCE`] times the bracket's secant slope (the root is then within about
 /// `ROOT_TOLERANCE` of the point on the internal scale, Brent's own tolerance).
 struct CutOffGap<'a, 'b> {
     chain: &'b Chain<'a>,
-    cut: f64,
     tolerance: f64,
 }
 
@@ -310,7 +309,7 @@ impl CostFunction for CutOffGap<'_, '_> {
         let p = self.chain.near(*u);
         if p.converged && p.loglik.is_finite() {
             // Within `tolerance` of the cut-off is a root (see `CutOffGap`).
-            let gap = p.loglik - self.cut;
+            let gap = p.loglik - self.chain.cut;
             Ok(if gap.abs() <= self.tolerance {
                 0.0
             } else {
@@ -416,7 +415,6 @@ fn trace_side(
                 .map_or(0.0, |a| (a.loglik - p.loglik) / (u - above).abs());
             let gap = CutOffGap {
                 chain: &chain,
-                cut,
                 tolerance: LOGLIK_TOLERANCE.max(ROOT_TOLERANCE * secant_slope),
             };
             let root = Executor::new(gap, BrentRoot::new(lo, hi, ROOT_TOLERANCE))

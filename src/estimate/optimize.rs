@@ -234,13 +234,14 @@ type ScoringState = IterState<DVector<f64>, DVector<f64>, (), DMatrix<f64>, (), 
 
 /// argmin's trust region with the stopping rules it leaves to its user: converged when the
 /// gradient max-norm of the cost is at most `tolerance_gradient`, or the quadratic model
-/// predicts a gain of less than `tolerance_cost` ([`predicted_gain`]), or a step was rejected
-/// and nothing within the next radius can gain `tolerance_cost` to first order (a kink at
+/// predicts a gain of less than `stop.tolerance` ([`predicted_gain`]), or a step was rejected
+/// and nothing within the next radius can gain `stop.tolerance` to first order (a kink at
 /// which the quadratic model fails: a maximum in value along the model's direction, though
 /// not necessarily along a ridge of kinks, which L-BFGS can follow further), or
 /// `stop.max_rejections` steps in a row were rejected at a gradient max-norm of at most
-/// `stop.stalled_gradient` ([`ScoringStop`]). Stopped, not converged, after as many
-/// rejections at a larger gradient (the caller hands over to L-BFGS).
+/// `stop.stalled_gradient`, or `ℓ` is clearly below `stop.floor` ([`ScoringStop`]). Stopped,
+/// not converged, after as many rejections at a larger gradient (the caller hands over to
+/// L-BFGS).
 #[derive(Clone)]
 struct ScoringTrustRegion {
     inner: TrustRegion<Steihaug<DVector<f64>, f64>, f64>,
@@ -356,7 +357,7 @@ impl CostFunction for CostOnly<'_> {
 /// Adapter for Fisher scoring: the cost, its gradient and the expected information per unit
 /// weight as its Hessian, all from one evaluation per point.
 #[derive(Clone)]
-pub(crate) struct Scoring<'a>(pub(crate) Likelihood<'a>);
+struct Scoring<'a>(Likelihood<'a>);
 
 impl CostFunction for Scoring<'_> {
     type Param = DVector<f64>;
@@ -385,7 +386,7 @@ impl Hessian for Scoring<'_> {
 
 /// Adapter that hands the likelihood to argmin's BFGS with the `Vec<f64>` backend.
 #[derive(Clone)]
-pub(crate) struct VecProblem<'a>(pub(crate) Likelihood<'a>);
+struct VecProblem<'a>(Likelihood<'a>);
 
 impl CostFunction for VecProblem<'_> {
     type Param = Vec<f64>;

@@ -58,6 +58,8 @@ pub fn polish(
     if x.is_empty() {
         return x;
     }
+    // The gradient at `x`, when it is known already.
+    let mut known = None;
     if options.optimizer.for_designs(problem.n_designs()) == Optimizer::FisherScoring {
         // Fisher scoring ended where its own stopping rules hold; restarting it repeats it,
         // and a Newton step with the observed information (2n gradients) moves the estimate
@@ -66,9 +68,10 @@ pub fn polish(
         if gradient_max_norm(&grad, problem.total_weight()) <= SMOOTH_MAXIMUM_GRADIENT {
             return x;
         }
+        known = Some(grad);
     }
     for _ in 0..2 {
-        let grad = problem.evaluate(&x, true).1;
+        let grad = known.take().unwrap_or_else(|| problem.evaluate(&x, true).1);
         if gradient_max_norm(&grad, problem.total_weight()) <= GOOD
             || is_kink_maximum(problem, &x, result.loglik)
         {

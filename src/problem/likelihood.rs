@@ -610,9 +610,7 @@ impl Model {
         free_index: &[Option<usize>],
         info: &mut ExpectedInformation,
     ) {
-        for &(j, loading) in &self.loadings[m] {
-            let Some(k) = free_index[j] else { continue };
-            let v = self.loading_value(g, loading);
+        for (k, v) in self.chain_rule(g, m, free_index) {
             for (row, d) in info.jacobian[k].iter_mut().zip(dp) {
                 *row += d * v;
             }
@@ -630,10 +628,23 @@ impl Model {
         free_index: &[Option<usize>],
         grad: &mut [f64],
     ) {
-        for &(j, loading) in &self.loadings[m] {
-            let Some(k) = free_index[j] else { continue };
-            grad[k] += dm * self.loading_value(g, loading);
+        for (k, v) in self.chain_rule(g, m, free_index) {
+            grad[k] += dm * v;
         }
+    }
+
+    /// `(k, d primitive m/dθ_j)` for each free parameter `j` (slot `k` among the free ones)
+    /// that moves primitive `m` of design `g`: the chain rule's factors.
+    #[inline]
+    fn chain_rule<'s>(
+        &'s self,
+        g: usize,
+        m: usize,
+        free_index: &'s [Option<usize>],
+    ) -> impl Iterator<Item = (usize, f64)> + 's {
+        self.loadings[m].iter().filter_map(move |&(j, loading)| {
+            free_index[j].map(|k| (k, self.loading_value(g, loading)))
+        })
     }
 
     /// `s`, the home scale at natural parameters `theta` (one parameter, the same in every

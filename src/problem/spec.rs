@@ -320,7 +320,7 @@ pub enum Optimizer {
     NelderMead,
     /// Fisher scoring: argmin's trust region (Steihaug) with the expected information as
     /// the Hessian; where it does not reach a smooth maximum (a flat or kinked likelihood),
-    /// L-BFGS runs from where it stopped and from the start, and the higher likelihood wins.
+    /// L-BFGS runs on from where it stopped.
     /// Far fewer evaluations on large smooth problems; on small ones whose likelihood has
     /// kinks (episodes whose offer sits at a bound) it can stop at a different point of a
     /// kink than L-BFGS.
