@@ -205,6 +205,9 @@ impl<'a> StageSolver<'a> {
         hint: Option<f64>,
     ) -> (Reply, f64) {
         if k == self.last() {
+            if let Some(kept) = self.kept_last_stage(c) {
+                return kept;
+            }
             return self.last_stage(c, hint.or_else(|| self.table_hint(c)), true);
         }
         let reply = self.earlier_stage(k, c);
@@ -226,6 +229,9 @@ impl<'a> StageSolver<'a> {
 
     pub(super) fn best_reply(&self, k: usize, c: f64, hint: Option<f64>) -> Reply {
         if k == self.last() {
+            if let Some((kept, _)) = self.kept_last_stage(c) {
+                return kept;
+            }
             self.last_stage(c, hint.or_else(|| self.table_hint(c)), false)
                 .0
         } else {

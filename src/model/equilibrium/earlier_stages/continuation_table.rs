@@ -33,6 +33,8 @@ pub(in crate::model::equilibrium) struct ContinuationTable {
     /// `(G(t_j), 1 − G(t_j))`.
     probabilities: [(f64, f64); TABLE_CAPACITY],
     n: usize,
+    /// The latest last-stage solves of the middle stage's searches.
+    pub(super) recent: std::cell::RefCell<RecentSolves>,
 }
 
 impl ContinuationTable {
@@ -78,6 +80,22 @@ impl ContinuationTable {
 }
 
 impl<'a> StageSolver<'a> {
+    /// The last stage's reply and offer slope at cutoff `c` if a middle stage's search has kept
+    /// them (`RecentSolves`).
+    #[inline]
+    pub(in crate::model::equilibrium) fn kept_last_stage(&self, c: f64) -> Option<(Reply, f64)> {
+        self.continuation.get()?.recent.borrow().at(c)
+    }
+
+    /// Keeps the last stage's reply and offer slope at cutoff `c` for a middle stage's later
+    /// searches (if it has a continuation table).
+    #[inline]
+    pub(in crate::model::equilibrium) fn keep_last_stage(&self, c: f64, reply: Reply, slope: f64) {
+        if let Some(table) = self.continuation.get() {
+            table.recent.borrow_mut().record(c, reply, slope);
+        }
+    }
+
     /// The table of the last stage's replies for the middle stage `k` (`k ≥ 1` and `k + 1` the
     /// last stage; `None` otherwise, and in a certified solve, whose branch and bound starts
     /// from its own scan), built on first use on `[low, 1]`, `low` the lowest cutoff the stage
@@ -115,8 +133,63 @@ impl<'a> StageSolver<'a> {
                 replies,
                 probabilities,
                 n,
+                recent: std::cell::RefCell::new(RecentSolves::new()),
             })
         });
         Some(table)
+    }
+}
+
+/// How many of the latest last-stage solves [`RecentSolves`] keeps.
+const RECENT: usize = 8;
+
+/// The latest last-stage solves (with the slope of the offer) of a middle stage's searches: the
+/// points of its slope's root searches and its "nobody accepts" reply at `c`. The middle stage's
+/// scan starts at `c` too (when `c` is feasible), and its value at a root is that of the root
+/// search's last point, so each of those solves is made once instead of twice.
+pub(super) struct RecentSolves {
+    entries: [(f64, Reply, f64); RECENT],
+    n: usize,
+    next: usize,
+}
+
+impl RecentSolves {
+    fn new() -> Self {
+        let empty = Reply {
+            offer: f64::NAN,
+            cutoff: f64::NAN,
+            value: f64::NAN,
+            marginal: f64::NAN,
+            interior: false,
+            next_offer: f64::NAN,
+            certificate: super::super::certificate::Certificate::Unchecked,
+            bound: f64::NAN,
+        };
+        RecentSolves {
+            entries: [(f64::NAN, empty, f64::NAN); RECENT],
+            n: 0,
+            next: 0,
+        }
+    }
+
+    /// Keeps the last stage's reply at cutoff `t` and the slope of its offer (replacing the
+    /// oldest entry when full).
+    pub(super) fn record(&mut self, t: f64, reply: Reply, slope: f64) {
+        self.entries[self.next] = (t, reply, slope);
+        self.next = (self.next + 1) % RECENT;
+        self.n = (self.n + 1).min(RECENT);
+    }
+
+    /// The kept solves.
+    pub(super) fn entries(&self) -> &[(f64, Reply, f64)] {
+        &self.entries[..self.n]
+    }
+
+    /// The kept solve at exactly `t`, if any.
+    pub(in crate::model::equilibrium) fn at(&self, t: f64) -> Option<(Reply, f64)> {
+        self.entries()
+            .iter()
+            .find(|e| e.0 == t)
+            .map(|&(_, reply, slope)| (reply, slope))
     }
 }

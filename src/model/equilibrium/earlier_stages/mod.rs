@@ -111,7 +111,15 @@ impl<'a> StageSolver<'a> {
         // A step that fails in this stage's search (or in a later stage's inside it) marks it.
         let outer_failed = self.failed_step.replace(false);
         // "Nobody accepts at stage k": c_k = c.
-        let nobody = self.best_reply(k + 1, c, None);
+        let nobody = if k + 1 == self.last() && self.continuation_table(k).is_some() {
+            // The scan of a middle stage starts at `c` too (when it is feasible): keep the
+            // solve, with its slope, for it.
+            let (reply, slope) = self.best_reply_with_slope(k + 1, c, None);
+            self.keep_last_stage(c, reply, slope);
+            reply
+        } else {
+            self.best_reply(k + 1, c, None)
+        };
         let mut best = Best {
             solver: self,
             c,

@@ -136,13 +136,21 @@ impl<'a> StageSolver<'a> {
         sb: f64,
         hint: Option<f64>,
     ) -> (f64, Option<f64>) {
-        let tol = 1e-14 * (1.0 + a.abs()) * self.home.scale.min(1.0);
+        // Where the next stage is an earlier stage, its offer's slope in the slope comes from
+        // central differences (`offer_slope_by_implicit_function`): the slope is known to about
+        // 1e-12 of its scale, and its root no closer than that.
+        let relative = if k + 1 == self.last() { 1e-14 } else { 1e-12 };
+        let tol = relative * (1.0 + a.abs()) * self.home.scale.min(1.0);
         let mut last_offer = hint;
+        let keep = k + 1 == self.last();
         let (root, converged) = brent_root(
             |x| {
-                let (s, offer) = self.stage_slope(k, c, x, last_offer);
-                last_offer = Some(offer);
-                s
+                let (next, dnext) = self.best_reply_with_slope(k + 1, x, last_offer);
+                if keep {
+                    self.keep_last_stage(x, next, dnext);
+                }
+                last_offer = Some(next.offer);
+                self.stage_slope_given(k, c, x, &next, dnext)
             },
             a,
             b,

@@ -214,7 +214,8 @@ impl<'a> StageSolver<'a> {
                 None => {
                     let entry = match table {
                         Some(table) if next_is_last => {
-                            self.last_stage(g, table.hint(g).or(hint), true)
+                            let kept = table.recent.borrow().at(g);
+                            kept.unwrap_or_else(|| self.last_stage(g, table.hint(g).or(hint), true))
                         }
                         _ => (self.best_reply(k + 1, g, hint), f64::NAN),
                     };
