@@ -1,4 +1,5 @@
-//! Scalar root finding for the equilibrium solver: Brent's method on a bracket.
+//! Scalar root finding for the equilibrium solver: Brent's method on a bracket, and secant steps
+//! from values already known inside it.
 
 /// Finds a root of `f` in `[a, b]`, given `f(a) = fa` and `f(b) = fb` of opposite signs
 /// (infinite values are allowed at the ends). Brent–Dekker: inverse quadratic interpolation and
@@ -83,6 +84,149 @@ pub fn brent_root(
         }
     }
     (b, false)
+}
+
+/// Interpolation steps that [`warm_root`] takes before it hands over to [`brent_root`].
+const WARM_STEPS: usize = 4;
+
+/// The (up to four) points with the smallest `|f|` seen by [`warm_root`], best first.
+struct Nearest {
+    points: [(f64, f64); 4],
+    n: usize,
+}
+
+impl Nearest {
+    /// Inserts `p` in its place by `|f|` (dropping the worst when full, and a repeated `x`).
+    fn insert(&mut self, p: (f64, f64)) {
+        if !(p.0.is_finite() && p.1.is_finite()) || self.points[..self.n].iter().any(|q| q.0 == p.0)
+        {
+            return;
+        }
+        let mut i = self.n.min(3);
+        if self.n == 4 && p.1.abs() >= self.points[3].1.abs() {
+            return;
+        }
+        while i > 0 && self.points[i - 1].1.abs() > p.1.abs() {
+            self.points[i] = self.points[i - 1];
+            i -= 1;
+        }
+        self.points[i] = p;
+        self.n = (self.n + 1).min(4);
+    }
+}
+
+/// Finds a root of `f` in `[a, b]` as [`brent_root`] does, starting from values of `f` that are
+/// already known (`known`: points and values, e.g. from earlier solves; those inside the bracket
+/// narrow it). Each step evaluates `f` where the polynomial through the (up to four) points with
+/// the smallest `|f|` (`x` as a function of `f`) reaches zero, when `f` is strictly monotone
+/// through them, else where their secant does. The search stops at the point with the smallest
+/// `|f|` when the next step would move it by at most `tol` and the second-best point is within
+/// `near` of it, both in the bracket given (next to a simple root the steps converge
+/// superlinearly, so that step bounds the remaining error). A step that leaves the bracket, an
+/// undefined value or [`WARM_STEPS`] steps hand the narrowed bracket to Brent's method. Returns
+/// the root and whether the search converged.
+pub fn warm_root(
+    mut f: impl FnMut(f64) -> f64,
+    (mut a, mut fa): (f64, f64),
+    (mut b, mut fb): (f64, f64),
+    known: &[(f64, f64)],
+    tol: f64,
+    near: f64,
+) -> (f64, bool) {
+    if fa == 0.0 {
+        return (a, true);
+    }
+    if fb == 0.0 {
+        return (b, true);
+    }
+    if a > b {
+        ((a, fa), (b, fb)) = ((b, fb), (a, fa));
+    }
+    let positive_at_a = fa > 0.0;
+    let (a0, b0) = (a, b);
+    let mut nearest = Nearest {
+        points: [(a, fa), (b, fb), (0.0, 0.0), (0.0, 0.0)],
+        n: 2,
+    };
+    if fb.abs() < fa.abs() {
+        nearest.points.swap(0, 1);
+    }
+    for &(x, fx) in known {
+        if x > a && x < b && !fx.is_nan() {
+            if (fx > 0.0) == positive_at_a {
+                (a, fa) = (x, fx);
+            } else {
+                (b, fb) = (x, fx);
+            }
+        }
+        nearest.insert((x, fx));
+    }
+    for step in 0..=WARM_STEPS {
+        let (best, second) = (nearest.points[0], nearest.points[1]);
+        if best.1 == 0.0 {
+            return (best.0, true);
+        }
+        // The nearest points in increasing x (insertion sort of at most four).
+        let mut by_x = nearest.points;
+        let by_x = &mut by_x[..nearest.n];
+        for i in 1..by_x.len() {
+            let mut j = i;
+            while j > 0 && by_x[j - 1].0 > by_x[j].0 {
+                by_x.swap(j - 1, j);
+                j -= 1;
+            }
+        }
+        let monotone =
+            by_x.windows(2).all(|w| w[1].1 < w[0].1) || by_x.windows(2).all(|w| w[1].1 > w[0].1);
+        let x = if by_x.len() >= 3 && monotone {
+            inverse_interpolation(by_x)
+        } else if best.1 != second.1 {
+            best.0 - best.1 * (best.0 - second.0) / (best.1 - second.1)
+        } else {
+            break;
+        };
+        let in_bracket = |p: (f64, f64)| p.0 >= a0 && p.0 <= b0;
+        if (x - best.0).abs() <= tol
+            && (best.0 - second.0).abs() <= near
+            && in_bracket(best)
+            && in_bracket(second)
+        {
+            return (best.0, true);
+        }
+        if !(x > a && x < b) || step == WARM_STEPS {
+            break;
+        }
+        let fx = f(x);
+        if fx.is_nan() {
+            break;
+        }
+        if fx == 0.0 {
+            return (x, true);
+        }
+        if (fx > 0.0) == positive_at_a {
+            (a, fa) = (x, fx);
+        } else {
+            (b, fb) = (x, fx);
+        }
+        nearest.insert((x, fx));
+    }
+    brent_root(f, a, b, fa, fb, tol)
+}
+
+/// The point where the polynomial through `points` (`x` as a function of `f`, Lagrange form)
+/// reaches `f = 0`; the values of `f` must be distinct.
+fn inverse_interpolation(points: &[(f64, f64)]) -> f64 {
+    let mut x = 0.0;
+    for (i, &(xi, fi)) in points.iter().enumerate() {
+        let mut weight = 1.0;
+        for (j, &(_, fj)) in points.iter().enumerate() {
+            if i != j {
+                weight *= fj / (fj - fi);
+            }
+        }
+        x += weight * xi;
+    }
+    x
 }
 
 /// Maximizes `f` on `[a, b]` by golden-section search (used where the derivative is not

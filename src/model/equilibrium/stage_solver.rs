@@ -211,8 +211,14 @@ impl<'a> StageSolver<'a> {
             return self.last_stage(c, hint.or_else(|| self.table_hint(c)), true);
         }
         let reply = self.earlier_stage(k, c);
-        if let Some(slope) = self.offer_slope_by_implicit_function(k, c, &reply) {
-            return (reply, slope);
+        (reply, self.offer_slope(k, c, &reply))
+    }
+
+    /// `d x_k / d c` of an earlier stage `k` at its solution `reply` given `c`: by the implicit
+    /// function theorem where it applies, else by re-solving at `c ± ε`.
+    pub(super) fn offer_slope(&self, k: usize, c: f64, reply: &Reply) -> f64 {
+        if let Some(slope) = self.offer_slope_by_implicit_function(k, c, reply) {
+            return slope;
         }
         let eps = 1e-7 * (1.0 + c.abs()).min(1e3);
         // The perturbed solves track the optimum locally when it is interior.
@@ -224,7 +230,7 @@ impl<'a> StageSolver<'a> {
                 .unwrap_or_else(|| self.earlier_stage(k, x))
                 .offer
         };
-        (reply, (at(c + eps) - at(c - eps)) / (2.0 * eps))
+        (at(c + eps) - at(c - eps)) / (2.0 * eps)
     }
 
     pub(super) fn best_reply(&self, k: usize, c: f64, hint: Option<f64>) -> Reply {

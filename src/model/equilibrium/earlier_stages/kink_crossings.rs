@@ -29,6 +29,9 @@ impl<'a> StageSolver<'a> {
         scan: &Scan<N>,
         best: &mut Best,
     ) {
+        if self.n_pi_kinks == 0 {
+            return;
+        }
         let grid = scan.grid();
         let n_grid = grid.len();
         // Cells where the stage's own offer crosses a kink or cliff of π: split at the
@@ -91,7 +94,7 @@ impl<'a> StageSolver<'a> {
                         let (sb, _) = self.stage_slope(k, c, upper.0, upper.2);
                         if sa > 0.0 && sb < 0.0 {
                             cand = self
-                                .slope_root(k, c, lower.0, upper.0, sa, sb, Some(offer_a))
+                                .slope_root(k, c, lower.0, upper.0, sa, sb, Some(offer_a), &[])
                                 .0;
                         }
                     }

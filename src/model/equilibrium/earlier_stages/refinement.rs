@@ -17,7 +17,7 @@ use super::super::certificate::Certificate;
 use super::super::stage_solver::{Reply, StageSolver};
 use super::scan::Scan;
 use super::Best;
-use crate::model::numeric::{brent_root, golden_max};
+use crate::model::numeric::{golden_max, warm_root};
 
 /// How many local maxima of the scan are refined.
 const REFINE_CANDIDATES: usize = 3;
@@ -135,6 +135,7 @@ impl<'a> StageSolver<'a> {
         sa: f64,
         sb: f64,
         hint: Option<f64>,
+        around: &[(f64, f64)],
     ) -> (f64, Option<f64>) {
         // Where the next stage is an earlier stage, its offer's slope in the slope comes from
         // central differences (`offer_slope_by_implicit_function`): the slope is known to about
@@ -143,21 +144,28 @@ impl<'a> StageSolver<'a> {
         let tol = relative * (1.0 + a.abs()) * self.home.scale.min(1.0);
         let mut last_offer = hint;
         let keep = k + 1 == self.last();
-        let (root, converged) = brent_root(
-            |x| {
-                let (next, dnext) = self.best_reply_with_slope(k + 1, x, last_offer);
-                if keep {
-                    self.keep_last_stage(x, next, dnext);
+        let evaluate = |x: f64| {
+            let (next, dnext) = self.best_reply_with_slope(k + 1, x, last_offer);
+            if keep {
+                self.keep_last_stage(x, next, dnext);
+            }
+            last_offer = Some(next.offer);
+            self.stage_slope_given(k, c, x, &next, dnext)
+        };
+        // A middle stage's slope at the last-stage solves it has kept, at this `c`.
+        let mut known = [(f64::NAN, f64::NAN); 12];
+        known[..around.len()].copy_from_slice(around);
+        let mut n_known = around.len();
+        if let (true, Some(table)) = (keep, self.continuation.get()) {
+            for &(t, next, dnext) in table.recent.borrow().entries() {
+                if t > a && t < b && n_known < known.len() {
+                    known[n_known] = (t, self.stage_slope_given(k, c, t, &next, dnext));
+                    n_known += 1;
                 }
-                last_offer = Some(next.offer);
-                self.stage_slope_given(k, c, x, &next, dnext)
-            },
-            a,
-            b,
-            sa,
-            sb,
-            tol,
-        );
+            }
+        }
+        let near = 1e-3 * self.home.scale.min(1.0);
+        let (root, converged) = warm_root(evaluate, (a, sa), (b, sb), &known[..n_known], tol, near);
         if !converged {
             self.failed_step.set(true);
         }
@@ -213,7 +221,7 @@ impl<'a> StageSolver<'a> {
                 if !(sa > 0.0 && sb < 0.0) {
                     return None;
                 }
-                self.slope_root(k, c, a, b, sa, sb, Some(offer_a)).0
+                self.slope_root(k, c, a, b, sa, sb, Some(offer_a), &[]).0
             }
         };
         let (value, offer, next) = self.stage_value(k, c, cand, hint)?;
@@ -366,10 +374,17 @@ impl<'a> StageSolver<'a> {
         if right <= left {
             return None;
         }
-        // At a scan point the next stage's reply and slope are known.
+        // At a scan point the next stage's reply is known, and where the next stage is the last
+        // its slope too.
         let slope = |x: f64| match scan.and_then(|s| s.next_with_slope(x)) {
             Some((next, dnext)) => self.stage_slope_given(k, c, x, &next, dnext),
-            None => self.stage_slope(k, c, x, hint(x)).0,
+            None => match scan.and_then(|s| s.at(x)).filter(|_| k + 1 < self.last()) {
+                Some((_, _, next)) => {
+                    let dnext = self.offer_slope(k + 1, x, &next);
+                    self.stage_slope_given(k, c, x, &next, dnext)
+                }
+                None => self.stage_slope(k, c, x, hint(x)).0,
+            },
         };
         let s_mid = slope(mid);
         let bracket = if s_mid > 0.0 && right > mid {
@@ -403,7 +418,28 @@ impl<'a> StageSolver<'a> {
                         _ => {}
                     }
                 }
-                let (root, offer) = self.slope_root(k, c, a, b, sa, sb, hint(mid));
+                // The slope at the scan's points next to the bracket, where it is known (a
+                // middle stage): they start the search with an inverse interpolation.
+                let mut around = [(0.0, 0.0); 2];
+                let mut n_around = 0;
+                if let Some(scan) = scan {
+                    let grid = scan.grid();
+                    let below = grid.partition_point(|&g| g < a.min(b));
+                    let above = grid.partition_point(|&g| g <= a.max(b));
+                    let neighbours = [
+                        below.checked_sub(1),
+                        Some(above).filter(|&i| i < grid.len()),
+                    ];
+                    for i in neighbours.into_iter().flatten() {
+                        if let Some((next, dnext)) = scan.next_with_slope(grid[i]) {
+                            around[n_around] =
+                                (grid[i], self.stage_slope_given(k, c, grid[i], &next, dnext));
+                            n_around += 1;
+                        }
+                    }
+                }
+                let (root, offer) =
+                    self.slope_root(k, c, a, b, sa, sb, hint(mid), &around[..n_around]);
                 let mut roots = self.previous_roots.get();
                 roots[k] = Some(root);
                 self.previous_roots.set(roots);

@@ -189,7 +189,7 @@ impl<'a> StageSolver<'a> {
             if i > 0 && (g - grid[i - 1]).abs() <= 1e-14 * (1.0 + g.abs()) {
                 continue;
             }
-            let hint = match previous {
+            let hint = || match previous {
                 // Quadratic through the last three points (Newton's divided differences).
                 [Some((c2, x2)), Some((c1, x1)), Some((c0, x0))] if c2 > c1 && c1 > c0 => {
                     let d21 = (x2 - x1) / (c2 - c1);
@@ -215,9 +215,11 @@ impl<'a> StageSolver<'a> {
                     let entry = match table {
                         Some(table) if next_is_last => {
                             let kept = table.recent.borrow().at(g);
-                            kept.unwrap_or_else(|| self.last_stage(g, table.hint(g).or(hint), true))
+                            kept.unwrap_or_else(|| {
+                                self.last_stage(g, table.hint(g).or_else(hint), true)
+                            })
                         }
-                        _ => (self.best_reply(k + 1, g, hint), f64::NAN),
+                        _ => (self.best_reply(k + 1, g, hint()), f64::NAN),
                     };
                     (entry, self.stage_value_given(k, c, g, entry.0))
                 }
