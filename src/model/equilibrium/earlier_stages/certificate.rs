@@ -217,16 +217,16 @@ impl<'a> StageSolver<'a> {
         &self,
         k: usize,
         c: f64,
-        scan: &Scan<GRID_ONLY>,
+        scan: &Scan<'_, GRID_ONLY>,
         start: End,
         best: &mut Best,
     ) -> (Certificate, f64) {
         // Open cells with their bounds; the cell with the highest bound is cut first.
         let mut open = Vec::with_capacity(32);
         let mut previous = start;
-        for (&t, next) in scan.grid().iter().zip(scan.replies()) {
-            let Some(next) = next else { continue };
-            let end = self.cell_end(k, c, t, *next);
+        for (i, &t) in scan.grid().iter().enumerate() {
+            let Some(next) = scan.reply(i) else { continue };
+            let end = self.cell_end(k, c, t, next);
             if t > previous.t {
                 open.push((
                     previous,
@@ -302,7 +302,7 @@ impl<'a> StageSolver<'a> {
         if let Some((lo, m, hi)) = found {
             let hint = |_: f64| None;
             if let Some((cand, interior, warm)) =
-                self.refine(k, c, [lo, m, hi], hint, None::<&Scan<GRID_ONLY>>)
+                self.refine(k, c, [lo, m, hi], hint, None::<&Scan<'_, GRID_ONLY>>)
             {
                 if let Some((v, o, next)) = self.stage_value(k, c, cand, warm) {
                     best.consider(cand, v, o, next, interior);

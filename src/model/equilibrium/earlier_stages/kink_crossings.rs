@@ -26,7 +26,7 @@ impl<'a> StageSolver<'a> {
         &self,
         k: usize,
         c: f64,
-        scan: &Scan<N>,
+        scan: &Scan<'_, N>,
         best: &mut Best,
     ) {
         if self.n_pi_kinks == 0 {

@@ -249,7 +249,7 @@ impl<'a> StageSolver<'a> {
         &self,
         k: usize,
         c: f64,
-        scan: &Scan<N>,
+        scan: &Scan<'_, N>,
         best: &mut Best,
     ) {
         let grid = scan.grid();
@@ -369,7 +369,7 @@ impl<'a> StageSolver<'a> {
         c: f64,
         [left, mid, right]: [f64; 3],
         hint: impl Fn(f64) -> Option<f64>,
-        scan: Option<&Scan<N>>,
+        scan: Option<&Scan<'_, N>>,
     ) -> Option<(f64, bool, Option<f64>)> {
         if right <= left {
             return None;

@@ -77,42 +77,66 @@ fn sort_distinct(points: &mut [f64]) -> usize {
     distinct
 }
 
+/// Where the next stage's reply at a scan point comes from.
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    /// A point skipped as a duplicate.
+    Skipped,
+    /// The continuation table's entry `j`.
+    Table(usize),
+    /// The scan's own solve `j`.
+    Own(usize),
+}
+
+/// Room for the scan's own solves: its grid and the lower end.
+const OWN_CAPACITY: usize = GRID_ONLY + 2;
+
 /// The scan of one earlier stage given `c`, with room for `N` points ([`GRID_ONLY`], or
-/// [`WITH_TABLE`] with a continuation table: the stage solved most often stays small).
-pub(super) struct Scan<const N: usize> {
+/// [`WITH_TABLE`] with a continuation table: the stage solved most often stays small). The next
+/// stage's replies at the table's points stay in the table.
+pub(super) struct Scan<'t, const N: usize> {
     /// The grid, sorted and without near-duplicates (the first `n_grid` entries).
     grid: [f64; N],
     /// At each grid point `c_k`: the stage value and the offer `x_k` (`None` where `x_k` would
     /// be negative).
     values: [Option<(f64, f64)>; N],
-    /// The next stage's reply at each grid point, feasible or not (`None` at a point skipped
-    /// as a duplicate).
-    replies: [Option<Reply>; N],
-    /// The slope `x_{k+1}'(c_k)` of the next offer at each grid point, where the next stage is
-    /// the last (NaN otherwise).
-    next_slopes: [f64; N],
+    /// Where the next stage's reply at each grid point is.
+    sources: [Source; N],
+    /// The scan's own solves: the next stage's reply and, where the next stage is the last, the
+    /// slope `x_{k+1}'(c_k)` of its offer (NaN otherwise).
+    own: [Option<(Reply, f64)>; OWN_CAPACITY],
+    table: Option<&'t ContinuationTable>,
     n_grid: usize,
     /// Local maxima of the scan (grid indices), best first (the first `n_peaks` entries).
     peaks: [usize; N],
     n_peaks: usize,
 }
 
-impl<const N: usize> Scan<N> {
+impl<const N: usize> Scan<'_, N> {
     /// The grid points, sorted.
     pub(super) fn grid(&self) -> &[f64] {
         &self.grid[..self.n_grid]
     }
 
+    /// The next stage's reply at grid point `i` and the slope of its offer (NaN where unknown).
+    fn entry(&self, i: usize) -> Option<(Reply, f64)> {
+        match self.sources[i] {
+            Source::Skipped => None,
+            Source::Table(j) => self.table.and_then(|t| t.entry(j)),
+            Source::Own(j) => self.own[j],
+        }
+    }
+
+    /// The next stage's reply at grid point `i` (`None` at a point skipped as a duplicate).
+    pub(super) fn reply(&self, i: usize) -> Option<Reply> {
+        self.entry(i).map(|e| e.0)
+    }
+
     /// Value, offer and next stage's reply at grid point `i` (`None`: infeasible).
     pub(super) fn point(&self, i: usize) -> Option<(f64, f64, Reply)> {
         self.values[i]
-            .zip(self.replies[i])
+            .zip(self.reply(i))
             .map(|((value, offer), next)| (value, offer, next))
-    }
-
-    /// The next stage's reply at each grid point (`None` at a point skipped as a duplicate).
-    pub(super) fn replies(&self) -> &[Option<Reply>] {
-        &self.replies[..self.n_grid]
     }
 
     /// Local maxima of the scan (grid indices), best first.
@@ -120,21 +144,24 @@ impl<const N: usize> Scan<N> {
         &self.peaks[..self.n_peaks]
     }
 
+    /// The index of `x` if it is a grid point.
+    fn index(&self, x: f64) -> Option<usize> {
+        let grid = self.grid();
+        let i = grid.partition_point(|&g| g < x);
+        (i < grid.len() && grid[i] == x).then_some(i)
+    }
+
     /// [`Self::point`] at `x` if `x` is a grid point.
     pub(super) fn at(&self, x: f64) -> Option<(f64, f64, Reply)> {
-        self.grid()
-            .iter()
-            .position(|&g| g == x)
-            .and_then(|j| self.point(j))
+        self.index(x).and_then(|i| self.point(i))
     }
 
     /// The next stage's reply and the slope of its offer at `x` if `x` is a grid point where
     /// the slope is known.
     pub(super) fn next_with_slope(&self, x: f64) -> Option<(Reply, f64)> {
-        let j = self.grid().iter().position(|&g| g == x)?;
-        self.replies[j]
-            .filter(|_| self.next_slopes[j].is_finite())
-            .map(|r| (r, self.next_slopes[j]))
+        self.index(x)
+            .and_then(|i| self.entry(i))
+            .filter(|e| e.1.is_finite())
     }
 
     /// The next stage's offer at a scan point.
@@ -146,32 +173,22 @@ impl<const N: usize> Scan<N> {
 impl<'a> StageSolver<'a> {
     /// Scans the stage-`k` objective given `c` on `[low, high]`, merging the points of
     /// `table` (the continuation table of a middle stage; `N` = [`WITH_TABLE`]).
-    pub(super) fn scan<const N: usize>(
+    pub(super) fn scan<'t, const N: usize>(
         &self,
         k: usize,
         c: f64,
         low: f64,
         high: f64,
-        table: Option<&ContinuationTable>,
-    ) -> Scan<N> {
+        table: Option<&'t ContinuationTable>,
+    ) -> Scan<'t, N> {
         // Scan grid: uniform in c and uniform in G(c), sorted; each next-stage solve is
         // warm-started from the previous grid point's (the next offer is nondecreasing in c).
         let mut grid = [0.0f64; N];
-        let mut n_grid = grid_points(self.home, low, high, SCAN_UNIFORM, SCAN_QUANTILE, &mut grid);
         // The table index of each grid point that is a table point.
         let mut from_table = [None; N];
+        let mut n_grid = grid_points(self.home, low, high, SCAN_UNIFORM, SCAN_QUANTILE, &mut grid);
         if let Some(table) = table {
-            n_grid = self.merge_table(table, low, high, &mut grid, n_grid);
-            let points = table.points();
-            let mut j = 0;
-            for (i, &g) in grid[..n_grid].iter().enumerate() {
-                while j < points.len() && points[j] < g {
-                    j += 1;
-                }
-                if j < points.len() && points[j] == g {
-                    from_table[i] = Some(j);
-                }
-            }
+            n_grid = self.merge_table(table, low, high, &mut grid, &mut from_table, n_grid);
         }
         // `G(c)` and `1 − G(c)` for the mass at table points (`mass_by_tails`).
         let (cdf_c, sf_c) = if table.is_some() && c > f64::NEG_INFINITY {
@@ -180,38 +197,44 @@ impl<'a> StageSolver<'a> {
             (0.0, 1.0)
         };
         let mut values = [None; N];
-        let mut replies = [None; N];
-        let mut next_slopes = [f64::NAN; N];
+        let mut sources = [Source::Skipped; N];
+        let mut own = [None; OWN_CAPACITY];
+        let mut n_own = 0;
         let next_is_last = k + 1 == self.last();
-        // Warm start: extrapolate the next stage's offer linearly from the last two points.
+        // Warm start: extrapolate the next stage's offer from the last three points.
         let mut previous: [Option<(f64, f64)>; 3] = [None, None, None];
         for (i, &g) in grid[..n_grid].iter().enumerate() {
             if i > 0 && (g - grid[i - 1]).abs() <= 1e-14 * (1.0 + g.abs()) {
                 continue;
             }
-            let hint = || match previous {
-                // Quadratic through the last three points (Newton's divided differences).
-                [Some((c2, x2)), Some((c1, x1)), Some((c0, x0))] if c2 > c1 && c1 > c0 => {
-                    let d21 = (x2 - x1) / (c2 - c1);
-                    let d10 = (x1 - x0) / (c1 - c0);
-                    let d210 = (d21 - d10) / (c2 - c0);
-                    Some(x2 + (g - c2) * (d21 + d210 * (g - c1)))
-                }
-                [Some((c1, x1)), Some((c0, x0)), _] if c1 > c0 => {
-                    Some(x1 + (x1 - x0) / (c1 - c0) * (g - c1))
-                }
-                [Some((_, x1)), _, _] => Some(x1),
-                _ => None,
-            };
-            let table_entry = from_table[i]
-                .zip(table)
-                .and_then(|(j, t)| t.entry(j).map(|entry| (entry, t.probabilities(j))));
-            let ((next, slope), value) = match table_entry {
-                Some((entry, (cdf_g, sf_g))) => {
+            let next = match (from_table[i], table) {
+                (Some(j), Some(table)) => {
+                    let Some((entry, _)) = table.entry(j) else {
+                        continue;
+                    };
+                    let (cdf_g, sf_g) = table.probabilities(j);
                     let mass = || mass_by_tails(c, cdf_g, || cdf_c, || (sf_c, sf_g));
-                    (entry, self.stage_value_with_mass(k, c, g, entry.0, mass))
+                    values[i] = self
+                        .stage_value_with_mass(k, c, g, entry, mass)
+                        .map(|(value, offer, _)| (value, offer));
+                    sources[i] = Source::Table(j);
+                    entry
                 }
-                None => {
+                _ => {
+                    let hint = || match previous {
+                        // Quadratic through the last three points (Newton's divided differences).
+                        [Some((c2, x2)), Some((c1, x1)), Some((c0, x0))] if c2 > c1 && c1 > c0 => {
+                            let d21 = (x2 - x1) / (c2 - c1);
+                            let d10 = (x1 - x0) / (c1 - c0);
+                            let d210 = (d21 - d10) / (c2 - c0);
+                            Some(x2 + (g - c2) * (d21 + d210 * (g - c1)))
+                        }
+                        [Some((c1, x1)), Some((c0, x0)), _] if c1 > c0 => {
+                            Some(x1 + (x1 - x0) / (c1 - c0) * (g - c1))
+                        }
+                        [Some((_, x1)), _, _] => Some(x1),
+                        _ => None,
+                    };
                     let entry = match table {
                         Some(table) if next_is_last => {
                             let kept = table.recent.borrow().at(g);
@@ -221,12 +244,15 @@ impl<'a> StageSolver<'a> {
                         }
                         _ => (self.best_reply(k + 1, g, hint()), f64::NAN),
                     };
-                    (entry, self.stage_value_given(k, c, g, entry.0))
+                    values[i] = self
+                        .stage_value_given(k, c, g, entry.0)
+                        .map(|(value, offer, _)| (value, offer));
+                    own[n_own] = Some(entry);
+                    sources[i] = Source::Own(n_own);
+                    n_own += 1;
+                    entry.0
                 }
             };
-            next_slopes[i] = slope;
-            values[i] = value.map(|(value, offer, _)| (value, offer));
-            replies[i] = Some(next);
             previous = [Some((g, next.offer)), previous[0], previous[1]];
         }
 
@@ -248,8 +274,9 @@ impl<'a> StageSolver<'a> {
         Scan {
             grid,
             values,
-            replies,
-            next_slopes,
+            sources,
+            own,
+            table,
             n_grid,
             peaks,
             n_peaks,
@@ -258,14 +285,16 @@ impl<'a> StageSolver<'a> {
 
     /// Merges the continuation table's points in `(low, high]` into the scan's `grid` (its first
     /// `n_grid` points, sorted): the grid's own points are kept only inside gaps of the table
-    /// (with `low`) wider than the grid's spacing, in the cutoff or in `G` of it. Returns the
-    /// merged grid's length.
+    /// (with `low`) wider than the grid's spacing, in the cutoff or in `G` of it. Writes the
+    /// table index of each table point into `from_table` and returns the merged grid's length
+    /// (sorted by construction).
     fn merge_table<const N: usize>(
         &self,
         table: &ContinuationTable,
         low: f64,
         high: f64,
         grid: &mut [f64; N],
+        from_table: &mut [Option<usize>; N],
         n_grid: usize,
     ) -> usize {
         let mut own = [0.0; SCAN_UNIFORM + SCAN_QUANTILE];
@@ -274,35 +303,43 @@ impl<'a> StageSolver<'a> {
         let step_c = (high - low) / (SCAN_UNIFORM - 1) as f64;
         let (p_low, p_high) = (self.home.cdf(low), self.home.cdf(high));
         let step_p = (p_high - p_low) / (SCAN_QUANTILE + 1) as f64;
-        // The merged points with G at each (the table's are stored).
-        let mut merged = [(0.0, 0.0); TABLE_CAPACITY + 2];
+        // The merged points with G at each (the table's are stored) and their table index.
+        let mut merged = [(0.0, 0.0, None); TABLE_CAPACITY + 2];
         let mut m = 0;
-        merged[m] = (low, p_low);
+        merged[m] = (low, p_low, None);
         m += 1;
         for (j, &t) in table.points().iter().enumerate() {
             if t > low && t <= high {
-                merged[m] = (t, table.probabilities(j).0);
+                merged[m] = (t, table.probabilities(j).0, Some(j));
                 m += 1;
             }
         }
         if merged[m - 1].0 < high {
-            merged[m] = (high, p_high);
+            merged[m] = (high, p_high, None);
             m += 1;
         }
         let mut n = 0;
         for w in 0..m {
-            grid[n] = merged[w].0;
-            n += 1;
+            let (a, pa, j) = merged[w];
+            // Near-duplicates (a grid point next to a table point) are dropped, as in
+            // `sort_distinct`.
+            let mut push = |x: f64, j: Option<usize>, n: &mut usize| {
+                if *n == 0 || x - grid[*n - 1] > 1e-9 * (1.0 + x.abs()) {
+                    grid[*n] = x;
+                    from_table[*n] = j;
+                    *n += 1;
+                }
+            };
+            push(a, j, &mut n);
             if w + 1 < m {
-                let ((a, pa), (b, pb)) = (merged[w], merged[w + 1]);
+                let (b, pb, _) = merged[w + 1];
                 if b - a > step_c || pb - pa > step_p {
                     for &g in own.iter().filter(|&&g| g > a && g < b) {
-                        grid[n] = g;
-                        n += 1;
+                        push(g, None, &mut n);
                     }
                 }
             }
         }
-        sort_distinct(&mut grid[..n])
+        n
     }
 }
