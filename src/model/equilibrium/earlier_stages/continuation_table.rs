@@ -63,19 +63,11 @@ impl ContinuationTable {
         }
         let (a, b) = (self.points[j - 1], self.points[j]);
         let ((ra, da), (rb, db)) = (self.replies[j - 1]?, self.replies[j]?);
-        let h = b - a;
-        let s = (t - a) / h;
         let (ya, yb) = (ra.offer, rb.offer);
         if !(da.is_finite() && db.is_finite()) {
-            return Some(ya + s * (yb - ya));
+            return Some(ya + (t - a) / (b - a) * (yb - ya));
         }
-        let (s2, s3) = (s * s, s * s * s);
-        Some(
-            (2.0 * s3 - 3.0 * s2 + 1.0) * ya
-                + (s3 - 2.0 * s2 + s) * h * da
-                + (-2.0 * s3 + 3.0 * s2) * yb
-                + (s3 - s2) * h * db,
-        )
+        Some(hermite((a, ya, da), (b, yb, db), t))
     }
 }
 
@@ -116,12 +108,18 @@ impl<'a> StageSolver<'a> {
                 &mut points,
             );
             let mut replies = [None; TABLE_CAPACITY];
-            // Each solve is warm-started along the previous point's tangent.
-            let mut previous: Option<(f64, f64, f64)> = None;
+            // Each solve is warm-started from the cubic through the previous two points' offers
+            // and slopes (along the previous point's tangent at the second point).
+            let mut previous: [Option<(f64, f64, f64)>; 2] = [None, None];
             for (reply, &t) in replies.iter_mut().zip(&points[..n]) {
-                let warm = previous.map(|(tp, y, dy)| y + dy * (t - tp));
+                let warm = match previous {
+                    [Some(p1), Some(p0)] => Some(hermite(p0, p1, t)),
+                    [Some((tp, y, dy)), None] => Some(y + dy * (t - tp)),
+                    _ => None,
+                };
                 let (next, slope) = self.last_stage(t, warm, true);
-                previous = Some((t, next.offer, if slope.is_finite() { slope } else { 0.0 }));
+                let slope_or_flat = if slope.is_finite() { slope } else { 0.0 };
+                previous = [Some((t, next.offer, slope_or_flat)), previous[0]];
                 *reply = Some((next, slope));
             }
             let mut probabilities = [(0.0, 0.0); TABLE_CAPACITY];
@@ -138,6 +136,19 @@ impl<'a> StageSolver<'a> {
         });
         Some(table)
     }
+}
+
+/// The cubic through `(a, y_a)` and `(b, y_b)` with slopes `d_a`, `d_b` there, at `t` (inside
+/// `[a, b]` an interpolation, beyond it an extrapolation).
+#[inline]
+fn hermite((a, ya, da): (f64, f64, f64), (b, yb, db): (f64, f64, f64), t: f64) -> f64 {
+    let h = b - a;
+    let s = (t - a) / h;
+    let (s2, s3) = (s * s, s * s * s);
+    (2.0 * s3 - 3.0 * s2 + 1.0) * ya
+        + (s3 - 2.0 * s2 + s) * h * da
+        + (-2.0 * s3 + 3.0 * s2) * yb
+        + (s3 - s2) * h * db
 }
 
 /// How many of the latest last-stage solves [`RecentSolves`] keeps.
