@@ -247,7 +247,7 @@ impl<'a> StageSolver<'a> {
 
     /// A warm start for the last stage at cutoff `c` from the continuation table, if one has
     /// been built.
-    fn table_hint(&self, c: f64) -> Option<f64> {
+    pub(super) fn table_hint(&self, c: f64) -> Option<f64> {
         self.continuation.get()?.hint(c)
     }
 }

@@ -32,6 +32,9 @@ pub(in crate::model::equilibrium) struct ContinuationTable {
     replies: [Option<(Reply, f64)>; TABLE_CAPACITY],
     /// `(G(t_j), 1 − G(t_j))`.
     probabilities: [(f64, f64); TABLE_CAPACITY],
+    /// The middle stage's terms at each grid point that do not depend on `c`
+    /// ([`StageSolver::stage_terms`]: the offer, `π` of it and the continuation value).
+    terms: [Option<(f64, f64, f64)>; TABLE_CAPACITY],
     n: usize,
     /// The latest last-stage solves of the middle stage's searches.
     pub(super) recent: std::cell::RefCell<RecentSolves>,
@@ -46,6 +49,12 @@ impl ContinuationTable {
     /// The last stage's reply and offer slope at grid point `j`.
     pub(super) fn entry(&self, j: usize) -> Option<(Reply, f64)> {
         self.replies[j]
+    }
+
+    /// The middle stage's terms at grid point `j` that do not depend on `c` (`None`: the offer
+    /// would be negative, or no reply).
+    pub(super) fn terms(&self, j: usize) -> Option<(f64, f64, f64)> {
+        self.terms[j]
     }
 
     /// `(G(t_j), 1 − G(t_j))` at grid point `j`.
@@ -126,10 +135,15 @@ impl<'a> StageSolver<'a> {
             for (p, &t) in probabilities.iter_mut().zip(&points[..n]) {
                 *p = (self.home.cdf(t), self.home.sf(t));
             }
+            let mut terms = [None; TABLE_CAPACITY];
+            for (term, (&t, reply)) in terms.iter_mut().zip(points[..n].iter().zip(&replies)) {
+                *term = reply.and_then(|(next, _)| self.stage_terms(k, t, &next));
+            }
             Box::new(ContinuationTable {
                 points,
                 replies,
                 probabilities,
+                terms,
                 n,
                 recent: std::cell::RefCell::new(RecentSolves::new()),
             })

@@ -232,6 +232,17 @@ impl<'a> StageSolver<'a> {
         next: Reply,
         mass: impl FnOnce() -> f64,
     ) -> Option<(f64, f64, Reply)> {
+        let (offer, pi, continuation) = self.stage_terms(k, cand, &next)?;
+        let accept = if cand > c { pi * mass() } else { 0.0 };
+        Some((accept + continuation, offer, next))
+    }
+
+    /// The parts of the stage-`k` value of cutoff `cand` that do not depend on `c`, given the
+    /// next stage's reply there: the offer `x_k` it implies, `π(x_k)` and `λ_{k+1}·W_{k+1}`
+    /// (`None` when the implied offer would be negative). The value given `c` is
+    /// `π(x_k)·[G(cand) − G(c)] + λ_{k+1}·W_{k+1}` (the first term only when `cand > c`).
+    #[inline]
+    pub(super) fn stage_terms(&self, k: usize, cand: f64, next: &Reply) -> Option<(f64, f64, f64)> {
         let t = self.transitions[k + 1];
         let offer = if cand == f64::NEG_INFINITY {
             if t.kappa >= 1.0 {
@@ -246,12 +257,7 @@ impl<'a> StageSolver<'a> {
             return None;
         }
         let offer = offer.min(1.0);
-        let accept = if cand > c {
-            self.pi(offer) * mass()
-        } else {
-            0.0
-        };
-        Some((accept + t.lambda * next.value, offer, next))
+        Some((offer, self.pi(offer), t.lambda * next.value))
     }
 }
 

@@ -153,11 +153,20 @@ impl<'a> StageSolver<'a> {
         let tol = relative * (1.0 + a.abs()) * self.home.scale.min(1.0);
         let mut last_offer = hint;
         let keep = k + 1 == self.last();
+        // The latest point with the next offer's slope there: a warm start on its tangent for a
+        // point close by; further away the continuation table's interpolant is closer.
+        let mut tangent: Option<(f64, f64, f64)> = None;
+        let close = 1e-4 * self.home.scale.min(1.0);
         let evaluate = |x: f64| {
-            let (next, dnext) = self.best_reply_with_slope(k + 1, x, last_offer);
+            let warm = match tangent {
+                Some((t, offer, slope)) if (x - t).abs() <= close => Some(offer + slope * (x - t)),
+                _ => self.table_hint(x).or(last_offer),
+            };
+            let (next, dnext) = self.best_reply_with_slope(k + 1, x, warm);
             if keep {
                 self.keep_last_stage(x, next, dnext);
             }
+            tangent = dnext.is_finite().then_some((x, next.offer, dnext));
             last_offer = Some(next.offer);
             self.stage_slope_given(k, c, x, &next, dnext)
         };

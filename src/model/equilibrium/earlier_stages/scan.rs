@@ -213,10 +213,14 @@ impl<'a> StageSolver<'a> {
                         continue;
                     };
                     let (cdf_g, sf_g) = table.probabilities(j);
-                    let mass = || mass_by_tails(c, cdf_g, || cdf_c, || (sf_c, sf_g));
-                    values[i] = self
-                        .stage_value_with_mass(k, c, g, entry, mass)
-                        .map(|(value, offer, _)| (value, offer));
+                    values[i] = table.terms(j).map(|(offer, pi, continuation)| {
+                        let accept = if g > c {
+                            pi * mass_by_tails(c, cdf_g, || cdf_c, || (sf_c, sf_g))
+                        } else {
+                            0.0
+                        };
+                        (accept + continuation, offer)
+                    });
                     sources[i] = Source::Table(j);
                     entry
                 }
