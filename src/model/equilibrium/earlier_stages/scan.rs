@@ -186,10 +186,10 @@ impl<'a> StageSolver<'a> {
         let mut grid = [0.0f64; N];
         // The table index of each grid point that is a table point.
         let mut from_table = [None; N];
-        let mut n_grid = grid_points(self.home, low, high, SCAN_UNIFORM, SCAN_QUANTILE, &mut grid);
-        if let Some(table) = table {
-            n_grid = self.merge_table(table, low, high, &mut grid, &mut from_table, n_grid);
-        }
+        let n_grid = match table {
+            Some(table) => self.merge_table(table, low, high, &mut grid, &mut from_table),
+            None => grid_points(self.home, low, high, SCAN_UNIFORM, SCAN_QUANTILE, &mut grid),
+        };
         // `G(c)` and `1 − G(c)` for the mass at table points (`mass_by_tails`).
         let (cdf_c, sf_c) = if table.is_some() && c > f64::NEG_INFINITY {
             (self.home.cdf(c), self.home.sf(c))
@@ -287,11 +287,12 @@ impl<'a> StageSolver<'a> {
         }
     }
 
-    /// Merges the continuation table's points in `(low, high]` into the scan's `grid` (its first
-    /// `n_grid` points, sorted): the grid's own points are kept only inside gaps of the table
-    /// (with `low`) wider than the grid's spacing, in the cutoff or in `G` of it. Writes the
-    /// table index of each table point into `from_table` and returns the merged grid's length
-    /// (sorted by construction).
+    /// Merges the continuation table's points in `(low, high]` into the scan's `grid` with the
+    /// points of the scan's own grid ([`grid_points`] on `[low, high]`) that lie inside gaps of
+    /// the table (with `low` and `high`) wider than the grid's spacing, in the cutoff or in `G` of
+    /// it; a quantile point of the own grid is computed only where such a gap needs it. Writes
+    /// the table index of each table point into `from_table` and returns the merged grid's length
+    /// (sorted by construction, near-duplicates dropped as in [`sort_distinct`]).
     fn merge_table<const N: usize>(
         &self,
         table: &ContinuationTable,
@@ -299,14 +300,13 @@ impl<'a> StageSolver<'a> {
         high: f64,
         grid: &mut [f64; N],
         from_table: &mut [Option<usize>; N],
-        n_grid: usize,
     ) -> usize {
-        let mut own = [0.0; SCAN_UNIFORM + SCAN_QUANTILE];
-        own[..n_grid].copy_from_slice(&grid[..n_grid]);
-        let own = &own[..n_grid];
         let step_c = (high - low) / (SCAN_UNIFORM - 1) as f64;
         let (p_low, p_high) = (self.home.cdf(low), self.home.cdf(high));
         let step_p = (p_high - p_low) / (SCAN_QUANTILE + 1) as f64;
+        // The own grid's points uniform in the cutoff, and uniform in G (as `grid_points`).
+        let uniform = |i: usize| low + (high - low) * i as f64 / (SCAN_UNIFORM - 1) as f64;
+        let level = |i: usize| p_low + (p_high - p_low) * i as f64 / (SCAN_QUANTILE + 1) as f64;
         // The merged points with G at each (the table's are stored) and their table index.
         let mut merged = [(0.0, 0.0, None); TABLE_CAPACITY + 2];
         let mut m = 0;
@@ -323,25 +323,52 @@ impl<'a> StageSolver<'a> {
             m += 1;
         }
         let mut n = 0;
+        let mut push = |x: f64, j: Option<usize>, n: &mut usize| {
+            if *n == 0 || x - grid[*n - 1] > 1e-9 * (1.0 + x.abs()) {
+                grid[*n] = x;
+                from_table[*n] = j;
+                *n += 1;
+            }
+        };
         for w in 0..m {
             let (a, pa, j) = merged[w];
-            // Near-duplicates (a grid point next to a table point) are dropped, as in
-            // `sort_distinct`.
-            let mut push = |x: f64, j: Option<usize>, n: &mut usize| {
-                if *n == 0 || x - grid[*n - 1] > 1e-9 * (1.0 + x.abs()) {
-                    grid[*n] = x;
-                    from_table[*n] = j;
-                    *n += 1;
-                }
-            };
             push(a, j, &mut n);
-            if w + 1 < m {
-                let (b, pb, _) = merged[w + 1];
-                if b - a > step_c || pb - pa > step_p {
-                    for &g in own.iter().filter(|&&g| g > a && g < b) {
-                        push(g, None, &mut n);
-                    }
+            if w + 1 == m {
+                break;
+            }
+            let (b, pb, _) = merged[w + 1];
+            if !(b - a > step_c || pb - pa > step_p) {
+                continue;
+            }
+            // The own points inside (a, b), both kinds in increasing order, merged.
+            let mut own = [0.0; SCAN_UNIFORM + SCAN_QUANTILE];
+            let mut n_own = 0;
+            let mut quantiles = (1..=SCAN_QUANTILE)
+                .filter(|&i| {
+                    let p = level(i);
+                    p > 0.0 && p < 1.0 && p >= pa && p <= pb
+                })
+                .map(|i| self.home.quantile(level(i)))
+                .filter(|&q| q > low && q < high && q > a && q < b)
+                .peekable();
+            let mut uniforms = (0..SCAN_UNIFORM)
+                .map(uniform)
+                .filter(|&g| g > a && g < b)
+                .peekable();
+            loop {
+                let next = match (uniforms.peek(), quantiles.peek()) {
+                    (Some(&u), Some(&q)) if q < u => quantiles.next(),
+                    (Some(_), _) => uniforms.next(),
+                    (None, Some(_)) => quantiles.next(),
+                    (None, None) => break,
+                };
+                if let Some(g) = next {
+                    own[n_own] = g;
+                    n_own += 1;
                 }
+            }
+            for &g in &own[..n_own] {
+                push(g, None, &mut n);
             }
         }
         n
