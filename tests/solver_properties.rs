@@ -1106,3 +1106,39 @@ fn hard_case_two_nearly_equal_maxima_far_apart_is_certified_with_the_right_maxim
         );
     }
 }
+
+/// Games on which the fast search (the likelihood's path) once returned another path than the
+/// certified solve. The three-stage game below: a middle-stage root search started from an
+/// inverse interpolation through two kept points at nearly the same cutoff, whose weights
+/// cancelled, and stopped at that garbage point (1.9e-5 from the root); the first stage's slope
+/// then jumped there and its root landed 8.9e-7 from the optimum.
+#[test]
+fn fast_search_agrees_with_the_certified_solve_on_past_failures() {
+    use twolevel::model::{certify_path, solve_path};
+    let games = [Game {
+        home: Threshold::new(Family::Logistic, 0.675_076_841_163_357_9, 0.12),
+        foreign: None,
+        proposer: Side::Foreign,
+        protocol: Protocol {
+            poll: true,
+            renegotiation: true,
+        },
+        scalars: Scalars {
+            rho: 0.679_484_858_824_289_9,
+            delta_ratifier: 0.8,
+            delta_proposer: 0.9,
+            poll_weight: 0.393_289_285_656_027_8,
+        },
+    }];
+    for game in games {
+        let (fast, certified) = (solve_path(&game, None), certify_path(&game));
+        for k in 0..fast.len {
+            assert!(
+                (fast.cutoffs[k] - certified.cutoffs[k]).abs() <= 1e-9,
+                "stage {k}: fast {:?} vs certified {:?}",
+                fast.cutoffs,
+                certified.cutoffs
+            );
+        }
+    }
+}

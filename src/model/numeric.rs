@@ -119,10 +119,11 @@ impl Nearest {
 /// already known (`known`: points and values, e.g. from earlier solves; those inside the bracket
 /// narrow it). Each step evaluates `f` where the polynomial through the (up to four) points with
 /// the smallest `|f|` (`x` as a function of `f`) reaches zero, when `f` is strictly monotone
-/// through them, else where their secant does. The search stops at the point with the smallest
-/// `|f|` when the next step would move it by at most `tol` and the second-best point is within
-/// `near` of it, both in the bracket given (next to a simple root the steps converge
-/// superlinearly, so that step bounds the remaining error). A step that leaves the bracket, an
+/// through them with values apart, else where the secant through the best two does. The search
+/// stops at the point with the smallest `|f|` when the secant step from it through the
+/// second-best point is at most `tol` and that point is within `near`, both in the bracket given
+/// (next to a simple root the steps converge superlinearly, so that step bounds the remaining
+/// error). A step that leaves the bracket, an
 /// undefined value or [`WARM_STEPS`] steps hand the narrowed bracket to Brent's method. Returns
 /// the root and whether the search converged.
 pub fn warm_root(
@@ -176,23 +177,32 @@ pub fn warm_root(
                 j -= 1;
             }
         }
-        let monotone =
-            by_x.windows(2).all(|w| w[1].1 < w[0].1) || by_x.windows(2).all(|w| w[1].1 > w[0].1);
-        let x = if by_x.len() >= 3 && monotone {
-            inverse_interpolation(by_x)
-        } else if best.1 != second.1 {
-            best.0 - best.1 * (best.0 - second.0) / (best.1 - second.1)
-        } else {
+        if best.1 == second.1 {
             break;
-        };
+        }
+        // The secant step from the best point: the stopping test (well conditioned whenever the
+        // two points differ), and the step where the interpolation is not.
+        let secant = best.0 - best.1 * (best.0 - second.0) / (best.1 - second.1);
         let in_bracket = |p: (f64, f64)| p.0 >= a0 && p.0 <= b0;
-        if (x - best.0).abs() <= tol
+        if (secant - best.0).abs() <= tol
             && (best.0 - second.0).abs() <= near
             && in_bracket(best)
             && in_bracket(second)
         {
             return (best.0, true);
         }
+        // The inverse interpolation needs `f` strictly monotone through the points, with values
+        // apart (two points at nearly the same x, e.g. solves kept from searches at nearby
+        // cutoffs, would make its weights cancel).
+        let largest = by_x.iter().fold(0.0f64, |m, p| m.max(p.1.abs()));
+        let apart = |w: &[(f64, f64)]| (w[1].1 - w[0].1).abs() > 1e-9 * largest;
+        let decreasing = by_x.windows(2).all(|w| w[1].1 < w[0].1 && apart(w));
+        let increasing = by_x.windows(2).all(|w| w[1].1 > w[0].1 && apart(w));
+        let x = if by_x.len() >= 3 && (decreasing || increasing) {
+            inverse_interpolation(by_x)
+        } else {
+            secant
+        };
         if !(x > a && x < b) || step == WARM_STEPS {
             break;
         }
@@ -282,5 +292,24 @@ mod tests {
     fn golden_finds_maximum() {
         let (x, fx) = golden_max(|x| -(x - 0.7f64).powi(2), 0.0, 1.0, 1e-10);
         assert!((x - 0.7).abs() < 1e-8 && fx.abs() < 1e-15);
+    }
+
+    /// From a bracket alone, a smooth root is found to the tolerance in a few steps.
+    #[test]
+    fn warm_root_finds_a_smooth_root() {
+        let mut evaluations = 0;
+        let (x, converged) = warm_root(
+            |x: f64| {
+                evaluations += 1;
+                x.exp() - 2.0
+            },
+            (0.0, -1.0),
+            (1.0, std::f64::consts::E - 2.0),
+            &[],
+            1e-14,
+            1e-3,
+        );
+        assert!(converged && (x - 2f64.ln()).abs() < 1e-14, "{x}");
+        assert!(evaluations <= 7, "{evaluations} evaluations");
     }
 }
