@@ -865,6 +865,17 @@ fn known_regressions() {
         poll_weight,
     };
     let cases = [
+        // The root search of a middle stage (warm_root) stopped where the slope only decayed
+        // towards zero in the home distribution's far tail (two points on one side, a tiny
+        // secant step): the first stage lost 0.04 of its value. A root is now taken only where
+        // the slope is seen to change sign.
+        (
+            t(Normal, -5.248001771490473, 0.1401355738007652),
+            Some(t(Normal, -32.40066888011437, 24.527558924184333)),
+            Side::Foreign,
+            BOTH,
+            sc(0.06868467279321605, 1.0, 1.0, 0.29545327264586163),
+        ),
         // Refinement ignored the cell between the feasibility corner (x₁ = 0) and the peak.
         (
             t(Uniform, -0.1206269700398635, 0.13508549532947464),

@@ -87,7 +87,7 @@ pub fn brent_root(
 }
 
 /// Interpolation steps that [`warm_root`] takes before it hands over to [`brent_root`].
-const WARM_STEPS: usize = 4;
+const WARM_STEPS: usize = 6;
 
 /// The (up to four) points with the smallest `|f|` seen by [`warm_root`], best first.
 struct Nearest {
@@ -121,9 +121,10 @@ impl Nearest {
 /// the smallest `|f|` (`x` as a function of `f`) reaches zero, when `f` is strictly monotone
 /// through them with values apart, else where the secant through the best two does. The search
 /// stops at the point with the smallest `|f|` when the secant step from it through the
-/// second-best point is at most `tol` and that point is within `near`, both in the bracket given
-/// (next to a simple root the steps converge superlinearly, so that step bounds the remaining
-/// error). A step that leaves the bracket, an
+/// second-best point is at most `tol`, that point is within `near`, both in the bracket given,
+/// and `f` changes sign between them (next to a simple root the steps converge superlinearly, so
+/// that step bounds the remaining error; when both lie on one side, the next point is taken just
+/// beyond the secant's root to see the sign change). A step that leaves the bracket, an
 /// undefined value or [`WARM_STEPS`] steps hand the narrowed bracket to Brent's method. Returns
 /// the root and whether the search converged.
 pub fn warm_root(
@@ -184,11 +185,14 @@ pub fn warm_root(
         // two points differ), and the step where the interpolation is not.
         let secant = best.0 - best.1 * (best.0 - second.0) / (best.1 - second.1);
         let in_bracket = |p: (f64, f64)| p.0 >= a0 && p.0 <= b0;
-        if (secant - best.0).abs() <= tol
+        let converging = (secant - best.0).abs() <= tol
             && (best.0 - second.0).abs() <= near
             && in_bracket(best)
-            && in_bracket(second)
-        {
+            && in_bracket(second);
+        // The root is taken only where `f` is seen to change sign: from the best point to the
+        // second (or to a point just beyond the secant's root, tried next); a tail where `f`
+        // only decays towards zero is not a root.
+        if converging && (best.1 > 0.0) != (second.1 > 0.0) {
             return (best.0, true);
         }
         // The inverse interpolation needs `f` strictly monotone through the points, with values
@@ -198,7 +202,14 @@ pub fn warm_root(
         let apart = |w: &[(f64, f64)]| (w[1].1 - w[0].1).abs() > 1e-9 * largest;
         let decreasing = by_x.windows(2).all(|w| w[1].1 < w[0].1 && apart(w));
         let increasing = by_x.windows(2).all(|w| w[1].1 > w[0].1 && apart(w));
-        let x = if by_x.len() >= 3 && (decreasing || increasing) {
+        let x = if converging {
+            best.0
+                + 2.0
+                    * (secant - best.0)
+                        .abs()
+                        .max(0.5 * tol)
+                        .copysign(secant - best.0)
+        } else if by_x.len() >= 3 && (decreasing || increasing) {
             inverse_interpolation(by_x)
         } else {
             secant

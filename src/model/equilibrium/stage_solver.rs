@@ -74,6 +74,23 @@ pub(super) struct StageSolver<'a> {
     /// The last interior root of each stage's first-order condition: a warm start for the
     /// next solve of that stage (`refinement.rs`).
     pub(super) previous_roots: std::cell::Cell<[Option<f64>; 3]>,
+    /// The latest solve of an earlier stage (`earlier_stages/mod.rs`): the first stage's root
+    /// search ends at a cutoff whose middle stage it has just solved, and the stage value and
+    /// the path ask for it again there.
+    pub(super) latest_earlier: std::cell::Cell<Option<LatestEarlier>>,
+}
+
+/// An earlier stage's solve kept by [`StageSolver::latest_earlier`].
+#[derive(Debug, Clone, Copy)]
+pub(super) struct LatestEarlier {
+    /// The stage and the cutoff of the types already gone.
+    pub(super) k: usize,
+    pub(super) c: f64,
+    pub(super) reply: Reply,
+    /// A numerical step of the solve failed (it marks the stage before too).
+    pub(super) failed: bool,
+    /// `d x_k / d c` there, once computed.
+    pub(super) slope: Option<f64>,
 }
 
 impl<'a> StageSolver<'a> {
@@ -139,6 +156,7 @@ impl<'a> StageSolver<'a> {
             failed_step: std::cell::Cell::new(false),
             continuation: std::cell::OnceCell::new(),
             previous_roots: std::cell::Cell::new([None; 3]),
+            latest_earlier: std::cell::Cell::new(None),
             pi_peak: std::cell::OnceCell::new(),
             pi_kinks,
             n_pi_kinks,
@@ -211,7 +229,26 @@ impl<'a> StageSolver<'a> {
             return self.last_stage(c, hint.or_else(|| self.table_hint(c)), true);
         }
         let reply = self.earlier_stage(k, c);
-        (reply, self.offer_slope(k, c, &reply))
+        let latest = self
+            .latest_earlier
+            .get()
+            .filter(|l| l.k == k && l.c.to_bits() == c.to_bits());
+        if let Some(slope) = latest.and_then(|l| l.slope) {
+            return (reply, slope);
+        }
+        let slope = self.offer_slope(k, c, &reply);
+        // Kept only if the slope's own solves did not replace the latest solve.
+        if let Some(l) = latest.filter(|_| {
+            self.latest_earlier
+                .get()
+                .is_some_and(|now| now.k == k && now.c.to_bits() == c.to_bits())
+        }) {
+            self.latest_earlier.set(Some(LatestEarlier {
+                slope: Some(slope),
+                ..l
+            }));
+        }
+        (reply, slope)
     }
 
     /// `d x_k / d c` of an earlier stage `k` at its solution `reply` given `c`: by the implicit

@@ -33,7 +33,7 @@ mod scan;
 mod slope_bounds;
 
 use super::certificate::Certificate;
-use super::stage_solver::{Reply, StageSolver};
+use super::stage_solver::{LatestEarlier, Reply, StageSolver};
 pub(super) use continuation_table::ContinuationTable;
 use scan::{Scan, GRID_ONLY, WITH_TABLE};
 
@@ -88,8 +88,35 @@ impl Best<'_, '_> {
 }
 
 impl<'a> StageSolver<'a> {
-    /// An earlier stage `k < K`: scan, refine local maxima, compare with the corners.
+    /// An earlier stage `k < K` given `c`: the latest solve if it was at the same stage and
+    /// cutoff ([`StageSolver::latest_earlier`]), else [`Self::search_earlier_stage`].
     pub(super) fn earlier_stage(&self, k: usize, c: f64) -> Reply {
+        if let Some(latest) = self
+            .latest_earlier
+            .get()
+            .filter(|l| l.k == k && l.c.to_bits() == c.to_bits())
+        {
+            if latest.failed {
+                self.failed_step.set(true);
+            }
+            return latest.reply;
+        }
+        let outer_failed = self.failed_step.replace(false);
+        let reply = self.search_earlier_stage(k, c);
+        let failed = self.failed_step.get();
+        self.failed_step.set(outer_failed || failed);
+        self.latest_earlier.set(Some(LatestEarlier {
+            k,
+            c,
+            reply,
+            failed,
+            slope: None,
+        }));
+        reply
+    }
+
+    /// An earlier stage `k < K`: scan, refine local maxima, compare with the corners.
+    fn search_earlier_stage(&self, k: usize, c: f64) -> Reply {
         let t = self.transitions[k + 1];
         if c >= 1.0 || (c > f64::NEG_INFINITY && self.home.sf(c) == 0.0) {
             // Nobody is left: the offers are off the path. Keep those of the last stage's
