@@ -19,7 +19,10 @@
 //! first stage tries, reads its continuation from a table solved once per game
 //! (`continuation_table.rs`); at an interior optimum its offer's slope in `c` comes from the
 //! implicit function theorem (`refinement.rs`), and each root search of its slope starts from
-//! the previous solve's root.
+//! the slopes already known around its bracket, including those at the last-stage solves that
+//! earlier searches kept (`numeric::warm_root`, `continuation_table::RecentSolves`). The latest
+//! solve of an earlier stage is kept too: the path asks again for the middle stage at the
+//! cutoff where the first stage's search ended.
 //!
 //! With a certificate (`certificate.rs`), the kink crossings are not searched: the branch and
 //! bound starts from the scan's cells, proves the incumbent optimal to the tolerance or finds

@@ -130,9 +130,12 @@ impl<'a> StageSolver<'a> {
         slope.is_finite().then_some(slope)
     }
 
-    /// Root of the stage-`k` slope on `[a, b]` (slope positive at `a`, negative at `b`), with
-    /// the next stage warm-started from the latest evaluation, and the next stage's offer at
-    /// the last point evaluated (a warm start at the root).
+    /// Root of the stage-`k` slope on `[a, b]` (slope positive at `a`, negative at `b`) by
+    /// [`warm_root`], starting from the slopes already known: `around` (e.g. at the scan's
+    /// points next to the bracket) and, for a middle stage, at the last-stage solves its earlier
+    /// searches kept (`RecentSolves`). The next stage is warm-started on the tangent of the
+    /// latest point close by, else from the continuation table. Returns the root and the next
+    /// stage's offer at the last point evaluated (a warm start at the root).
     #[allow(clippy::too_many_arguments)]
     pub(super) fn slope_root(
         &self,
