@@ -15,7 +15,7 @@
 //! | estimate | [`estimate`] | problem → fit results (estimates, SEs, diagnostics) |
 //! | analyses | [`analyses`] | fit results → bootstrap, profiles, comparison, counterfactuals, predictions, figure data |
 //! | report | [`report`] | renders typed results as tables, figures and report folders; computes nothing |
-//! | commands | [`bench`] and the binary (`src/main.rs`, `src/commands.rs`) | parse, call, print |
+//! | commands | [`bench`](mod@bench) and the binary (`src/main.rs`, `src/commands.rs`) | parse, call, print |
 #![warn(missing_docs)]
 
 pub mod analyses;

@@ -8,7 +8,7 @@
 //!
 //! (`I`: the expected information,
 //! [`crate::problem::likelihood::Likelihood::value_gradient_information`]; argmin's trust
-//! region with `I` as the Hessian, [`super::optimize::fisher_scoring`], so the step length
+//! region with `I` as the Hessian, `optimize::fisher_scoring`, so the step length
 //! `α_t` is the trust region's). Its steps are Newton's steps up to the gap between expected
 //! and observed information, which is sampling noise at a well-specified maximum, so from a
 //! warm start a profile point costs two to six evaluations of the likelihood with its
@@ -57,7 +57,7 @@ pub struct NearbyMaximum {
 
 /// Maximizes `ℓ` from `start` by Fisher scoring (see the module doc), at most `max_iters`
 /// iterations. With `floor`, it also stops (converged) once `ℓ` is clearly below `floor`
-/// ([`ScoringStop::floor`]): the maximum is then known to lie below it, and `ℓ` there is a lower
+/// (`ScoringStop::floor`): the maximum is then known to lie below it, and `ℓ` there is a lower
 /// bound of the maximum within about the predicted gain.
 pub fn maximize_near(
     problem: &Likelihood,

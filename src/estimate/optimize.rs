@@ -9,7 +9,7 @@
 //!   region whose quadratic model has the expected information
 //!   `I(t) = Σ_g N_g Σ_y ∇P_gy ∇P_gyᵀ / P_gy` as its Hessian (positive semi-definite at every
 //!   `t`, and the observed information at a well-specified maximum up to sampling noise):
-//!   argmin's `TrustRegion` with the Steihaug subproblem, stopped by [`ScoringTrustRegion`].
+//!   argmin's `TrustRegion` with the Steihaug subproblem, stopped by `ScoringTrustRegion`.
 //!   On 10⁵ episodes it needs about 20 evaluations where L-BFGS needs 120. Where it stops
 //!   without reaching a smooth maximum (a gradient max-norm above
 //!   [`SMOOTH_MAXIMUM_GRADIENT`]: a kink, a flat direction), L-BFGS runs on from where it

@@ -125,7 +125,7 @@ impl Nearest {
 /// and `f` changes sign between them (next to a simple root the steps converge superlinearly, so
 /// that step bounds the remaining error; when both lie on one side, the next point is taken just
 /// beyond the secant's root to see the sign change). A step that leaves the bracket, an
-/// undefined value or [`WARM_STEPS`] steps hand the narrowed bracket to Brent's method. Returns
+/// undefined value or `WARM_STEPS` (6) steps hand the narrowed bracket to Brent's method. Returns
 /// the root and whether the search converged.
 pub fn warm_root(
     mut f: impl FnMut(f64) -> f64,
@@ -160,8 +160,13 @@ pub fn warm_root(
             } else {
                 (b, fb) = (x, fx);
             }
+            nearest.insert((x, fx));
+        } else if fx != 0.0 && ((x < a0) == ((fx > 0.0) == positive_at_a)) && (x < a0 || x > b0) {
+            // A point beyond the bracket helps the interpolation only where `f` has the sign of
+            // the bracket's end on its side (a zero or the other sign there, e.g. a flat
+            // stretch beyond a cliff, is not this bracket's root).
+            nearest.insert((x, fx));
         }
-        nearest.insert((x, fx));
     }
     for step in 0..=WARM_STEPS {
         let (best, second) = (nearest.points[0], nearest.points[1]);

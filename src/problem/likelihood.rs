@@ -809,7 +809,7 @@ static PROCESS_EVALUATIONS: [std::sync::atomic::AtomicU64; 2] = [
 /// this process.
 static PROCESS_FAILED_SOLVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
-/// Failed design solves so far in this process ([`PROCESS_FAILED_SOLVES`]); the fit reports
+/// Failed design solves so far in this process (`PROCESS_FAILED_SOLVES`); the fit reports
 /// how many happened while it ran.
 pub fn process_failed_solves() -> u64 {
     PROCESS_FAILED_SOLVES.load(std::sync::atomic::Ordering::Relaxed)
@@ -1002,7 +1002,7 @@ impl<'a> Likelihood<'a> {
     }
 
     /// `(ℓ, ∇ℓ, I)` at `x`: with the expected information `I` over the free parameters
-    /// (internal scale; see [`ExpectedInformation`]), from one pass over the designs. The
+    /// (internal scale; see `ExpectedInformation`), from one pass over the designs. The
     /// last point is kept, as for [`Likelihood::value_and_gradient`] (argmin asks for the
     /// cost, the gradient and the Hessian at each point).
     pub fn value_gradient_information(&self, x: &[f64]) -> (f64, Vec<f64>, DMatrix<f64>) {

@@ -320,7 +320,7 @@ fn provenance_lines(c: &Comparison, full: bool) -> Vec<String> {
 /// The comparison in LaTeX (booktabs), ready for `\input`: columns numbered `(1)`, `(2)`, …
 /// under a header that groups the structural models and the reduced forms, the models named
 /// in the notes, terms by their labels. More than [`MAX_LATEX_COLUMNS`] columns are split into
-/// several floats (see [`Comparison::latex_blocks`]).
+/// several floats (see `Comparison::latex_blocks`).
 pub fn latex(c: &Comparison, stars: bool) -> String {
     let mut top = vec![format!("{}.", c.title())];
     top.extend(
