@@ -63,13 +63,20 @@ pub(super) fn grid_points(
     sort_distinct(&mut out[..n])
 }
 
+/// `x` lies beyond `previous` by more than a near-duplicate's distance (the one rule by which
+/// the scan's grid drops near-duplicates).
+#[inline]
+fn beyond(previous: f64, x: f64) -> bool {
+    x - previous > 1e-9 * (1.0 + x.abs())
+}
+
 /// Sorts `points` and drops near-duplicates; returns how many are left (at the front).
 #[inline]
 fn sort_distinct(points: &mut [f64]) -> usize {
     points.sort_by(f64::total_cmp);
     let mut distinct = 0;
     for i in 0..points.len() {
-        if distinct == 0 || points[i] - points[distinct - 1] > 1e-9 * (1.0 + points[i].abs()) {
+        if distinct == 0 || beyond(points[distinct - 1], points[i]) {
             points[distinct] = points[i];
             distinct += 1;
         }
@@ -324,7 +331,7 @@ impl<'a> StageSolver<'a> {
         }
         let mut n = 0;
         let mut push = |x: f64, j: Option<usize>, n: &mut usize| {
-            if *n == 0 || x - grid[*n - 1] > 1e-9 * (1.0 + x.abs()) {
+            if *n == 0 || beyond(grid[*n - 1], x) {
                 grid[*n] = x;
                 from_table[*n] = j;
                 *n += 1;
