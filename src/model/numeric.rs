@@ -119,7 +119,9 @@ impl Nearest {
 /// already known (`known`: points and values, e.g. from earlier solves; those inside the bracket
 /// narrow it). Each step evaluates `f` where the polynomial through the (up to four) points with
 /// the smallest `|f|` (`x` as a function of `f`) reaches zero, when `f` is strictly monotone
-/// through them with values apart, else where the secant through the best two does. The search
+/// through them with values apart, else where the secant through the best two does, aimed half a
+/// tolerance beyond that estimate as seen from the best point (so that the step which reaches
+/// the root lands across it and shows the sign change the stopping test needs). The search
 /// stops at the point with the smallest `|f|` when the secant step from it through the
 /// second-best point is at most `tol`, that point is within `near`, both in the bracket given,
 /// and `f` changes sign between them (next to a simple root the steps converge superlinearly, so
@@ -214,10 +216,21 @@ pub fn warm_root(
                         .abs()
                         .max(0.5 * tol)
                         .copysign(secant - best.0)
-        } else if by_x.len() >= 3 && (decreasing || increasing) {
-            inverse_interpolation(by_x)
         } else {
-            secant
+            let estimate = if by_x.len() >= 3 && (decreasing || increasing) {
+                inverse_interpolation(by_x)
+            } else {
+                secant
+            };
+            // Aimed half a tolerance beyond the estimate, as seen from the best point: once the
+            // estimate is that close, the new point lies across the root from the best one,
+            // and the stopping test sees the sign change without a further point.
+            let beyond = estimate + (0.5 * tol).copysign(estimate - best.0);
+            if beyond > a && beyond < b {
+                beyond
+            } else {
+                estimate
+            }
         };
         if !(x > a && x < b) || step == WARM_STEPS {
             break;

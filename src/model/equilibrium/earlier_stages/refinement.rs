@@ -151,8 +151,11 @@ impl<'a> StageSolver<'a> {
         // Where the next stage is an earlier stage, its offer's slope in the slope comes from
         // central differences (`offer_slope_by_implicit_function`): the slope is known to about
         // 1e-12 of its scale (measured next to the root of a logistic game with scale 0.12: its
-        // root lies within about 5e-13), so its root is searched to a few times that.
-        let relative = if k + 1 == self.last() { 1e-14 } else { 1e-11 };
+        // root lies within about 5e-13), so its root is searched to a few times that. A middle
+        // stage's root reaches the stage before through its value (stationary there) and its
+        // offer (moved by about the root's error): 1e-12 of the scale keeps that below the
+        // stage before's own tolerance.
+        let relative = if k + 1 == self.last() { 1e-12 } else { 1e-11 };
         let tol = relative * (1.0 + a.abs()) * self.home.scale.min(1.0);
         let mut last_offer = hint;
         let keep = k + 1 == self.last();
