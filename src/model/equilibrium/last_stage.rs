@@ -241,6 +241,11 @@ impl<'a> StageSolver<'a> {
             Some(h) if h > a && h < b => h,
             _ => 0.5 * (a + b),
         };
+        // ψ bends on the length of the distribution's scale, or of the distance to the ends of
+        // [a, b] (poles of ψ at c and at the proposer's end of [0, 1]): a Newton step `δ` leaves
+        // an error of about `δ²` over that length.
+        let (a0, b0) = (a, b);
+        let bend = |x: f64| self.home.scale.min(1.0).min(x - a0).min(b0 - x);
         let mut first = true;
         // Newton steps are taken only while they shrink |ψ| fast; otherwise bisect. (Near
         // `x = c`, ψ behaves like 1/(x − c) and a Newton step can land next to the pole.)
@@ -277,14 +282,11 @@ impl<'a> StageSolver<'a> {
             if converged {
                 return (if newton_step { next } else { x }, true, true);
             }
-            // In the quadratic regime a step this small leaves an error of order step²/scale,
-            // far below rounding: take it and stop. (Only next to a root: near the pole of
-            // (log π)' at the proposer's end of [0, 1], e.g. from a warm start there, Newton's
-            // steps are tiny too while ψ is huge.)
-            if newton_step
-                && f.abs() <= 1e-6 * size
-                && (next - x).abs() <= 1e-9 * self.home.scale.min(1.0)
-            {
+            // In the quadratic regime a step this small leaves an error of order step²/bend,
+            // below 1e-14 of that length: take it and stop. (Only next to a root: near the pole
+            // of (log π)' at the proposer's end of [0, 1], e.g. from a warm start there,
+            // Newton's steps are tiny too while ψ is huge.)
+            if newton_step && f.abs() <= 1e-6 * size && (next - x).abs() <= 1e-7 * bend(x) {
                 return (next, true, true);
             }
             let tol = 2.0 * f64::EPSILON * next.abs().max(1e-300);

@@ -30,6 +30,7 @@
 
 mod certificate;
 mod continuation_table;
+mod estimate;
 mod kink_crossings;
 mod refinement;
 mod scan;
@@ -88,6 +89,18 @@ impl Best<'_, '_> {
             ));
         }
     }
+
+    /// Considers an estimated candidate (`estimate.rs`): cutoff `cand > c` with the estimated
+    /// stage value `value`, the offer `offer` and the next stage's offer `next_offer` there.
+    fn consider_estimate(&mut self, cand: f64, value: f64, offer: f64, next_offer: f64) {
+        if value > self.value() + TIE * self.value().abs().max(1e-300) {
+            let marginal = self.solver.pi(offer);
+            self.best = Some((
+                value,
+                reply_of(offer, cand, value, marginal, true, next_offer),
+            ));
+        }
+    }
 }
 
 impl<'a> StageSolver<'a> {
@@ -105,7 +118,7 @@ impl<'a> StageSolver<'a> {
             return latest.reply;
         }
         let outer_failed = self.failed_step.replace(false);
-        let reply = self.search_earlier_stage(k, c);
+        let reply = self.search_earlier_stage(k, c, false);
         let failed = self.failed_step.get();
         self.failed_step.set(outer_failed || failed);
         self.latest_earlier.set(Some(LatestEarlier {
@@ -118,8 +131,10 @@ impl<'a> StageSolver<'a> {
         reply
     }
 
-    /// An earlier stage `k < K`: scan, refine local maxima, compare with the corners.
-    fn search_earlier_stage(&self, k: usize, c: f64) -> Reply {
+    /// An earlier stage `k < K`: scan, refine local maxima, compare with the corners. With
+    /// `estimate` (a middle stage, for the first stage's scan: `estimate.rs`), the local maxima
+    /// are estimated instead of refined.
+    fn search_earlier_stage(&self, k: usize, c: f64, estimate: bool) -> Reply {
         let t = self.transitions[k + 1];
         if c >= 1.0 || (c > f64::NEG_INFINITY && self.home.sf(c) == 0.0) {
             // Nobody is left: the offers are off the path. Keep those of the last stage's
@@ -164,11 +179,16 @@ impl<'a> StageSolver<'a> {
         let (certificate, bound) = if let Some(table) = self.continuation_table(k) {
             // A middle stage of the fast search, with its continuation table.
             let scan: Scan<WITH_TABLE> = self.scan(k, c, low, high, Some(table));
-            self.refine_peaks(k, c, &scan, &mut best);
-            self.refine_kink_crossings(k, c, &scan, &mut best);
+            if estimate {
+                self.estimate_peaks(k, c, &scan, &mut best);
+            } else {
+                self.refine_peaks(k, c, &scan, &mut best);
+                self.refine_kink_crossings(k, c, &scan, &mut best);
+            }
             self.search_statement()
         } else {
-            let scan: Scan<GRID_ONLY> = self.scan(k, c, low, high, None);
+            let mut scan: Scan<GRID_ONLY> = self.scan(k, c, low, high, None);
+            self.settle_estimates(k, c, &mut scan);
             self.refine_peaks(k, c, &scan, &mut best);
             if self.certify {
                 // The bound holds whatever the polish did: the certificate covers a failed

@@ -20,7 +20,7 @@ use super::Best;
 use crate::model::numeric::{golden_max, warm_root};
 
 /// How many local maxima of the scan are refined.
-const REFINE_CANDIDATES: usize = 3;
+pub(super) const REFINE_CANDIDATES: usize = 3;
 /// At most this many smooth pieces of a scan cell are refined (regimes of the continuation).
 const MAX_PIECES: usize = 16;
 

@@ -112,6 +112,9 @@ pub(super) struct Scan<'t, const N: usize> {
     /// The scan's own solves: the next stage's reply and, where the next stage is the last, the
     /// slope `x_{k+1}'(c_k)` of its offer (NaN otherwise).
     own: [Option<(Reply, f64)>; OWN_CAPACITY],
+    /// At each grid point: the next stage's reply is an estimate from its continuation table
+    /// (`estimate.rs`), to be settled by a solve before anything but the peaks relies on it.
+    estimated: [bool; N],
     table: Option<&'t ContinuationTable>,
     n_grid: usize,
     /// Local maxima of the scan (grid indices), best first (the first `n_peaks` entries).
@@ -149,6 +152,41 @@ impl<const N: usize> Scan<'_, N> {
     /// Local maxima of the scan (grid indices), best first.
     pub(super) fn peaks(&self) -> &[usize] {
         &self.peaks[..self.n_peaks]
+    }
+
+    /// Whether the next stage's reply at grid point `i` is an estimate.
+    pub(super) fn is_estimated(&self, i: usize) -> bool {
+        self.estimated[i]
+    }
+
+    /// Replaces the estimate at grid point `i` (an own point) by the next stage's solved reply
+    /// `next` and the stage value and offer `value` it gives, then finds the peaks again.
+    pub(super) fn settle(&mut self, i: usize, next: Reply, value: Option<(f64, f64)>) {
+        if let Source::Own(j) = self.sources[i] {
+            self.own[j] = Some((next, f64::NAN));
+            self.values[i] = value;
+            self.estimated[i] = false;
+            self.find_peaks();
+        }
+    }
+
+    /// Local maxima of the scan, best first.
+    fn find_peaks(&mut self) {
+        let values = &self.values;
+        let value_at = |i: usize| values[i].map(|s| s.0).unwrap_or(f64::NEG_INFINITY);
+        let n_grid = self.n_grid;
+        self.n_peaks = 0;
+        for i in 0..n_grid {
+            let v = value_at(i);
+            if v > f64::NEG_INFINITY
+                && (i == 0 || v >= value_at(i - 1))
+                && (i + 1 == n_grid || v >= value_at(i + 1))
+            {
+                self.peaks[self.n_peaks] = i;
+                self.n_peaks += 1;
+            }
+        }
+        self.peaks[..self.n_peaks].sort_by(|&a, &b| value_at(b).total_cmp(&value_at(a)));
     }
 
     /// The index of `x` if it is a grid point.
@@ -207,7 +245,9 @@ impl<'a> StageSolver<'a> {
         let mut sources = [Source::Skipped; N];
         let mut own = [None; OWN_CAPACITY];
         let mut n_own = 0;
+        let mut estimated = [false; N];
         let next_is_last = k + 1 == self.last();
+        let estimate = table.is_none() && self.estimates_next_stage(k);
         // Warm start: extrapolate the next stage's offer from the last three points.
         let mut previous: [Option<(f64, f64)>; 3] = [None, None, None];
         for (i, &g) in grid[..n_grid].iter().enumerate() {
@@ -253,6 +293,10 @@ impl<'a> StageSolver<'a> {
                                 self.last_stage(g, table.hint(g).or_else(hint), true)
                             })
                         }
+                        _ if estimate => {
+                            estimated[i] = true;
+                            (self.next_stage_estimate(k + 1, g), f64::NAN)
+                        }
                         _ => (self.best_reply(k + 1, g, hint()), f64::NAN),
                     };
                     values[i] = self
@@ -267,31 +311,19 @@ impl<'a> StageSolver<'a> {
             previous = [Some((g, next.offer)), previous[0], previous[1]];
         }
 
-        // Local maxima of the scan, best first.
-        let value_at = |i: usize| values[i].map(|s| s.0).unwrap_or(f64::NEG_INFINITY);
-        let mut peaks = [0usize; N];
-        let mut n_peaks = 0;
-        for i in 0..n_grid {
-            let v = value_at(i);
-            if v > f64::NEG_INFINITY
-                && (i == 0 || v >= value_at(i - 1))
-                && (i + 1 == n_grid || v >= value_at(i + 1))
-            {
-                peaks[n_peaks] = i;
-                n_peaks += 1;
-            }
-        }
-        peaks[..n_peaks].sort_by(|&a, &b| value_at(b).total_cmp(&value_at(a)));
-        Scan {
+        let mut scan = Scan {
             grid,
             values,
             sources,
             own,
+            estimated,
             table,
             n_grid,
-            peaks,
-            n_peaks,
-        }
+            peaks: [0; N],
+            n_peaks: 0,
+        };
+        scan.find_peaks();
+        scan
     }
 
     /// Merges the continuation table's points in `(low, high]` into the scan's `grid` with the

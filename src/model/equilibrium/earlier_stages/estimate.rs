@@ -1,0 +1,199 @@
+//! Estimates of a middle stage's reply for the first stage's scan, and their settlement.
+//!
+//! The first stage of `[poll, vote, renegotiation]` scans its cutoff on a grid and needs, at each
+//! grid point `c`, the middle stage's value `W_{k+1}(c)` and offer `x_{k+1}(c)` only to rank the
+//! points and find the scan's peaks. The middle stage's scan at `c` reads its continuation table
+//! (`continuation_table.rs`) with its own points where the table is sparse, as a solve does;
+//! instead of refining each peak of that scan by a root of its slope, the estimate takes the
+//! maximum of the cubic Hermite interpolant of the middle stage's objective on the peak's cell,
+//! through the values and slopes at the cell's ends (both known at scan points):
+//!
+//! ```text
+//! V(t; c) = π(x_k(t))·[G(t) − G(c)] + λ_{k+1}·W_{k+1}(t),    V'(t; c) = F(t; c)   (refinement.rs)
+//! ```
+//!
+//! Its error is of the fourth order in the cell's width, far below the differences between the
+//! first stage's grid points that decide its peaks. Before anything relies on a point's reply
+//! (the refinement of a peak reads the replies at the peak and both neighbours; a candidate's
+//! value is compared), [`StageSolver::settle_estimates`] replaces the estimates at the best
+//! peaks and their neighbours by solves, finds the peaks again, and repeats until those points
+//! are all solved: the peaks that the refinement starts from are peaks of solved values.
+//!
+//! Estimates are used where the middle stage's objective is smooth in its cutoff: no kink or
+//! cliff of `π` (a foreign constraint) and no jump of the last stage's first-order condition (a
+//! uniform home support). Elsewhere every scan point is solved.
+
+use super::super::stage_solver::{Reply, StageSolver};
+use super::scan::Scan;
+use super::Best;
+
+/// How many of the scan's best peaks are settled (as many as `refinement.rs` refines).
+use super::refinement::REFINE_CANDIDATES;
+
+impl<'a> StageSolver<'a> {
+    /// Whether the scan of stage `k` estimates the next stage's replies: stage `k + 1` is a
+    /// middle stage with a continuation table and a smooth objective (see the module doc).
+    pub(super) fn estimates_next_stage(&self, k: usize) -> bool {
+        k + 2 == self.last()
+            && !self.certify
+            && self.n_pi_kinks == 0
+            && self.kinks[..self.n_kinks]
+                .iter()
+                .all(|&x| x == 0.0 || x == 1.0)
+    }
+
+    /// The middle stage `k`'s reply given `c`, estimated (see the module doc).
+    pub(super) fn next_stage_estimate(&self, k: usize, c: f64) -> Reply {
+        self.search_earlier_stage(k, c, true)
+    }
+
+    /// For each of the best peaks of the middle stage's scan given `c`, the maximum of the cubic
+    /// Hermite interpolant of the objective on the cell where its slope changes sign, into
+    /// `best` (the peak itself where the slopes do not bracket a maximum).
+    pub(super) fn estimate_peaks<const N: usize>(
+        &self,
+        k: usize,
+        c: f64,
+        scan: &Scan<'_, N>,
+        best: &mut Best,
+    ) {
+        let grid = scan.grid();
+        for &i in scan.peaks().iter().take(REFINE_CANDIDATES) {
+            let Some((value, offer, next)) = scan.point(i) else {
+                continue;
+            };
+            best.consider(grid[i], value, offer, next, false);
+            // The value, slope and next offer (with its slope) at grid point j.
+            let at = |j: usize| {
+                let (value, _, next) = scan.point(j)?;
+                let (_, dnext) = scan.next_with_slope(grid[j])?;
+                let slope = self.stage_slope_given(k, c, grid[j], &next, dnext);
+                Some((grid[j], value, slope, next.offer, dnext))
+            };
+            let Some(here) = at(i) else {
+                continue;
+            };
+            let neighbour = if here.2 > 0.0 {
+                i + 1
+            } else if here.2 < 0.0 && i > 0 {
+                i - 1
+            } else {
+                continue;
+            };
+            let Some(there) = (neighbour < grid.len()).then(|| at(neighbour)).flatten() else {
+                continue;
+            };
+            let (left, right) = if neighbour > i {
+                (here, there)
+            } else {
+                (there, here)
+            };
+            if let Some((t, v, next_offer)) = hermite_maximum(left, right) {
+                if t > c {
+                    best.consider_estimate(t, v, self.implied_offer(k, t, next_offer), next_offer);
+                }
+            }
+        }
+    }
+
+    /// Settles the estimated replies of stage `k`'s scan given `c` at its best peaks and their
+    /// neighbours by solving the next stage there, until those points are all solved.
+    pub(super) fn settle_estimates<const N: usize>(
+        &self,
+        k: usize,
+        c: f64,
+        scan: &mut Scan<'_, N>,
+    ) {
+        loop {
+            let n_grid = scan.grid().len();
+            let pending = scan
+                .peaks()
+                .iter()
+                .take(REFINE_CANDIDATES)
+                .flat_map(|&i| i.saturating_sub(1)..(i + 2).min(n_grid))
+                .find(|&j| scan.is_estimated(j));
+            let Some(j) = pending else {
+                return;
+            };
+            let g = scan.grid()[j];
+            let next = self.best_reply(k + 1, g, None);
+            let value = self
+                .stage_value_given(k, c, g, next)
+                .map(|(value, offer, _)| (value, offer));
+            scan.settle(j, next, value);
+        }
+    }
+}
+
+/// The maximum of the cubic Hermite interpolant on `[t0, t1]` through the values `v` and slopes
+/// `s` at both ends, where the slope falls from positive to negative, with the next offer there
+/// (the Hermite interpolant of the offers `y` and their slopes `d`). Points are
+/// `(t, v, s, y, d)`.
+fn hermite_maximum(
+    (t0, v0, s0, y0, d0): (f64, f64, f64, f64, f64),
+    (t1, v1, s1, y1, d1): (f64, f64, f64, f64, f64),
+) -> Option<(f64, f64, f64)> {
+    let h = t1 - t0;
+    if !(h > 0.0 && s0 > 0.0 && s1 < 0.0 && d0.is_finite() && d1.is_finite()) {
+        return None;
+    }
+    // p(u) = h00·v0 + h10·h·s0 + h01·v1 + h11·h·s1 on u ∈ [0, 1]; p'(u) = A·u² + B·u + C with
+    // p'(0) = h·s0 > 0 > h·s1 = p'(1): exactly one root in (0, 1).
+    let (m0, m1) = (h * s0, h * s1);
+    let a = 6.0 * (v0 - v1) + 3.0 * (m0 + m1);
+    let b = 6.0 * (v1 - v0) - 4.0 * m0 - 2.0 * m1;
+    let cc = m0;
+    let u = if a.abs() <= 1e-12 * (b.abs() + cc.abs()) {
+        -cc / b
+    } else {
+        let disc = (b * b - 4.0 * a * cc).max(0.0);
+        let q = -0.5 * (b + disc.sqrt().copysign(b));
+        let (r1, r2) = (q / a, cc / q);
+        if (0.0..=1.0).contains(&r1) {
+            r1
+        } else {
+            r2
+        }
+    };
+    if !(0.0..=1.0).contains(&u) {
+        return None;
+    }
+    let (u2, u3) = (u * u, u * u * u);
+    let (h00, h10, h01, h11) = (
+        2.0 * u3 - 3.0 * u2 + 1.0,
+        u3 - 2.0 * u2 + u,
+        -2.0 * u3 + 3.0 * u2,
+        u3 - u2,
+    );
+    let value = h00 * v0 + h10 * m0 + h01 * v1 + h11 * m1;
+    let offer = h00 * y0 + h10 * h * d0 + h01 * y1 + h11 * h * d1;
+    Some((t0 + u * h, value, offer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hermite_maximum;
+
+    /// On a cubic the interpolant is exact: its maximum is found to rounding.
+    #[test]
+    fn hermite_maximum_of_a_cubic_is_exact() {
+        // v(t) = −(t − 0.3)²·(1 + t) + 2 on [0, 1]: v' = −2(t − 0.3)(1 + t) − (t − 0.3)².
+        let v = |t: f64| -(t - 0.3) * (t - 0.3) * (1.0 + t) + 2.0;
+        let dv = |t: f64| -2.0 * (t - 0.3) * (1.0 + t) - (t - 0.3) * (t - 0.3);
+        let y = |t: f64| 0.5 + 0.25 * t;
+        let (t, value, offer) = hermite_maximum(
+            (0.0, v(0.0), dv(0.0), y(0.0), 0.25),
+            (1.0, v(1.0), dv(1.0), y(1.0), 0.25),
+        )
+        .expect("a maximum inside");
+        assert!((t - 0.3).abs() < 1e-12, "{t}");
+        assert!((value - 2.0).abs() < 1e-12, "{value}");
+        assert!((offer - y(0.3)).abs() < 1e-12, "{offer}");
+        // No sign change of the slope: no maximum inside.
+        assert!(hermite_maximum(
+            (0.5, v(0.5), dv(0.5), 0.0, 0.0),
+            (1.0, v(1.0), dv(1.0), 0.0, 0.0)
+        )
+        .is_none());
+    }
+}
