@@ -1164,6 +1164,25 @@ fn fast_search_agrees_with_the_certified_solve_on_past_failures() {
                 poll_weight: 0.393_289_285_656_027_8,
             },
         },
+        Game {
+            home: Threshold::new(Family::Logistic, 0.0, 13.819_444_560_182_419),
+            foreign: Some(Threshold::new(
+                Family::Uniform,
+                -45.477_593_324_306_01,
+                448.953_362_364_150_6,
+            )),
+            proposer: Side::Foreign,
+            protocol: Protocol {
+                poll: true,
+                renegotiation: true,
+            },
+            scalars: Scalars {
+                rho: 0.581_707_618_018_766_9,
+                delta_ratifier: 0.0,
+                delta_proposer: 0.577_917_984_347_144_6,
+                poll_weight: 0.859_326_191_478_142,
+            },
+        },
     ];
     for game in games {
         let (fast, certified) = (solve_path(&game, None), certify_path(&game));

@@ -49,7 +49,8 @@ impl<'a> StageSolver<'a> {
 
     /// For each of the best peaks of the middle stage's scan given `c`, the maximum of the cubic
     /// Hermite interpolant of the objective on the cell where its slope changes sign, into
-    /// `best` (the peak itself where the slopes do not bracket a maximum).
+    /// `best`; a peak at an end of the scan whose slope points out of it is its own estimate,
+    /// and a peak without values and slopes that bracket a maximum is refined as in a solve.
     pub(super) fn estimate_peaks<const N: usize>(
         &self,
         k: usize,
@@ -57,43 +58,60 @@ impl<'a> StageSolver<'a> {
         scan: &Scan<'_, N>,
         best: &mut Best,
     ) {
-        let grid = scan.grid();
         for &i in scan.peaks().iter().take(REFINE_CANDIDATES) {
-            let Some((value, offer, next)) = scan.point(i) else {
-                continue;
-            };
-            best.consider(grid[i], value, offer, next, false);
-            // The value, slope and next offer (with its slope) at grid point j.
-            let at = |j: usize| {
-                let (value, _, next) = scan.point(j)?;
-                let (_, dnext) = scan.next_with_slope(grid[j])?;
-                let slope = self.stage_slope_given(k, c, grid[j], &next, dnext);
-                Some((grid[j], value, slope, next.offer, dnext))
-            };
-            let Some(here) = at(i) else {
-                continue;
-            };
-            let neighbour = if here.2 > 0.0 {
-                i + 1
-            } else if here.2 < 0.0 && i > 0 {
-                i - 1
-            } else {
-                continue;
-            };
-            let Some(there) = (neighbour < grid.len()).then(|| at(neighbour)).flatten() else {
-                continue;
-            };
-            let (left, right) = if neighbour > i {
-                (here, there)
-            } else {
-                (there, here)
-            };
-            if let Some((t, v, next_offer)) = hermite_maximum(left, right) {
-                if t > c {
-                    best.consider_estimate(t, v, self.implied_offer(k, t, next_offer), next_offer);
+            match self.hermite_estimate(k, c, scan, i) {
+                Some(estimate) => {
+                    if let Some((value, offer, next)) = scan.point(i) {
+                        best.consider(scan.grid()[i], value, offer, next, false);
+                    }
+                    if let Some((t, v, next_offer)) = estimate {
+                        best.consider_estimate(
+                            t,
+                            v,
+                            self.implied_offer(k, t, next_offer),
+                            next_offer,
+                        );
+                    }
                 }
+                None => self.refine_peak(k, c, scan, i, best),
             }
         }
+    }
+
+    /// The estimate of the maximum next to peak `i` (see [`Self::estimate_peaks`]): `Some(None)`
+    /// when the peak is at an end of the scan and the slope points out of it, `None` when the
+    /// values and slopes do not bracket a maximum.
+    #[allow(clippy::option_option)]
+    fn hermite_estimate<const N: usize>(
+        &self,
+        k: usize,
+        c: f64,
+        scan: &Scan<'_, N>,
+        i: usize,
+    ) -> Option<Option<(f64, f64, f64)>> {
+        let grid = scan.grid();
+        // The value, slope and next offer (with its slope) at grid point j.
+        let at = |j: usize| {
+            let (value, _, next) = scan.point(j)?;
+            let (_, dnext) = scan.next_with_slope(grid[j])?;
+            let slope = self.stage_slope_given(k, c, grid[j], &next, dnext);
+            Some((grid[j], value, slope, next.offer, dnext))
+        };
+        let here = at(i)?;
+        let neighbour = match here.2 {
+            s if s > 0.0 && i + 1 < grid.len() => i + 1,
+            s if s < 0.0 && i > 0 => i - 1,
+            s if s > 0.0 || s < 0.0 => return Some(None),
+            _ => return None,
+        };
+        let there = at(neighbour)?;
+        let (left, right) = if neighbour > i {
+            (here, there)
+        } else {
+            (there, here)
+        };
+        let (t, v, next_offer) = hermite_maximum(left, right)?;
+        (t > c).then_some(Some((t, v, next_offer)))
     }
 
     /// Settles the estimated replies of stage `k`'s scan given `c` at its best peaks and their

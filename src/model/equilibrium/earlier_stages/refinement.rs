@@ -276,53 +276,63 @@ impl<'a> StageSolver<'a> {
         scan: &Scan<'_, N>,
         best: &mut Best,
     ) {
+        for &i in scan.peaks().iter().take(REFINE_CANDIDATES) {
+            self.refine_peak(k, c, scan, i, best);
+        }
+    }
+
+    /// Refines the peak `i` of the stage-`k` scan given `c` (see [`Self::refine_peaks`]).
+    pub(super) fn refine_peak<const N: usize>(
+        &self,
+        k: usize,
+        c: f64,
+        scan: &Scan<'_, N>,
+        i: usize,
+        best: &mut Best,
+    ) {
         let grid = scan.grid();
         let n_grid = grid.len();
-        for &i in scan.peaks().iter().take(REFINE_CANDIDATES) {
-            let (value, offer, next) = scan.point(i).expect("peak is feasible");
-            best.consider(grid[i], value, offer, next, false);
-            let mut left = if i > 0 { grid[i - 1] } else { grid[i] };
-            // The left end of the feasible region: find where x_k = 0 exactly, and refine
-            // between it and the peak.
-            if i > 0 && scan.point(i - 1).is_none() && grid[i - 1] < grid[i] {
-                let corner = self.feasibility_corner(k, grid[i - 1], grid[i]);
-                left = corner;
-                if let Some((v, o, n)) = self.stage_value(k, c, corner, Some(next.offer)) {
-                    best.consider(corner, v, o, n, false);
-                }
+        let (value, offer, next) = scan.point(i).expect("peak is feasible");
+        best.consider(grid[i], value, offer, next, false);
+        let mut left = if i > 0 { grid[i - 1] } else { grid[i] };
+        // The left end of the feasible region: find where x_k = 0 exactly, and refine
+        // between it and the peak.
+        if i > 0 && scan.point(i - 1).is_none() && grid[i - 1] < grid[i] {
+            let (corner, at_corner) = self.feasibility_corner(k, grid[i - 1], (grid[i], next));
+            left = corner;
+            if let Some((v, o, n)) = self.stage_value_given(k, c, corner, at_corner) {
+                best.consider(corner, v, o, n, false);
             }
-            let right = if i + 1 < n_grid { grid[i + 1] } else { grid[i] };
-            // Kinks of the continuation (the last stage's offer reaching a kink of its problem)
-            // can put several local maxima into one cell of the scan: refine every smooth piece.
-            let end_regime = |x: f64| match scan.at(x) {
-                Some((_, _, next)) => (x, self.regime_of(k, &next)),
-                None => (x, self.regime(k, x)),
+        }
+        let right = if i + 1 < n_grid { grid[i + 1] } else { grid[i] };
+        // Kinks of the continuation (the last stage's offer reaching a kink of its problem)
+        // can put several local maxima into one cell of the scan: refine every smooth piece.
+        let end_regime = |x: f64| match scan.at(x) {
+            Some((_, _, next)) => (x, self.regime_of(k, &next)),
+            None => (x, self.regime(k, x)),
+        };
+        let mut ends = [left; MAX_PIECES + 1];
+        let mut n_ends = 1;
+        self.regime_breaks(
+            k,
+            end_regime(left),
+            end_regime(right),
+            &mut ends,
+            &mut n_ends,
+        );
+        ends[n_ends] = right;
+        n_ends += 1;
+        for piece in ends[..n_ends].windows(2) {
+            let (a, b) = (piece[0], piece[1]);
+            let mid = if a <= grid[i] && grid[i] <= b {
+                grid[i]
+            } else {
+                0.5 * (a + b)
             };
-            let mut ends = [left; MAX_PIECES + 1];
-            let mut n_ends = 1;
-            self.regime_breaks(
-                k,
-                end_regime(left),
-                end_regime(right),
-                &mut ends,
-                &mut n_ends,
-            );
-            ends[n_ends] = right;
-            n_ends += 1;
-            for piece in ends[..n_ends].windows(2) {
-                let (a, b) = (piece[0], piece[1]);
-                let mid = if a <= grid[i] && grid[i] <= b {
-                    grid[i]
-                } else {
-                    0.5 * (a + b)
-                };
-                let hint = |x: f64| Some(scan.offer_at(x).unwrap_or(next.offer));
-                if let Some((cand, interior, warm)) =
-                    self.refine(k, c, [a, mid, b], hint, Some(scan))
-                {
-                    if let Some((v, o, n)) = self.stage_value(k, c, cand, warm) {
-                        best.consider(cand, v, o, n, interior);
-                    }
+            let hint = |x: f64| Some(scan.offer_at(x).unwrap_or(next.offer));
+            if let Some((cand, interior, warm)) = self.refine(k, c, [a, mid, b], hint, Some(scan)) {
+                if let Some((v, o, n)) = self.stage_value(k, c, cand, warm) {
+                    best.consider(cand, v, o, n, interior);
                 }
             }
         }
@@ -481,9 +491,16 @@ impl<'a> StageSolver<'a> {
     }
 
     /// The cutoff at which the implied offer `x_k` is exactly 0, between an infeasible `a` and a
-    /// feasible `b` (bisection on the monotone offer).
-    fn feasibility_corner(&self, k: usize, mut a: f64, mut b: f64) -> f64 {
-        let mut hint = None;
+    /// feasible `b` with the next stage's reply `next_b` there (bisection on the monotone
+    /// offer), with the next stage's reply there: the solve that found it feasible (a solve
+    /// repeated there can land a rounding error lower, below 0).
+    fn feasibility_corner(
+        &self,
+        k: usize,
+        mut a: f64,
+        (mut b, mut next_b): (f64, Reply),
+    ) -> (f64, Reply) {
+        let mut hint = Some(next_b.offer);
         for _ in 0..200 {
             if b - a <= 1e-15 * (1.0 + b.abs()) {
                 break;
@@ -494,10 +511,10 @@ impl<'a> StageSolver<'a> {
             if self.implied_offer(k, m, next.offer) < 0.0 {
                 a = m;
             } else {
-                b = m;
+                (b, next_b) = (m, next);
             }
         }
-        b
+        (b, next_b)
     }
 }
 
