@@ -101,7 +101,8 @@ impl<'a> StageSolver<'a> {
         let neighbour = match here.2 {
             s if s > 0.0 && i + 1 < grid.len() => i + 1,
             s if s < 0.0 && i > 0 => i - 1,
-            s if s > 0.0 || s < 0.0 => return Some(None),
+            // A NaN slope is refined as in a solve.
+            s if !s.is_nan() && s != 0.0 => return Some(None),
             _ => return None,
         };
         let there = at(neighbour)?;
