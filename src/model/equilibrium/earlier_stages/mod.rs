@@ -178,7 +178,7 @@ impl<'a> StageSolver<'a> {
         };
         let (certificate, bound) = if let Some(table) = self.continuation_table(k) {
             // A middle stage of the fast search, with its continuation table.
-            let scan: Scan<WITH_TABLE> = self.scan(k, c, low, high, Some(table));
+            let scan: Scan<WITH_TABLE> = self.scan(k, c, low, high, Some(table), !estimate);
             if estimate {
                 self.estimate_peaks(k, c, &scan, &mut best);
             } else {
@@ -187,7 +187,7 @@ impl<'a> StageSolver<'a> {
             }
             self.search_statement()
         } else {
-            let mut scan: Scan<GRID_ONLY> = self.scan(k, c, low, high, None);
+            let mut scan: Scan<GRID_ONLY> = self.scan(k, c, low, high, None, true);
             self.settle_estimates(k, c, &mut scan);
             self.refine_peaks(k, c, &scan, &mut best);
             if self.certify {

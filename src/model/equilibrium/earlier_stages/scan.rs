@@ -217,7 +217,9 @@ impl<const N: usize> Scan<'_, N> {
 
 impl<'a> StageSolver<'a> {
     /// Scans the stage-`k` objective given `c` on `[low, high]`, merging the points of
-    /// `table` (the continuation table of a middle stage; `N` = [`WITH_TABLE`]).
+    /// `table` (the continuation table of a middle stage; `N` = [`WITH_TABLE`]) and, with
+    /// `fill`, the scan's own points inside the table's gaps wider than its own grid's spacing
+    /// (without, the table's points and the ends only: an estimate, `estimate.rs`).
     pub(super) fn scan<'t, const N: usize>(
         &self,
         k: usize,
@@ -225,6 +227,7 @@ impl<'a> StageSolver<'a> {
         low: f64,
         high: f64,
         table: Option<&'t ContinuationTable>,
+        fill: bool,
     ) -> Scan<'t, N> {
         // Scan grid: uniform in c and uniform in G(c), sorted; each next-stage solve is
         // warm-started from the previous grid point's (the next offer is nondecreasing in c).
@@ -232,7 +235,7 @@ impl<'a> StageSolver<'a> {
         // The table index of each grid point that is a table point.
         let mut from_table = [None; N];
         let n_grid = match table {
-            Some(table) => self.merge_table(table, low, high, &mut grid, &mut from_table),
+            Some(table) => self.merge_table(table, low, high, fill, &mut grid, &mut from_table),
             None => grid_points(self.home, low, high, SCAN_UNIFORM, SCAN_QUANTILE, &mut grid),
         };
         // `G(c)` and `1 − G(c)` for the mass at table points (`mass_by_tails`).
@@ -337,6 +340,7 @@ impl<'a> StageSolver<'a> {
         table: &ContinuationTable,
         low: f64,
         high: f64,
+        fill: bool,
         grid: &mut [f64; N],
         from_table: &mut [Option<usize>; N],
     ) -> usize {
@@ -376,7 +380,7 @@ impl<'a> StageSolver<'a> {
                 break;
             }
             let (b, pb, _) = merged[w + 1];
-            if !(b - a > step_c || pb - pa > step_p) {
+            if !(fill && (b - a > step_c || pb - pa > step_p)) {
                 continue;
             }
             // The own points inside (a, b), both kinds in increasing order, merged.
