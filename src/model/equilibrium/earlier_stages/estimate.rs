@@ -2,22 +2,24 @@
 //!
 //! The first stage of `[poll, vote, renegotiation]` scans its cutoff on a grid and needs, at each
 //! grid point `c`, the middle stage's value `W_{k+1}(c)` and offer `x_{k+1}(c)` only to rank the
-//! points and find the scan's peaks. The middle stage's scan at `c` reads its continuation table
-//! (`continuation_table.rs`) with its own points where the table is sparse, as a solve does;
-//! instead of refining each peak of that scan by a root of its slope, the estimate takes the
-//! maximum of the cubic Hermite interpolant of the middle stage's objective on the peak's cell,
-//! through the values and slopes at the cell's ends (both known at scan points):
+//! points and find the scan's peaks. The estimate scans the middle stage at `c` on the points of
+//! its continuation table (`continuation_table.rs`) and the scan's ends only, without the own
+//! points that a solve adds where the table is sparser than its grid, and instead of refining
+//! each peak by a root of its slope it takes the maximum of the cubic Hermite interpolant of the
+//! middle stage's objective on the peak's cell, through the values and slopes at the cell's ends
+//! (both known at those points):
 //!
 //! ```text
 //! V(t; c) = π(x_k(t))·[G(t) − G(c)] + λ_{k+1}·W_{k+1}(t),    V'(t; c) = F(t; c)   (refinement.rs)
 //! ```
 //!
-//! Its error is of the fourth order in the cell's width, far below the differences between the
-//! first stage's grid points that decide its peaks. Before anything relies on a point's reply
-//! (the refinement of a peak reads the replies at the peak and both neighbours; a candidate's
-//! value is compared), [`StageSolver::settle_estimates`] replaces the estimates at the best
-//! peaks and their neighbours by solves, finds the peaks again, and repeats until those points
-//! are all solved: the peaks that the refinement starts from are peaks of solved values.
+//! Its error is of the fourth order in the cell's width (rougher where the table is sparse, in
+//! the upper tail); an estimate only ranks the first stage's grid points. Before anything relies
+//! on a point's reply (the refinement of a peak reads the replies at the peak and both
+//! neighbours; a candidate's value is compared), [`StageSolver::settle_estimates`] replaces the
+//! estimates at the best peaks and their neighbours by solves, finds the peaks again, and
+//! repeats until those points are all solved: the peaks that the refinement starts from are
+//! peaks of solved values.
 //!
 //! Estimates are used where the middle stage's objective is smooth in its cutoff: no kink or
 //! cliff of `π` (a foreign constraint) and no jump of the last stage's first-order condition (a
@@ -27,7 +29,7 @@ use super::super::stage_solver::{Reply, StageSolver};
 use super::scan::Scan;
 use super::Best;
 
-/// How many of the scan's best peaks are settled (as many as `refinement.rs` refines).
+// The scan's best peaks settled and estimated are as many as `refinement.rs` refines.
 use super::refinement::REFINE_CANDIDATES;
 
 impl<'a> StageSolver<'a> {

@@ -15,12 +15,15 @@
 //! objective itself). Ties go to "nobody accepts", so a fully strategic poll returns the
 //! one-shot path (MODEL.md §5).
 //!
-//! A middle stage (the vote of `[poll, vote, renegotiation]`), solved once for every cutoff the
-//! first stage tries, reads its continuation from a table solved once per game
-//! (`continuation_table.rs`); at an interior optimum its offer's slope in `c` comes from the
-//! implicit function theorem (`refinement.rs`), and each root search of its slope starts from
-//! the slopes already known around its bracket, including those at the last-stage solves that
-//! earlier searches kept (`numeric::warm_root`, `continuation_table::RecentSolves`). The latest
+//! A middle stage (the vote of `[poll, vote, renegotiation]`), solved for the cutoffs the first
+//! stage tries, reads its continuation from a table solved once per game
+//! (`continuation_table.rs`). The first stage's scan ranks its grid points by estimates of the
+//! middle stage (the table's points, the maximum of a cubic interpolant at each peak) and solves
+//! it only at its best peaks and their neighbours (`estimate.rs`). At an interior optimum its
+//! offer's slope in `c` comes from the implicit function theorem (`refinement.rs`), and each
+//! root search of its slope starts from the slopes already known around its bracket, including
+//! those at the last-stage solves that earlier searches kept (`numeric::warm_root`,
+//! `continuation_table::RecentSolves`). The latest
 //! solve of an earlier stage is kept too: the path asks again for the middle stage at the
 //! cutoff where the first stage's search ended.
 //!
