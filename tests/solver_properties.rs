@@ -378,12 +378,51 @@ impl Model {
                 best = (t, v);
             }
         }
+        // Where the offer crosses a kink of π (the ends of a uniform foreign support), the
+        // objective can peak at the crossing itself, narrowly: the crossings are candidates
+        // (bisection on the offer, nondecreasing in the cutoff).
+        for kink in self.pi_kinks() {
+            let offer = |t: f64| self.objective(k, c, t).map(|v| v.1);
+            for w in pts.windows(2) {
+                let (Some(xa), Some(xb)) = (offer(w[0]), offer(w[1])) else {
+                    continue;
+                };
+                if !(xa < kink && kink <= xb) {
+                    continue;
+                }
+                let (mut a, mut b) = (w[0], w[1]);
+                for _ in 0..100 {
+                    let m = 0.5 * (a + b);
+                    match offer(m) {
+                        Some(x) if x < kink => a = m,
+                        _ => b = m,
+                    }
+                }
+                for t in [a, b] {
+                    if f(t) > best.1 {
+                        best = (t, f(t));
+                    }
+                }
+            }
+        }
         match self.objective(k, c, best.0) {
             Some((value, offer)) if best.1 > f64::NEG_INFINITY => Sol { value, offer },
             _ => Sol {
                 value: f64::NEG_INFINITY,
                 offer: f64::NAN,
             },
+        }
+    }
+
+    /// The offers where `π` has a kink: `1 − ` the ends of a uniform foreign support.
+    fn pi_kinks(&self) -> Vec<f64> {
+        match self.foreign {
+            Some(f) if f.family == Family::Uniform => [f.location - f.scale, f.location + f.scale]
+                .iter()
+                .map(|e| 1.0 - e)
+                .filter(|x| *x > 0.0 && *x < 1.0)
+                .collect(),
+            _ => Vec::new(),
         }
     }
 
@@ -1195,4 +1234,82 @@ fn fast_search_agrees_with_the_certified_solve_on_past_failures() {
             );
         }
     }
+}
+
+/// A miss of the fast search found by a random-seed property run (`TWOLEVEL_PROPTEST_SEED=random
+/// TWOLEVEL_PROPTEST_CASES=3000`), present since before issue 11's item 4 work: with a very steep
+/// logistic foreign constraint (scale 4e-4, a near-cliff of `π` at x ≈ 0.47 that the last
+/// stage's offer sits just below), the middle stage's scan at the poll's cutoff −0.770 refines
+/// the lower of two near-equal local maxima (3e-5 apart relative), and the poll's choice then
+/// stands on an offer that the optimal middle stage makes infeasible. The certified solve finds
+/// the right path. Open: the fast search does not yet treat a steep smooth foreign constraint
+/// as the cliff it nearly is.
+#[test]
+#[ignore = "known miss of the fast search (issue 11), open"]
+fn fast_search_with_a_near_cliff_foreign_constraint() {
+    let input = Input {
+        game: Game {
+            home: Threshold::new(
+                Family::Normal,
+                -6.384_581_681_940_964,
+                3.038_134_313_802_785,
+            ),
+            foreign: Some(Threshold::new(
+                Family::Logistic,
+                0.529_684_621_032_031_2,
+                0.000_390_706_606_382_324_94,
+            )),
+            proposer: Side::Foreign,
+            protocol: Protocol {
+                poll: true,
+                renegotiation: true,
+            },
+            scalars: Scalars {
+                rho: 0.158_394_535_583_912_78,
+                delta_ratifier: 1.0,
+                delta_proposer: 0.0,
+                poll_weight: 0.907_733_730_592_256_9,
+            },
+        },
+        proposer: Proposer::Fixed(Side::Foreign),
+    };
+    let result = check_fast_search(&input);
+    assert!(result.is_ok(), "{result:?}");
+}
+
+/// The reference's middle stage missed an optimum at a kink of `π` (the upper end of a narrow
+/// uniform foreign window; the middle offer equals its cutoff there) and gave the first stage a
+/// value above the certified bound on its cell (found by a random-seed property run). The
+/// reference now takes the cutoffs where the offer crosses a kink of `π` as candidates; this
+/// fails without that.
+#[test]
+fn certified_bound_covers_the_reference_at_a_kink_of_pi() {
+    let input = Input {
+        game: Game {
+            home: Threshold::new(
+                Family::Normal,
+                0.702_484_618_729_750_9,
+                0.316_644_481_718_428_9,
+            ),
+            foreign: Some(Threshold::new(
+                Family::Uniform,
+                0.361_127_019_626_305_56,
+                0.024_448_273_553_855_482,
+            )),
+            proposer: Side::Foreign,
+            protocol: Protocol {
+                poll: true,
+                renegotiation: true,
+            },
+            scalars: Scalars {
+                rho: 0.779_569_225_005_636_9,
+                delta_ratifier: 0.0,
+                delta_proposer: 0.873_418_257_121_705,
+                poll_weight: 1.0,
+            },
+        },
+        proposer: Proposer::Fixed(Side::Foreign),
+    };
+    let result = check_certificate(&input, Side::Foreign);
+    assert!(result.is_ok(), "{result:?}");
 }
