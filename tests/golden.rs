@@ -9,7 +9,8 @@
 //! 1.3e-5 relative; at one point the old and new likelihoods give the same SEs to 1e-12), and
 //! the three-stage search of issue 11's item 4 (its slopes' roots land elsewhere within their
 //! numerical noise: the estimates move by 2e-10, the finite-difference SEs by up to 3e-6
-//! relative).
+//! relative; then, with the first stage's estimates of the middle stage and the looser middle
+//! root, by up to 8e-11 and 1e-6 relative).
 
 use twolevel::estimate::project_fit::fit_project;
 use twolevel::problem::project::Project;
