@@ -162,10 +162,10 @@ impl<const N: usize> Scan<'_, N> {
     /// Replaces the estimate at grid point `i` (an own point) by the next stage's solved reply
     /// `next` and the stage value and offer `value` it gives, then finds the peaks again.
     pub(super) fn settle(&mut self, i: usize, next: Reply, value: Option<(f64, f64)>) {
+        self.estimated[i] = false;
         if let Source::Own(j) = self.sources[i] {
             self.own[j] = Some((next, f64::NAN));
             self.values[i] = value;
-            self.estimated[i] = false;
             self.find_peaks();
         }
     }
