@@ -155,7 +155,7 @@ impl<'a> StageSolver<'a> {
 /// The cubic through `(a, y_a)` and `(b, y_b)` with slopes `d_a`, `d_b` there, at `t` (inside
 /// `[a, b]` an interpolation, beyond it an extrapolation).
 #[inline]
-fn hermite((a, ya, da): (f64, f64, f64), (b, yb, db): (f64, f64, f64), t: f64) -> f64 {
+pub(super) fn hermite((a, ya, da): (f64, f64, f64), (b, yb, db): (f64, f64, f64), t: f64) -> f64 {
     let h = b - a;
     let s = (t - a) / h;
     let (s2, s3) = (s * s, s * s * s);

@@ -26,6 +26,7 @@
 //! uniform home support). Elsewhere every scan point is solved.
 
 use super::super::stage_solver::{Reply, StageSolver};
+use super::continuation_table::hermite;
 use super::scan::Scan;
 use super::Best;
 
@@ -179,16 +180,10 @@ fn hermite_maximum(
     if !(0.0..=1.0).contains(&u) {
         return None;
     }
-    let (u2, u3) = (u * u, u * u * u);
-    let (h00, h10, h01, h11) = (
-        2.0 * u3 - 3.0 * u2 + 1.0,
-        u3 - 2.0 * u2 + u,
-        -2.0 * u3 + 3.0 * u2,
-        u3 - u2,
-    );
-    let value = h00 * v0 + h10 * m0 + h01 * v1 + h11 * m1;
-    let offer = h00 * y0 + h10 * h * d0 + h01 * y1 + h11 * h * d1;
-    Some((t0 + u * h, value, offer))
+    let t = t0 + u * h;
+    let value = hermite((t0, v0, s0), (t1, v1, s1), t);
+    let offer = hermite((t0, y0, d0), (t1, y1, d1), t);
+    Some((t, value, offer))
 }
 
 #[cfg(test)]

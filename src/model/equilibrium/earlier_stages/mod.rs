@@ -65,15 +65,20 @@ impl Best<'_, '_> {
         self.best.map_or(f64::NEG_INFINITY, |(v, _)| v)
     }
 
+    /// Whether a candidate of value `value` replaces the incumbent: there is none, or the value
+    /// is higher beyond a tie.
+    fn beaten_by(&self, value: f64) -> bool {
+        match self.best {
+            None => true,
+            Some((v, _)) => value > v + TIE * v.abs().max(1e-300),
+        }
+    }
+
     /// Considers the candidate cutoff `cand` with the stage value `value`, the offer `offer` it
     /// implies and the next stage's reply `next` there.
     fn consider(&mut self, cand: f64, value: f64, offer: f64, next: Reply, interior: bool) {
         let c = self.c;
-        let better = match self.best {
-            None => true,
-            Some((v, _)) => value > v + TIE * v.abs().max(1e-300),
-        };
-        if better {
+        if self.beaten_by(value) {
             let marginal = if cand > c {
                 self.solver.pi(offer)
             } else {
@@ -96,7 +101,7 @@ impl Best<'_, '_> {
     /// Considers an estimated candidate (`estimate.rs`): cutoff `cand > c` with the estimated
     /// stage value `value`, the offer `offer` and the next stage's offer `next_offer` there.
     fn consider_estimate(&mut self, cand: f64, value: f64, offer: f64, next_offer: f64) {
-        if value > self.value() + TIE * self.value().abs().max(1e-300) {
+        if self.beaten_by(value) {
             let marginal = self.solver.pi(offer);
             self.best = Some((
                 value,
