@@ -1237,15 +1237,15 @@ fn fast_search_agrees_with_the_certified_solve_on_past_failures() {
 }
 
 /// A miss of the fast search found by a random-seed property run (`TWOLEVEL_PROPTEST_SEED=random
-/// TWOLEVEL_PROPTEST_CASES=3000`), present since before issue 11's item 4 work: with a very steep
-/// logistic foreign constraint (scale 4e-4, a near-cliff of `π` at x ≈ 0.47 that the last
-/// stage's offer sits just below), the middle stage's scan at the poll's cutoff −0.770 refines
-/// the lower of two near-equal local maxima (3e-5 apart relative), and the poll's choice then
-/// stands on an offer that the optimal middle stage makes infeasible. The certified solve finds
-/// the right path. Open: the fast search does not yet treat a steep smooth foreign constraint
-/// as the cliff it nearly is.
+/// TWOLEVEL_PROPTEST_CASES=3000`): with a very steep logistic foreign constraint (scale 4e-4, a
+/// near-cliff of `π` at x ≈ 0.47 against which the last stage's offer bends), the middle stage's
+/// objective at the poll's cutoff −0.770 has two local maxima 0.037 apart (values 3e-5 apart,
+/// relative). The higher one lies inside a scan cell whose ends have equal values, both below
+/// the next point, a peak beside the lower maximum: the scan's values hide it, its slopes
+/// (positive at both ends) do not. The fast search refined the lower maximum and the poll then
+/// stood on an offer that the optimal middle stage makes infeasible. Fixed by refining every
+/// cell whose cubic Hermite interpolant has a maximum inside (`refinement.rs`); fails without.
 #[test]
-#[ignore = "known miss of the fast search (issue 11), open"]
 fn fast_search_with_a_near_cliff_foreign_constraint() {
     let input = Input {
         game: Game {

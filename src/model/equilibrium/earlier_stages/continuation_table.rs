@@ -17,6 +17,7 @@
 //! interpolation, [`ContinuationTable::hint`]).
 
 use super::super::stage_solver::{Reply, StageSolver};
+use super::hermite::hermite;
 use super::scan::grid_points;
 
 /// Table points uniform in the cutoff.
@@ -35,6 +36,9 @@ pub(in crate::model::equilibrium) struct ContinuationTable {
     /// The middle stage's terms at each grid point that do not depend on `c`
     /// ([`StageSolver::stage_terms`]: the offer, `π` of it and the continuation value).
     terms: [Option<(f64, f64, f64)>; TABLE_CAPACITY],
+    /// The parts of the middle stage's slope at each grid point that do not depend on `c`
+    /// ([`StageSolver::stage_slope_terms`]; `None` where the offer's slope is not finite).
+    slope_terms: [Option<(f64, f64, f64)>; TABLE_CAPACITY],
     n: usize,
     /// The latest last-stage solves of the middle stage's searches.
     pub(super) recent: std::cell::RefCell<RecentSolves>,
@@ -55,6 +59,12 @@ impl ContinuationTable {
     /// would be negative, or no reply).
     pub(super) fn terms(&self, j: usize) -> Option<(f64, f64, f64)> {
         self.terms[j]
+    }
+
+    /// The parts of the middle stage's slope at grid point `j` that do not depend on `c`
+    /// (`None`: the offer's slope is not finite, or no reply).
+    pub(super) fn slope_terms(&self, j: usize) -> Option<(f64, f64, f64)> {
+        self.slope_terms[j]
     }
 
     /// `(G(t_j), 1 − G(t_j))` at grid point `j`.
@@ -139,30 +149,25 @@ impl<'a> StageSolver<'a> {
             for (term, (&t, reply)) in terms.iter_mut().zip(points[..n].iter().zip(&replies)) {
                 *term = reply.and_then(|(next, _)| self.stage_terms(k, t, &next));
             }
+            let mut slope_terms = [None; TABLE_CAPACITY];
+            for (term, (&t, reply)) in slope_terms.iter_mut().zip(points[..n].iter().zip(&replies))
+            {
+                *term = reply
+                    .filter(|(_, slope)| slope.is_finite())
+                    .map(|(next, slope)| self.stage_slope_terms(k, t, &next, slope));
+            }
             Box::new(ContinuationTable {
                 points,
                 replies,
                 probabilities,
                 terms,
+                slope_terms,
                 n,
                 recent: std::cell::RefCell::new(RecentSolves::new()),
             })
         });
         Some(table)
     }
-}
-
-/// The cubic through `(a, y_a)` and `(b, y_b)` with slopes `d_a`, `d_b` there, at `t` (inside
-/// `[a, b]` an interpolation, beyond it an extrapolation).
-#[inline]
-pub(super) fn hermite((a, ya, da): (f64, f64, f64), (b, yb, db): (f64, f64, f64), t: f64) -> f64 {
-    let h = b - a;
-    let s = (t - a) / h;
-    let (s2, s3) = (s * s, s * s * s);
-    (2.0 * s3 - 3.0 * s2 + 1.0) * ya
-        + (s3 - 2.0 * s2 + s) * h * da
-        + (-2.0 * s3 + 3.0 * s2) * yb
-        + (s3 - s2) * h * db
 }
 
 /// How many of the latest last-stage solves [`RecentSolves`] keeps.

@@ -26,7 +26,7 @@
 //! uniform home support). Elsewhere every scan point is solved.
 
 use super::super::stage_solver::{Reply, StageSolver};
-use super::continuation_table::hermite;
+use super::hermite::{hermite, hermite_extrema};
 use super::scan::Scan;
 use super::Best;
 
@@ -62,7 +62,7 @@ impl<'a> StageSolver<'a> {
         best: &mut Best,
     ) {
         for &i in scan.peaks().iter().take(REFINE_CANDIDATES) {
-            match self.hermite_estimate(k, c, scan, i) {
+            match self.hermite_estimate(c, scan, i) {
                 Some(estimate) => {
                     if let Some((value, offer, next)) = scan.point(i) {
                         best.consider(scan.grid()[i], value, offer, next, false);
@@ -87,7 +87,6 @@ impl<'a> StageSolver<'a> {
     #[allow(clippy::option_option)]
     fn hermite_estimate<const N: usize>(
         &self,
-        k: usize,
         c: f64,
         scan: &Scan<'_, N>,
         i: usize,
@@ -97,7 +96,7 @@ impl<'a> StageSolver<'a> {
         let at = |j: usize| {
             let (value, _, next) = scan.point(j)?;
             let (_, dnext) = scan.next_with_slope(grid[j])?;
-            let slope = self.stage_slope_given(k, c, grid[j], &next, dnext);
+            let slope = scan.slope(j)?;
             Some((grid[j], value, slope, next.offer, dnext))
         };
         let here = at(i)?;
@@ -155,32 +154,11 @@ fn hermite_maximum(
     (t0, v0, s0, y0, d0): (f64, f64, f64, f64, f64),
     (t1, v1, s1, y1, d1): (f64, f64, f64, f64, f64),
 ) -> Option<(f64, f64, f64)> {
-    let h = t1 - t0;
-    if !(h > 0.0 && s0 > 0.0 && s1 < 0.0 && d0.is_finite() && d1.is_finite()) {
+    if !(s0 > 0.0 && s1 < 0.0 && d0.is_finite() && d1.is_finite()) {
         return None;
     }
-    // p(u) = h00·v0 + h10·h·s0 + h01·v1 + h11·h·s1 on u ∈ [0, 1]; p'(u) = A·u² + B·u + C with
-    // p'(0) = h·s0 > 0 > h·s1 = p'(1): exactly one root in (0, 1).
-    let (m0, m1) = (h * s0, h * s1);
-    let a = 6.0 * (v0 - v1) + 3.0 * (m0 + m1);
-    let b = 6.0 * (v1 - v0) - 4.0 * m0 - 2.0 * m1;
-    let cc = m0;
-    let u = if a.abs() <= 1e-12 * (b.abs() + cc.abs()) {
-        -cc / b
-    } else {
-        let disc = (b * b - 4.0 * a * cc).max(0.0);
-        let q = -0.5 * (b + disc.sqrt().copysign(b));
-        let (r1, r2) = (q / a, cc / q);
-        if (0.0..=1.0).contains(&r1) {
-            r1
-        } else {
-            r2
-        }
-    };
-    if !(0.0..=1.0).contains(&u) {
-        return None;
-    }
-    let t = t0 + u * h;
+    // The slope falls from positive to negative: the interpolant has one maximum inside.
+    let t = hermite_extrema((t0, v0, s0), (t1, v1, s1)).0?;
     let value = hermite((t0, v0, s0), (t1, v1, s1), t);
     let offer = hermite((t0, y0, d0), (t1, y1, d1), t);
     Some((t, value, offer))

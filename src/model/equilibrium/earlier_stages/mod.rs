@@ -8,11 +8,12 @@
 //! ```
 //!
 //! The objective in `c_k` need not be concave. It is scanned on a grid (`scan.rs`), every local
-//! maximum of the scan is refined by its first-order condition (`refinement.rs`), so is every
-//! scan cell in which the stage's own offer crosses a kink or cliff of `π`
-//! (`kink_crossings.rs`), and the best of the refined points, the feasibility corner
-//! (`x_k = 0`) and "nobody accepts at this stage" (`c_k = c`) is returned (this file, with the
-//! objective itself). Ties go to "nobody accepts", so a fully strategic poll returns the
+//! maximum of the scan is refined by its first-order condition (`refinement.rs`), so is, where
+//! the scan knows the slopes at its points (a middle stage), every cell whose cubic Hermite
+//! interpolant has a maximum inside that the values alone hide (`hermite.rs`), and every scan
+//! cell in which the stage's own offer crosses a kink or cliff of `π` (`kink_crossings.rs`);
+//! the best of the refined points, the feasibility corner (`x_k = 0`) and "nobody accepts at
+//! this stage" (`c_k = c`) is returned (this file, with the objective itself). Ties go to "nobody accepts", so a fully strategic poll returns the
 //! one-shot path (MODEL.md §5).
 //!
 //! A middle stage (the vote of `[poll, vote, renegotiation]`), solved for the cutoffs the first
@@ -34,6 +35,7 @@
 mod certificate;
 mod continuation_table;
 mod estimate;
+mod hermite;
 mod kink_crossings;
 mod refinement;
 mod scan;
@@ -186,16 +188,19 @@ impl<'a> StageSolver<'a> {
         };
         let (certificate, bound) = if let Some(table) = self.continuation_table(k) {
             // A middle stage of the fast search, with its continuation table.
-            let scan: Scan<WITH_TABLE> = self.scan(k, c, low, high, Some(table), !estimate);
+            let mut scan = Scan::<WITH_TABLE>::new(Some(table));
+            self.scan(k, c, (low, high), !estimate, &mut scan);
             if estimate {
                 self.estimate_peaks(k, c, &scan, &mut best);
             } else {
                 self.refine_peaks(k, c, &scan, &mut best);
+                self.refine_hidden_peaks(k, c, &scan, &mut best);
                 self.refine_kink_crossings(k, c, &scan, &mut best);
             }
             self.search_statement()
         } else {
-            let mut scan: Scan<GRID_ONLY> = self.scan(k, c, low, high, None, true);
+            let mut scan = Scan::<GRID_ONLY>::new(None);
+            self.scan(k, c, (low, high), true, &mut scan);
             self.settle_estimates(k, c, &mut scan);
             self.refine_peaks(k, c, &scan, &mut best);
             if self.certify {

@@ -10,14 +10,27 @@
 //! Each scan cell next to a peak is cut where the continuation changes regime (the last stage's
 //! offer reaching a kink of its problem), and every smooth piece is refined: the root of `F`
 //! where it changes sign, else a golden-section search; the feasibility corner `x_k = 0` is a
-//! candidate too. The same first-order condition tracks an interior optimum locally when the
+//! candidate too. Where the scan knows `F` at its points (a middle stage), a cell whose cubic
+//! Hermite interpolant through the values and slopes at its ends has a maximum inside is
+//! refined too, though neither end is a peak of the scan: two local maxima close together
+//! (e.g. where the last stage's offer bends against a steep foreign constraint) can leave both
+//! ends of the cell below a neighbour while the higher maximum lies between them. The same first-order condition tracks an interior optimum locally when the
 //! primitives move a little (no scan: [`StageSolver::earlier_stage_near`]).
 
 use super::super::certificate::Certificate;
 use super::super::stage_solver::{Reply, StageSolver};
+use super::hermite::{has_interior_maximum, hermite, hermite_extrema};
 use super::scan::Scan;
 use super::Best;
 use crate::model::numeric::{golden_max, warm_root};
+
+/// The stage slope `F = π'(x_k)·x_k'(c_k)·[G(c_k) − G(c)] + [π(x_k) − λ_{k+1}·m_{k+1}]·g(c_k)`
+/// from its terms ([`StageSolver::stage_slope_terms`]) and the mass `G(c_k) − G(c)`.
+#[inline]
+pub(super) fn slope_from_terms((dpi_dh, pi_g, continuation_g): (f64, f64, f64), mass: f64) -> f64 {
+    let first = if mass > 0.0 { dpi_dh * mass } else { 0.0 };
+    first + pi_g - continuation_g
+}
 
 /// How many local maxima of the scan are refined.
 pub(super) const REFINE_CANDIDATES: usize = 3;
@@ -48,6 +61,20 @@ impl<'a> StageSolver<'a> {
         next: &Reply,
         dnext: f64,
     ) -> f64 {
+        let terms = self.stage_slope_terms(k, cand, next, dnext);
+        slope_from_terms(terms, self.home.mass_fast(c, cand))
+    }
+
+    /// The parts of the stage-`k` slope at `cand` that do not depend on `c` (given the next
+    /// stage's reply and its offer's slope there): `π'(x_k)·x_k'(c_k)`, `π(x_k)·g(c_k)` and
+    /// `λ_{k+1}·m_{k+1}·g(c_k)`; the slope given `c` is [`slope_from_terms`].
+    pub(super) fn stage_slope_terms(
+        &self,
+        k: usize,
+        cand: f64,
+        next: &Reply,
+        dnext: f64,
+    ) -> (f64, f64, f64) {
         let t = self.transitions[k + 1];
         let (h, dh) = if next.offer > cand {
             (
@@ -62,9 +89,7 @@ impl<'a> StageSolver<'a> {
         let pi = self.pi(h);
         let (dlog, _) = self.dlog_pi(h);
         let dpi = if pi > 0.0 { pi * dlog } else { 0.0 };
-        let mass = self.home.mass_fast(c, cand);
-        let first = if mass > 0.0 { dpi * dh * mass } else { 0.0 };
-        first + pi * g - t.lambda * next.marginal * g
+        (dpi * dh, pi * g, t.lambda * next.marginal * g)
     }
 
     /// `d x_k / d c` at an interior optimum `reply` of a stage `k` followed by the last stage,
@@ -338,6 +363,68 @@ impl<'a> StageSolver<'a> {
         }
     }
 
+    /// Refines the maxima that the scan's values hide inside a cell, where the slopes at the
+    /// scan's points are known (a middle stage): a cell whose cubic Hermite interpolant
+    /// (`hermite.rs`) has a maximum inside, other than the cells that [`Self::refine_peak`]
+    /// brackets next to the best peaks (slope positive at the cell's left end and negative at
+    /// its right end). A maximum beside a minimum (the slope has the same sign at both ends: the
+    /// values do not rise or fall as much as the slopes say) is bracketed by the cell's end on
+    /// its side and the interpolant's minimum. At most [`REFINE_CANDIDATES`] cells, those whose
+    /// interpolant peaks highest.
+    pub(super) fn refine_hidden_peaks<const N: usize>(
+        &self,
+        k: usize,
+        c: f64,
+        scan: &Scan<'_, N>,
+        best: &mut Best,
+    ) {
+        let grid = scan.grid();
+        let refined = &scan.peaks()[..scan.peaks().len().min(REFINE_CANDIDATES)];
+        // The cells to refine: (the interpolant's maximum, its value, the bracket).
+        let mut hidden = [(f64::NAN, f64::NEG_INFINITY, (f64::NAN, f64::NAN)); REFINE_CANDIDATES];
+        let mut previous: Option<(f64, f64, f64)> = None;
+        for (i, &g) in grid.iter().enumerate() {
+            let here = scan.value(i).zip(scan.slope(i)).map(|(v, s)| (g, v, s));
+            if let (Some(left), Some(right)) = (previous, here) {
+                let may_hide = has_interior_maximum(left, right)
+                    && !(left.2 > 0.0
+                        && right.2 < 0.0
+                        && refined.iter().any(|&p| p == i || p + 1 == i));
+                let extrema = if may_hide {
+                    hermite_extrema(left, right)
+                } else {
+                    (None, None)
+                };
+                if let (Some(top), bottom) = extrema {
+                    let bracket = match bottom {
+                        Some(bottom) if bottom > top => (left.0, bottom),
+                        Some(bottom) => (bottom, right.0),
+                        None => (left.0, right.0),
+                    };
+                    let value = hermite(left, right, top);
+                    let slot = (0..REFINE_CANDIDATES)
+                        .min_by(|&p, &q| hidden[p].1.total_cmp(&hidden[q].1))
+                        .expect("slots");
+                    if value > hidden[slot].1 {
+                        hidden[slot] = (top, value, bracket);
+                    }
+                }
+            }
+            previous = here;
+        }
+        for (top, _, (a, b)) in hidden {
+            if !top.is_finite() {
+                continue;
+            }
+            let hint = |x: f64| scan.offer_at(x).or_else(|| self.table_hint(x));
+            if let Some((cand, interior, warm)) = self.refine(k, c, [a, top, b], hint, Some(scan)) {
+                if let Some((v, o, n)) = self.stage_value(k, c, cand, warm) {
+                    best.consider(cand, v, o, n, interior);
+                }
+            }
+        }
+    }
+
     /// The regime of the continuation after cutoff `cand` at stage `k < K`: for a last stage,
     /// where its offer lies relative to [`Self::kinks`] (between two, or at one; −1 if nobody
     /// accepts), nondecreasing in `cand`; 0 otherwise. The stage-`k` objective is smooth
@@ -410,8 +497,8 @@ impl<'a> StageSolver<'a> {
         }
         // At a scan point the next stage's reply is known, and where the next stage is the last
         // its slope too.
-        let slope = |x: f64| match scan.and_then(|s| s.next_with_slope(x)) {
-            Some((next, dnext)) => self.stage_slope_given(k, c, x, &next, dnext),
+        let slope = |x: f64| match scan.and_then(|s| s.slope_at(x)) {
+            Some(slope) => slope,
             None => match scan.and_then(|s| s.at(x)).filter(|_| k + 1 < self.last()) {
                 Some((_, _, next)) => {
                     let dnext = self.offer_slope(k + 1, x, &next);
@@ -465,9 +552,8 @@ impl<'a> StageSolver<'a> {
                         Some(above).filter(|&i| i < grid.len()),
                     ];
                     for i in neighbours.into_iter().flatten() {
-                        if let Some((next, dnext)) = scan.next_with_slope(grid[i]) {
-                            around[n_around] =
-                                (grid[i], self.stage_slope_given(k, c, grid[i], &next, dnext));
+                        if let Some(slope) = scan.slope(i) {
+                            around[n_around] = (grid[i], slope);
                             n_around += 1;
                         }
                     }

@@ -10,13 +10,15 @@
 //! of its continuation table (`continuation_table.rs`, already solved) above `low`, and its own
 //! grid's points only inside gaps of the table wider than its own grid's spacing (in `c_k` or in
 //! `G(c_k)`), so its scan is never coarser than the grid alone. Where the next stage is the last,
-//! each point also keeps the slope `x_{k+1}'(c_k)` of the next offer, so the stage's slope
-//! there (`refinement.rs`) costs no further solve. Its local maxima are the candidates that
+//! each point also keeps the slope `x_{k+1}'(c_k)` of the next offer and the stage's slope
+//! there (`refinement.rs`; at the table's points from the parts of it that do not depend on `c`,
+//! kept with the table), at no further solve. Its local maxima are the candidates that
 //! `refinement.rs` refines; its cells are where `kink_crossings.rs` looks for the offer
 //! crossing a kink of `π`.
 
 use super::super::stage_solver::{Reply, StageSolver};
 use super::continuation_table::{ContinuationTable, TABLE_CAPACITY};
+use super::refinement::slope_from_terms;
 use crate::model::distribution::{mass_by_tails, Threshold};
 
 /// Grid points (uniform in `c`) of the scan of an earlier stage's objective.
@@ -112,6 +114,9 @@ pub(super) struct Scan<'t, const N: usize> {
     /// The scan's own solves: the next stage's reply and, where the next stage is the last, the
     /// slope `x_{k+1}'(c_k)` of its offer (NaN otherwise).
     own: [Option<(Reply, f64)>; OWN_CAPACITY],
+    /// At each grid point: the stage's slope in its cutoff (`refinement.rs`) where the next
+    /// stage is the last and its offer's slope is known (NaN otherwise).
+    slopes: [f64; N],
     /// At each grid point: the next stage's reply is an estimate from its continuation table
     /// (`estimate.rs`), to be settled by a solve before anything but the peaks relies on it.
     estimated: [bool; N],
@@ -122,7 +127,25 @@ pub(super) struct Scan<'t, const N: usize> {
     n_peaks: usize,
 }
 
-impl<const N: usize> Scan<'_, N> {
+impl<'t, const N: usize> Scan<'t, N> {
+    /// An empty scan, for [`StageSolver::scan`] to fill in place (it is large: returned by
+    /// value, it would be copied).
+    #[inline]
+    pub(super) fn new(table: Option<&'t ContinuationTable>) -> Self {
+        Scan {
+            grid: [0.0f64; N],
+            values: [None; N],
+            slopes: [f64::NAN; N],
+            sources: [Source::Skipped; N],
+            own: [None; OWN_CAPACITY],
+            estimated: [false; N],
+            table,
+            n_grid: 0,
+            peaks: [0; N],
+            n_peaks: 0,
+        }
+    }
+
     /// The grid points, sorted.
     pub(super) fn grid(&self) -> &[f64] {
         &self.grid[..self.n_grid]
@@ -149,6 +172,11 @@ impl<const N: usize> Scan<'_, N> {
             .map(|((value, offer), next)| (value, offer, next))
     }
 
+    /// The stage value at grid point `i` (`None`: infeasible, or skipped as a duplicate).
+    pub(super) fn value(&self, i: usize) -> Option<f64> {
+        self.values[i].map(|(value, _)| value)
+    }
+
     /// Local maxima of the scan (grid indices), best first.
     pub(super) fn peaks(&self) -> &[usize] {
         &self.peaks[..self.n_peaks]
@@ -163,6 +191,7 @@ impl<const N: usize> Scan<'_, N> {
     /// `next` and the stage value and offer `value` it gives, then finds the peaks again.
     pub(super) fn settle(&mut self, i: usize, next: Reply, value: Option<(f64, f64)>) {
         self.estimated[i] = false;
+        self.slopes[i] = f64::NAN;
         if let Source::Own(j) = self.sources[i] {
             self.own[j] = Some((next, f64::NAN));
             self.values[i] = value;
@@ -201,6 +230,16 @@ impl<const N: usize> Scan<'_, N> {
         self.index(x).and_then(|i| self.point(i))
     }
 
+    /// The stage's slope at grid point `i` where it is known.
+    pub(super) fn slope(&self, i: usize) -> Option<f64> {
+        Some(self.slopes[i]).filter(|s| s.is_finite())
+    }
+
+    /// [`Self::slope`] at `x` if `x` is a grid point.
+    pub(super) fn slope_at(&self, x: f64) -> Option<f64> {
+        self.index(x).and_then(|i| self.slope(i))
+    }
+
     /// The next stage's reply and the slope of its offer at `x` if `x` is a grid point where
     /// the slope is known.
     pub(super) fn next_with_slope(&self, x: f64) -> Option<(Reply, f64)> {
@@ -216,39 +255,45 @@ impl<const N: usize> Scan<'_, N> {
 }
 
 impl<'a> StageSolver<'a> {
-    /// Scans the stage-`k` objective given `c` on `[low, high]`, merging the points of
-    /// `table` (the continuation table of a middle stage; `N` = [`WITH_TABLE`]) and, with
-    /// `fill`, the scan's own points inside the table's gaps wider than its own grid's spacing
-    /// (without, the table's points and the ends only: an estimate, `estimate.rs`).
-    pub(super) fn scan<'t, const N: usize>(
+    /// Scans the stage-`k` objective given `c` on `[low, high]` into the empty `scan`
+    /// ([`Scan::new`]), merging the points of its continuation table (that of a middle stage;
+    /// `N` = [`WITH_TABLE`]) and, with `fill`, the scan's own points inside the table's gaps
+    /// wider than its own grid's spacing (without, the table's points and the ends only: an
+    /// estimate, `estimate.rs`).
+    pub(super) fn scan<const N: usize>(
         &self,
         k: usize,
         c: f64,
-        low: f64,
-        high: f64,
-        table: Option<&'t ContinuationTable>,
+        (low, high): (f64, f64),
         fill: bool,
-    ) -> Scan<'t, N> {
+        scan: &mut Scan<'_, N>,
+    ) {
+        let table = scan.table;
         // Scan grid: uniform in c and uniform in G(c), sorted; each next-stage solve is
         // warm-started from the previous grid point's (the next offer is nondecreasing in c).
-        let mut grid = [0.0f64; N];
         // The table index of each grid point that is a table point.
         let mut from_table = [None; N];
-        let n_grid = match table {
-            Some(table) => self.merge_table(table, low, high, fill, &mut grid, &mut from_table),
-            None => grid_points(self.home, low, high, SCAN_UNIFORM, SCAN_QUANTILE, &mut grid),
+        scan.n_grid = match table {
+            Some(table) => {
+                self.merge_table(table, low, high, fill, &mut scan.grid, &mut from_table)
+            }
+            None => grid_points(
+                self.home,
+                low,
+                high,
+                SCAN_UNIFORM,
+                SCAN_QUANTILE,
+                &mut scan.grid,
+            ),
         };
+        let (grid, n_grid) = (&scan.grid, scan.n_grid);
         // `G(c)` and `1 − G(c)` for the mass at table points (`mass_by_tails`).
         let (cdf_c, sf_c) = if table.is_some() && c > f64::NEG_INFINITY {
             (self.home.cdf(c), self.home.sf(c))
         } else {
             (0.0, 1.0)
         };
-        let mut values = [None; N];
-        let mut sources = [Source::Skipped; N];
-        let mut own = [None; OWN_CAPACITY];
         let mut n_own = 0;
-        let mut estimated = [false; N];
         let next_is_last = k + 1 == self.last();
         let estimate = table.is_none() && self.estimates_next_stage(k);
         // Warm start: extrapolate the next stage's offer from the last three points.
@@ -263,15 +308,18 @@ impl<'a> StageSolver<'a> {
                         continue;
                     };
                     let (cdf_g, sf_g) = table.probabilities(j);
-                    values[i] = table.terms(j).map(|(offer, pi, continuation)| {
-                        let accept = if g > c {
-                            pi * mass_by_tails(c, cdf_g, || cdf_c, || (sf_c, sf_g))
-                        } else {
-                            0.0
-                        };
-                        (accept + continuation, offer)
-                    });
-                    sources[i] = Source::Table(j);
+                    let mass = if g > c {
+                        mass_by_tails(c, cdf_g, || cdf_c, || (sf_c, sf_g))
+                    } else {
+                        0.0
+                    };
+                    scan.values[i] = table
+                        .terms(j)
+                        .map(|(offer, pi, continuation)| (pi * mass + continuation, offer));
+                    if let Some(terms) = table.slope_terms(j) {
+                        scan.slopes[i] = slope_from_terms(terms, mass);
+                    }
+                    scan.sources[i] = Source::Table(j);
                     entry
                 }
                 _ => {
@@ -297,16 +345,19 @@ impl<'a> StageSolver<'a> {
                             })
                         }
                         _ if estimate => {
-                            estimated[i] = true;
+                            scan.estimated[i] = true;
                             (self.next_stage_estimate(k + 1, g), f64::NAN)
                         }
                         _ => (self.best_reply(k + 1, g, hint()), f64::NAN),
                     };
-                    values[i] = self
+                    scan.values[i] = self
                         .stage_value_given(k, c, g, entry.0)
                         .map(|(value, offer, _)| (value, offer));
-                    own[n_own] = Some(entry);
-                    sources[i] = Source::Own(n_own);
+                    if entry.1.is_finite() {
+                        scan.slopes[i] = self.stage_slope_given(k, c, g, &entry.0, entry.1);
+                    }
+                    scan.own[n_own] = Some(entry);
+                    scan.sources[i] = Source::Own(n_own);
                     n_own += 1;
                     entry.0
                 }
@@ -314,19 +365,7 @@ impl<'a> StageSolver<'a> {
             previous = [Some((g, next.offer)), previous[0], previous[1]];
         }
 
-        let mut scan = Scan {
-            grid,
-            values,
-            sources,
-            own,
-            estimated,
-            table,
-            n_grid,
-            peaks: [0; N],
-            n_peaks: 0,
-        };
         scan.find_peaks();
-        scan
     }
 
     /// Merges the continuation table's points in `(low, high]` into the scan's `grid` with the
