@@ -15,7 +15,8 @@
 //!   case (two nearly equal maxima far apart, a narrow foreign window next to a poll) is
 //!   certified with the right maximizer on either side of the tie;
 //! * the likelihood's fast search (no certificate) agrees: its path is well formed, beats the
-//!   same grid, and has the certified solve's probabilities unless the two are a near-tie;
+//!   same grid, and has the certified solve's probabilities unless the two are a near-tie (also
+//!   over games with a steep foreign constraint inside the offers, where `π` has a near-cliff);
 //! * continuity: moving the home location by 1e−9 moves the outcome probabilities by < 1e−4,
 //!   unless the solution switches between distant maxima (offers jump by > 1e−3), which must
 //!   then be a genuine near-tie in the proposer's value.
@@ -161,6 +162,23 @@ fn input() -> impl Strategy<Value = Input> {
                 proposer,
             },
         )
+}
+
+/// Games with a steep foreign constraint inside the offers (location in `[0.05, 0.95]`, scale
+/// log-uniform in `[1e−4, 3e−2]`) and a renegotiation stage: `π` then has a near-cliff that the
+/// whole-range strategy above rarely puts where the offers are.
+fn steep_foreign_input() -> impl Strategy<Value = Input> {
+    (
+        input(),
+        family(),
+        0.05..0.95f64,
+        ((1e-4f64).ln()..(3e-2f64).ln()),
+    )
+        .prop_map(|(mut input, family, location, log_scale)| {
+            input.game.foreign = Some(Threshold::new(family, location, log_scale.exp()));
+            input.game.protocol.renegotiation = true;
+            input
+        })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -812,6 +830,13 @@ proptest! {
     }
 
     #[test]
+    fn fast_search_agrees_with_the_certified_solve_under_steep_foreign_constraints(
+        input in steep_foreign_input()
+    ) {
+        check_fast_search(&input)?;
+    }
+
+    #[test]
     fn certified_bound_covers_a_fine_grid_of_the_first_stage(input in input()) {
         for side in sides(&input) {
             check_certificate(&input, side)?;
@@ -1311,5 +1336,44 @@ fn certified_bound_covers_the_reference_at_a_kink_of_pi() {
         proposer: Proposer::Fixed(Side::Foreign),
     };
     let result = check_certificate(&input, Side::Foreign);
+    assert!(result.is_ok(), "{result:?}");
+}
+
+/// A miss of the fast search found by a random property run over steep foreign constraints: a
+/// home proposer facing a logistic foreign ratifier of scale 0.0064, `π = x·G_F(1 − x)` peaking
+/// at x ≈ 0.396 just before its cliff at 0.418. The poll's objective peaks as narrowly where its
+/// own offer reaches that peak (cutoff 0.394), inside a scan cell whose ends both lie below the
+/// scan's peak at 0.028; the cell's offers do not cross the cliff's middle, so the kink
+/// crossings did not look there. The fast search returned the feasibility corner (value 3.5%
+/// lower). The crossings now include `argmax π` for a home proposer; fails without.
+#[test]
+fn fast_search_where_the_offer_crosses_the_peak_of_pi() {
+    let input = Input {
+        game: Game {
+            home: Threshold::new(
+                Family::Normal,
+                0.872_874_172_082_790_1,
+                0.220_423_986_896_033_46,
+            ),
+            foreign: Some(Threshold::new(
+                Family::Logistic,
+                0.581_796_219_002_031_6,
+                0.006_408_323_522_586_221,
+            )),
+            proposer: Side::Home,
+            protocol: Protocol {
+                poll: true,
+                renegotiation: true,
+            },
+            scalars: Scalars {
+                rho: 1.0,
+                delta_ratifier: 0.0,
+                delta_proposer: 1.0,
+                poll_weight: 0.142_372_332_671_123_92,
+            },
+        },
+        proposer: Proposer::Fixed(Side::Home),
+    };
+    let result = check_fast_search(&input);
     assert!(result.is_ok(), "{result:?}");
 }

@@ -1,6 +1,7 @@
 //! Refinement of the scan cells of an earlier stage in which its own offer crosses a kink or
-//! cliff `x*` of `π` (the ends of a uniform foreign support, the middle of a smooth one): a
-//! peak there can hide between two scan points whose values fall away from it. The crossing
+//! cliff `x*` of `π` (the ends of a uniform foreign support, the middle of a smooth one) or,
+//! for a home proposer, the peak `argmax π` just before the cliff: a peak of the stage's
+//! objective there can hide between two scan points whose values fall away from it. The crossing
 //! solves
 //!
 //! ```text
@@ -32,6 +33,15 @@ impl<'a> StageSolver<'a> {
         if self.n_pi_kinks == 0 {
             return;
         }
+        // The offers to cross: the kinks and cliffs of π and, for a home proposer (π rises
+        // then falls at the cliff), its peak, where the stage's objective can peak as narrowly
+        // as the cliff is steep.
+        let mut targets = [f64::NAN; 3];
+        targets[..self.n_pi_kinks].copy_from_slice(&self.pi_kinks[..self.n_pi_kinks]);
+        let peak = self.pi_peak();
+        if peak > 0.0 && peak < 1.0 && !targets.iter().any(|&x| (x - peak).abs() <= 1e-12) {
+            targets[self.n_pi_kinks] = peak;
+        }
         let grid = scan.grid();
         let n_grid = grid.len();
         // Cells where the stage's own offer crosses a kink or cliff of π: split at the
@@ -43,7 +53,7 @@ impl<'a> StageSolver<'a> {
             else {
                 continue;
             };
-            for &kink in &self.pi_kinks[..self.n_pi_kinks] {
+            for &kink in &targets {
                 if !(offer_a < kink && kink <= offer_b) {
                     continue;
                 }
