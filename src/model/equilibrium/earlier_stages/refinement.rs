@@ -22,6 +22,7 @@ use super::super::stage_solver::{Reply, StageSolver};
 use super::hermite::{has_interior_maximum, hermite, hermite_extrema};
 use super::scan::Scan;
 use super::Best;
+use crate::model::game::Side;
 use crate::model::numeric::{golden_max, warm_root};
 
 /// The stage slope `F = π'(x_k)·x_k'(c_k)·[G(c_k) − G(c)] + [π(x_k) − λ_{k+1}·m_{k+1}]·g(c_k)`
@@ -293,7 +294,8 @@ impl<'a> StageSolver<'a> {
     }
 
     /// Refines the best local maxima of the stage-`k` scan given `c` (at most
-    /// [`REFINE_CANDIDATES`]), with the feasibility corner next to a peak, into `best`.
+    /// [`REFINE_CANDIDATES`]), with the feasibility corner next to a peak, into `best`; then
+    /// the feasibility corner wherever it is, unless a bound shows it cannot win.
     pub(super) fn refine_peaks<const N: usize>(
         &self,
         k: usize,
@@ -301,8 +303,63 @@ impl<'a> StageSolver<'a> {
         scan: &Scan<'_, N>,
         best: &mut Best,
     ) {
-        for &i in scan.peaks().iter().take(REFINE_CANDIDATES) {
+        let refined = &scan.peaks()[..scan.peaks().len().min(REFINE_CANDIDATES)];
+        for &i in refined {
             self.refine_peak(k, c, scan, i, best);
+        }
+        self.consider_feasibility_corner(k, c, scan, refined, best);
+    }
+
+    /// The feasibility corner (the lowest cutoff with `x_k ≥ 0`; the offer is nondecreasing in
+    /// the cutoff, so the feasible cutoffs are an interval) is a boundary of the stage's
+    /// problem and can be its maximum though no peak of the scan lies next to it. On the scan
+    /// cell `[t_{i−1}, t_i]` where the offer turns feasible, the objective is at most
+    ///
+    /// ```text
+    /// max π · [G(t_i) − G(c)] + λ_{k+1}·W_{k+1}(t_{i−1})
+    /// ```
+    ///
+    /// (`W_{k+1}` is nonincreasing) and, at the corner itself, where
+    /// `(1 − κ)·c* + κ·x_{k+1}(c*) = 0` (either `x_{k+1}(c*) > c*`, or `c* = 0 = x_{k+1}(c*)`)
+    /// with `x_{k+1}` nondecreasing, `c* ≤ −κ·x_{k+1}(t_{i−1})/(1 − κ)`, which can replace `t_i`
+    /// in the mass. The corner is
+    /// found and considered only when that bound beats the incumbent, and only when
+    /// [`Self::refine_peak`] has not (a refined peak at `t_i`).
+    fn consider_feasibility_corner<const N: usize>(
+        &self,
+        k: usize,
+        c: f64,
+        scan: &Scan<'_, N>,
+        refined: &[usize],
+        best: &mut Best,
+    ) {
+        let grid = scan.grid();
+        let Some(i) = (1..grid.len()).find(|&i| scan.value(i).is_some()) else {
+            return;
+        };
+        let (Some(infeasible), Some((_, _, next))) = (scan.reply(i - 1), scan.point(i)) else {
+            return;
+        };
+        if scan.value(i - 1).is_some() || refined.contains(&i) || !(grid[i - 1] < grid[i]) {
+            return;
+        }
+        let t = self.transitions[k + 1];
+        // (x_{k+1} is nondecreasing where the next stage is the last, or the proposer foreign:
+        // `certificate.rs`, fact 1.)
+        let monotone = k + 1 == self.last() || self.proposer == Side::Foreign;
+        let highest = if t.kappa < 1.0 && monotone {
+            grid[i].min(-t.kappa * infeasible.offer / (1.0 - t.kappa))
+        } else {
+            grid[i]
+        };
+        let bound =
+            self.pi(self.pi_peak()) * self.home.mass_fast(c, highest) + t.lambda * infeasible.value;
+        if !best.beaten_by(bound) {
+            return;
+        }
+        let (corner, at_corner) = self.feasibility_corner(k, grid[i - 1], (grid[i], next));
+        if let Some((v, o, n)) = self.stage_value_given(k, c, corner, at_corner) {
+            best.consider(corner, v, o, n, false);
         }
     }
 
