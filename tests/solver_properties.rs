@@ -1484,14 +1484,14 @@ fn fast_search_at_a_jump_of_the_middle_stage() {
     assert!(result.is_ok(), "{result:?}");
 }
 
-/// Open (issue 11): a miss of the fast search found by the random-seed run of the steep-foreign
-/// property, older than this version (it fails at 2564f55 too). A normal foreign constraint of
-/// scale 0.0012 (cliff at x ≈ 0.062) and a very wide home distribution: the middle stage offers
-/// 0.0570 where the certified solve finds 0.0417 (the renegotiation offer 0.0608 against
-/// 0.0596, next to the cliff); the proposer's values differ by 7e-5 (relative), the
-/// probabilities by 3e-5.
+/// A miss of the fast search found by the random-seed run of the steep-foreign property, older
+/// than this version (it fails at 2564f55 too). A normal foreign constraint of scale 0.0012
+/// (cliff at x ≈ 0.062) and a very wide home distribution: the middle stage's objective has a
+/// narrow bump at 0.0570 next to the cliff, a near-tie with its maximum at 0.0417. The kink
+/// crossing's points crowding toward the cliff passed the bump, but refined only their best
+/// point, the far end (higher than the crowd points beside the bump); they now refine each of
+/// their local maxima, on the side the slope there points to. Fails without.
 #[test]
-#[ignore = "known miss of the fast search (issue 11), open"]
 fn fast_search_with_a_steep_normal_foreign_constraint_and_a_wide_home() {
     let input = Input {
         game: Game {

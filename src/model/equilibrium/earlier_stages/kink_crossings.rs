@@ -10,11 +10,11 @@
 //!
 //! (regula falsi on the nondecreasing offer); it is a candidate itself, and on each side of it
 //! points crowding geometrically toward it, `c_j = far + (near − far)·(1 − 2^−j)`, locate the
-//! side's best point, refined by a root of the stage's slope (`refinement.rs`) between its
-//! neighbours.
+//! side's best point, refined between its neighbours (`refinement.rs`: a root of the stage's
+//! slope on the side where the slope at the point says the maximum lies).
 
 use super::super::stage_solver::StageSolver;
-use super::scan::Scan;
+use super::scan::{Scan, GRID_ONLY};
 use super::Best;
 
 /// Points crowding toward a crossing of a kink of `π`, on each side (halving the distance).
@@ -70,7 +70,7 @@ impl<'a> StageSolver<'a> {
                 // Each side of the crossing is smooth, but it can rise to a narrow bump next to
                 // the cliff after falling from the scan point. Points crowding geometrically
                 // toward the crossing (down to 1/1024 of the side) locate the side's best
-                // point; a slope root between its neighbours refines it.
+                // point and local maxima; each is refined between its neighbours.
                 let inside = cross - 1e-9 * (cross - grid[i]);
                 for (far, near) in [(grid[i], inside), (grid[i + 1], cross)] {
                     let mut points = [(far, f64::NEG_INFINITY, None); CROWD + 2];
@@ -86,30 +86,47 @@ impl<'a> StageSolver<'a> {
                         let value = self.stage_value_given(k, c, x, next).map(|v| v.0);
                         *point = (x, value.unwrap_or(f64::NEG_INFINITY), Some(next.offer));
                     }
-                    let j = (0..points.len())
-                        .max_by(|&p, &q| points[p].1.total_cmp(&points[q].1))
+                    // The crowd's best point, and each of its local maxima refined between
+                    // its neighbours (the bump can lie below the far point's value).
+                    let value_at = |j: usize| points[j].1;
+                    let n_points = points.len();
+                    let top = (0..n_points)
+                        .max_by(|&p, &q| value_at(p).total_cmp(&value_at(q)))
                         .expect("points");
-                    let (x, value, warm) = points[j];
-                    if !(value > f64::NEG_INFINITY) {
-                        continue;
-                    }
-                    let mut cand = x;
-                    if j > 0 && j + 1 < points.len() {
+                    for j in 0..n_points {
+                        let (x, value, warm) = points[j];
+                        let interior_peak = j > 0
+                            && j + 1 < n_points
+                            && value >= value_at(j - 1)
+                            && value >= value_at(j + 1);
+                        if !(value > f64::NEG_INFINITY) || !(j == top || interior_peak) {
+                            continue;
+                        }
+                        if let Some((v, o, n)) = self.stage_value(k, c, x, warm) {
+                            best.consider(x, v, o, n, false);
+                        }
+                        if !interior_peak {
+                            continue;
+                        }
                         let (lower, upper) = if far < near {
                             (points[j - 1], points[j + 1])
                         } else {
                             (points[j + 1], points[j - 1])
                         };
-                        let (sa, offer_a) = self.stage_slope(k, c, lower.0, lower.2);
-                        let (sb, _) = self.stage_slope(k, c, upper.0, upper.2);
-                        if sa > 0.0 && sb < 0.0 {
-                            cand = self
-                                .slope_root(k, c, lower.0, upper.0, sa, sb, Some(offer_a), &[])
-                                .0;
+                        // The slope at the point picks the side of its bracket (a local minimum
+                        // beside it can leave its neighbours' slopes of one sign).
+                        let hint = |t: f64| match t {
+                            t if t == lower.0 => lower.2,
+                            t if t == upper.0 => upper.2,
+                            _ => warm,
+                        };
+                        let refined =
+                            self.refine::<GRID_ONLY>(k, c, [lower.0, x, upper.0], hint, None);
+                        if let Some((cand, interior, warm)) = refined {
+                            if let Some((v, o, n)) = self.stage_value(k, c, cand, warm) {
+                                best.consider(cand, v, o, n, interior);
+                            }
                         }
-                    }
-                    if let Some((v, o, n)) = self.stage_value(k, c, cand, warm) {
-                        best.consider(cand, v, o, n, cand != x);
                     }
                 }
             }
