@@ -30,8 +30,8 @@ use super::hermite::{hermite, hermite_extrema};
 use super::scan::Scan;
 use super::Best;
 
-// The scan's best peaks settled and estimated are as many as `refinement.rs` refines.
-use super::refinement::REFINE_CANDIDATES;
+// The scan's best peaks settled and estimated are those that `refinement.rs` refines.
+use super::refinement::refined_peaks;
 
 impl<'a> StageSolver<'a> {
     /// Whether the scan of stage `k` estimates the next stage's replies: stage `k + 1` is a
@@ -61,7 +61,7 @@ impl<'a> StageSolver<'a> {
         scan: &Scan<'_, N>,
         best: &mut Best,
     ) {
-        for &i in scan.peaks().iter().take(REFINE_CANDIDATES) {
+        for &i in refined_peaks(scan) {
             match self.hermite_estimate(c, scan, i) {
                 Some(estimate) => {
                     if let Some((value, offer, next)) = scan.point(i) {
@@ -127,10 +127,8 @@ impl<'a> StageSolver<'a> {
     ) {
         loop {
             let n_grid = scan.grid().len();
-            let pending = scan
-                .peaks()
+            let pending = refined_peaks(scan)
                 .iter()
-                .take(REFINE_CANDIDATES)
                 .flat_map(|&i| i.saturating_sub(1)..(i + 2).min(n_grid))
                 .find(|&j| scan.is_estimated(j));
             let Some(j) = pending else {

@@ -120,13 +120,8 @@ impl<'a> StageSolver<'a> {
                             t if t == upper.0 => upper.2,
                             _ => warm,
                         };
-                        let refined =
-                            self.refine::<GRID_ONLY>(k, c, [lower.0, x, upper.0], hint, None);
-                        if let Some((cand, interior, warm)) = refined {
-                            if let Some((v, o, n)) = self.stage_value(k, c, cand, warm) {
-                                best.consider(cand, v, o, n, interior);
-                            }
-                        }
+                        let bracket = [lower.0, x, upper.0];
+                        self.consider_refined::<GRID_ONLY>(k, c, bracket, hint, None, best);
                     }
                 }
             }

@@ -34,7 +34,12 @@ pub(super) fn slope_from_terms((dpi_dh, pi_g, continuation_g): (f64, f64, f64), 
 }
 
 /// How many local maxima of the scan are refined.
-pub(super) const REFINE_CANDIDATES: usize = 3;
+const REFINE_CANDIDATES: usize = 3;
+/// The peaks of `scan` that are refined: its best [`REFINE_CANDIDATES`].
+pub(super) fn refined_peaks<'s, const N: usize>(scan: &'s Scan<'_, N>) -> &'s [usize] {
+    &scan.peaks()[..scan.peaks().len().min(REFINE_CANDIDATES)]
+}
+
 /// At most this many smooth pieces of a scan cell are refined (regimes of the continuation).
 const MAX_PIECES: usize = 16;
 
@@ -303,7 +308,7 @@ impl<'a> StageSolver<'a> {
         scan: &Scan<'_, N>,
         best: &mut Best,
     ) {
-        let refined = &scan.peaks()[..scan.peaks().len().min(REFINE_CANDIDATES)];
+        let refined = refined_peaks(scan);
         for &i in refined {
             self.refine_peak(k, c, scan, i, best);
         }
@@ -357,10 +362,7 @@ impl<'a> StageSolver<'a> {
         if !best.beaten_by(bound) {
             return;
         }
-        let (corner, at_corner) = self.feasibility_corner(k, grid[i - 1], (grid[i], next));
-        if let Some((v, o, n)) = self.stage_value_given(k, c, corner, at_corner) {
-            best.consider(corner, v, o, n, false);
-        }
+        self.consider_corner(k, c, grid[i - 1], (grid[i], next), best);
     }
 
     /// Refines the peak `i` of the stage-`k` scan given `c` (see [`Self::refine_peaks`]).
@@ -380,11 +382,7 @@ impl<'a> StageSolver<'a> {
         // The left end of the feasible region: find where x_k = 0 exactly, and refine
         // between it and the peak.
         if i > 0 && scan.point(i - 1).is_none() && grid[i - 1] < grid[i] {
-            let (corner, at_corner) = self.feasibility_corner(k, grid[i - 1], (grid[i], next));
-            left = corner;
-            if let Some((v, o, n)) = self.stage_value_given(k, c, corner, at_corner) {
-                best.consider(corner, v, o, n, false);
-            }
+            left = self.consider_corner(k, c, grid[i - 1], (grid[i], next), best);
         }
         let right = if i + 1 < n_grid { grid[i + 1] } else { grid[i] };
         // Kinks of the continuation (the last stage's offer reaching a kink of its problem)
@@ -412,11 +410,7 @@ impl<'a> StageSolver<'a> {
                 0.5 * (a + b)
             };
             let hint = |x: f64| Some(scan.offer_at(x).unwrap_or(next.offer));
-            if let Some((cand, interior, warm)) = self.refine(k, c, [a, mid, b], hint, Some(scan)) {
-                if let Some((v, o, n)) = self.stage_value(k, c, cand, warm) {
-                    best.consider(cand, v, o, n, interior);
-                }
-            }
+            self.consider_refined(k, c, [a, mid, b], hint, Some(scan), best);
         }
     }
 
@@ -436,7 +430,7 @@ impl<'a> StageSolver<'a> {
         best: &mut Best,
     ) {
         let grid = scan.grid();
-        let refined = &scan.peaks()[..scan.peaks().len().min(REFINE_CANDIDATES)];
+        let refined = refined_peaks(scan);
         // The cells to refine: (the interpolant's maximum, its value, the bracket).
         let mut hidden = [(f64::NAN, f64::NEG_INFINITY, (f64::NAN, f64::NAN)); REFINE_CANDIDATES];
         let mut previous: Option<(f64, f64, f64)> = None;
@@ -474,12 +468,36 @@ impl<'a> StageSolver<'a> {
                 continue;
             }
             let hint = |x: f64| scan.offer_at(x).or_else(|| self.table_hint(x));
-            if let Some((cand, interior, warm)) = self.refine(k, c, [a, top, b], hint, Some(scan)) {
-                if let Some((v, o, n)) = self.stage_value(k, c, cand, warm) {
-                    best.consider(cand, v, o, n, interior);
-                }
+            self.consider_refined(k, c, [a, top, b], hint, Some(scan), best);
+        }
+    }
+
+    /// Refines `[left, mid, right]` ([`Self::refine`]) and considers the refined point in
+    /// `best`.
+    pub(super) fn consider_refined<const N: usize>(
+        &self,
+        k: usize,
+        c: f64,
+        bracket: [f64; 3],
+        hint: impl Fn(f64) -> Option<f64>,
+        scan: Option<&Scan<'_, N>>,
+        best: &mut Best,
+    ) {
+        if let Some((cand, interior, warm)) = self.refine(k, c, bracket, hint, scan) {
+            if let Some((v, o, n)) = self.stage_value(k, c, cand, warm) {
+                best.consider(cand, v, o, n, interior);
             }
         }
+    }
+
+    /// Finds the feasibility corner between the infeasible `a` and the feasible `b` (with the
+    /// next stage's reply there) and considers it in `best`; returns it.
+    fn consider_corner(&self, k: usize, c: f64, a: f64, b: (f64, Reply), best: &mut Best) -> f64 {
+        let (corner, at_corner) = self.feasibility_corner(k, a, b);
+        if let Some((v, o, n)) = self.stage_value_given(k, c, corner, at_corner) {
+            best.consider(corner, v, o, n, false);
+        }
+        corner
     }
 
     /// The regime of the continuation after cutoff `cand` at stage `k < K`: for a last stage,
