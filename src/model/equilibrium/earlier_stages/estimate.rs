@@ -23,7 +23,14 @@
 //!
 //! Estimates are used where the middle stage's objective is smooth in its cutoff: no kink or
 //! cliff of `π` (a foreign constraint) and no jump of the last stage's first-order condition (a
-//! uniform home support). Elsewhere every scan point is solved.
+//! uniform home support). Elsewhere every scan point is solved. An estimated point carries no
+//! slope, so the test for maxima hidden inside a cell (`refinement.rs`) does not look into the
+//! cells between estimates: a jump of the middle stage's optimum from one of its maxima to
+//! another would go unseen there. None was found where estimates are used: in 400 random
+//! logistic and normal games without a foreign constraint (location in [−1, 2], scale
+//! log-uniform in [1e−3, 1e2], either proposer), the middle stage's objective, on 600 points at
+//! each of 39 poll cutoffs, never had two local maxima within 0.1% of its maximum (with a
+//! uniform home: 3 games in 400).
 
 use super::super::stage_solver::{Reply, StageSolver};
 use super::hermite::{hermite, hermite_extrema};

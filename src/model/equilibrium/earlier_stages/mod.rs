@@ -9,12 +9,13 @@
 //!
 //! The objective in `c_k` need not be concave. It is scanned on a grid (`scan.rs`), every local
 //! maximum of the scan is refined by its first-order condition (`refinement.rs`), so is, where
-//! the scan knows the slopes at its points (a middle stage), every cell whose cubic Hermite
-//! interpolant has a maximum inside that the values alone hide (`hermite.rs`), and every scan
-//! cell in which the stage's own offer crosses a kink or cliff of `π` (`kink_crossings.rs`);
-//! the best of the refined points, the feasibility corner (`x_k = 0`) and "nobody accepts at
-//! this stage" (`c_k = c`) is returned (this file, with the objective itself). Ties go to "nobody accepts", so a fully strategic poll returns the
-//! one-shot path (MODEL.md §5).
+//! the scan knows the slopes at its points (a middle stage, and the solved points of the first
+//! stage of three), every cell whose cubic Hermite interpolant has a maximum inside that the
+//! values alone hide (`hermite.rs`), and every scan cell in which the stage's own offer crosses
+//! a kink or cliff of `π` (`kink_crossings.rs`); the best of the refined points, the
+//! feasibility corner (`x_k = 0`) and "nobody accepts at this stage" (`c_k = c`) is returned
+//! (this file, with the objective itself). Ties go to "nobody accepts", so a fully strategic
+//! poll returns the one-shot path (MODEL.md §5).
 //!
 //! A middle stage (the vote of `[poll, vote, renegotiation]`), solved for the cutoffs the first
 //! stage tries, reads its continuation from a table solved once per game
@@ -211,6 +212,7 @@ impl<'a> StageSolver<'a> {
                 // The targeted search of cells where the offer crosses a kink of π speeds up
                 // the fast search; the branch and bound covers those cells by itself (the
                 // known regressions and the brute-force comparison pass without it).
+                self.refine_hidden_peaks(k, c, &scan, &mut best);
                 self.refine_kink_crossings(k, c, &scan, &mut best);
                 self.search_statement()
             }

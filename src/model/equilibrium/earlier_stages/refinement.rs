@@ -8,14 +8,20 @@
 //! ```
 //!
 //! Each scan cell next to a peak is cut where the continuation changes regime (the last stage's
-//! offer reaching a kink of its problem), and every smooth piece is refined: the root of `F`
-//! where it changes sign, else a golden-section search; the feasibility corner `x_k = 0` is a
-//! candidate too. Where the scan knows `F` at its points (a middle stage), a cell whose cubic
-//! Hermite interpolant through the values and slopes at its ends has a maximum inside is
-//! refined too, though neither end is a peak of the scan: two local maxima close together
-//! (e.g. where the last stage's offer bends against a steep foreign constraint) can leave both
-//! ends of the cell below a neighbour while the higher maximum lies between them. The same first-order condition tracks an interior optimum locally when the
-//! primitives move a little (no scan: [`StageSolver::earlier_stage_near`]).
+//! offer reaching a kink of its problem; for a middle stage, the last stage's offer at its
+//! optimum reaching one, its optimum reaching the kink of its own offer, or its acceptance
+//! starting: [`StageSolver::regime`]), and every smooth piece is refined: the root of `F` where
+//! it changes sign, else a golden-section search; the feasibility corner `x_k = 0` is a
+//! candidate too. Where the scan knows `F` at its points (a middle stage; the first stage of
+//! three at its solved points, from the middle stage's offer slope by the implicit function
+//! theorem), a cell whose cubic Hermite interpolant through the values and slopes at its ends
+//! has a maximum inside is refined too, though neither end is a peak of the scan: two local
+//! maxima close together (e.g. where the last stage's offer bends against a steep foreign
+//! constraint) can leave both ends of the cell below a neighbour while the higher maximum lies
+//! between them, and where the next stage's optimum jumps from one of its maxima to another
+//! the objective jumps down from a maximum with no root of `F` (its values then rise far less
+//! than its slopes say). The same first-order condition tracks an interior optimum locally when
+//! the primitives move a little (no scan: [`StageSolver::earlier_stage_near`]).
 
 use super::super::certificate::Certificate;
 use super::super::stage_solver::{Reply, StageSolver};
@@ -388,7 +394,7 @@ impl<'a> StageSolver<'a> {
         // Kinks of the continuation (the last stage's offer reaching a kink of its problem)
         // can put several local maxima into one cell of the scan: refine every smooth piece.
         let end_regime = |x: f64| match scan.at(x) {
-            Some((_, _, next)) => (x, self.regime_of(k, &next)),
+            Some((_, _, next)) => (x, self.regime_of(k, x, &next)),
             None => (x, self.regime(k, x)),
         };
         let mut ends = [left; MAX_PIECES + 1];
@@ -431,8 +437,13 @@ impl<'a> StageSolver<'a> {
     ) {
         let grid = scan.grid();
         let refined = refined_peaks(scan);
-        // The cells to refine: (the interpolant's maximum, its value, the bracket).
-        let mut hidden = [(f64::NAN, f64::NEG_INFINITY, (f64::NAN, f64::NAN)); REFINE_CANDIDATES];
+        // The cells to refine: (the interpolant's maximum, its value, the bracket, the cell).
+        let mut hidden = [(
+            f64::NAN,
+            f64::NEG_INFINITY,
+            (f64::NAN, f64::NAN),
+            (f64::NAN, f64::NAN),
+        ); REFINE_CANDIDATES];
         let mut previous: Option<(f64, f64, f64)> = None;
         for (i, &g) in grid.iter().enumerate() {
             let here = scan.value(i).zip(scan.slope(i)).map(|(v, s)| (g, v, s));
@@ -457,18 +468,43 @@ impl<'a> StageSolver<'a> {
                         .min_by(|&p, &q| hidden[p].1.total_cmp(&hidden[q].1))
                         .expect("slots");
                     if value > hidden[slot].1 {
-                        hidden[slot] = (top, value, bracket);
+                        hidden[slot] = (top, value, bracket, (left.0, right.0));
                     }
                 }
             }
             previous = here;
         }
-        for (top, _, (a, b)) in hidden {
+        for (top, _, (a, b), (left, right)) in hidden {
             if !top.is_finite() {
                 continue;
             }
             let hint = |x: f64| scan.offer_at(x).or_else(|| self.table_hint(x));
-            self.consider_refined(k, c, [a, top, b], hint, Some(scan), best);
+            let Some((cand, interior, warm)) = self.refine(k, c, [a, top, b], hint, Some(scan))
+            else {
+                continue;
+            };
+            if let Some((v, o, n)) = self.stage_value(k, c, cand, warm) {
+                best.consider(cand, v, o, n, interior);
+            }
+            // A bracket that ends at the interpolant's minimum is the interpolant's only: where
+            // the search ends there, the objective still rises (falls) toward the rest of the
+            // cell, past where the interpolant says it turns. It can jump down there: where the
+            // next stage's optimum moves from one of its maxima to another, its offer jumps and
+            // the objective peaks at the jump's near side with no root of its slope. The rest
+            // of the cell is refined too.
+            let near_end = 1e-6 * (b - a);
+            let rest = if interior {
+                None
+            } else if cand >= b - near_end && b < right {
+                Some((b, right))
+            } else if cand <= a + near_end && a > left {
+                Some((left, a))
+            } else {
+                None
+            };
+            if let Some((a, b)) = rest {
+                self.consider_refined(k, c, [a, 0.5 * (a + b), b], hint, Some(scan), best);
+            }
         }
     }
 
@@ -500,31 +536,52 @@ impl<'a> StageSolver<'a> {
         corner
     }
 
-    /// The regime of the continuation after cutoff `cand` at stage `k < K`: for a last stage,
-    /// where its offer lies relative to [`Self::kinks`] (between two, or at one; −1 if nobody
-    /// accepts), nondecreasing in `cand`; 0 otherwise. The stage-`k` objective is smooth
-    /// where the regime is constant.
+    /// The regime of the continuation after cutoff `cand` at stage `k < K`, a code that is
+    /// constant where the stage-`k` objective is smooth:
+    ///
+    /// - the last stage: where its offer lies relative to [`Self::kinks`] (between two, or at
+    ///   one; −1 if nobody accepts), nondecreasing in `cand`;
+    /// - a middle stage: where the last stage's offer at the middle stage's optimum lies
+    ///   relative to the kinks, whether the middle stage's optimum is on the kink of its own
+    ///   offer (`x_{k+1} = c_{k+1} + κ·max(x_{k+2} − c_{k+1}, 0)` with `x_{k+2} = c_{k+1}`), and
+    ///   whether anyone accepts at it (−1 if it earns nothing). Not monotone in general: a
+    ///   change between the ends of a cell is found, a regime left and re-entered inside it is
+    ///   not.
     fn regime(&self, k: usize, cand: f64) -> i32 {
-        if k + 1 != self.last() {
-            return 0;
+        if k + 1 == self.last() {
+            self.regime_of(k, cand, &self.last_stage(cand, None, false).0)
+        } else if k + 2 == self.last() {
+            self.regime_of(k, cand, &self.earlier_stage(k + 1, cand))
+        } else {
+            0
         }
-        self.regime_of(k, &self.last_stage(cand, None, false).0)
     }
 
-    /// [`Self::regime`] from the continuation's reply.
-    fn regime_of(&self, k: usize, next: &Reply) -> i32 {
-        if k + 1 != self.last() {
+    /// [`Self::regime`] from the continuation's reply `next` at `cand`.
+    fn regime_of(&self, k: usize, cand: f64, next: &Reply) -> i32 {
+        if k + 2 < self.last() {
             return 0;
         }
         if !(next.value > 0.0) {
             return -1;
         }
+        if k + 1 == self.last() {
+            return self.kink_position(next.offer);
+        }
+        let on_own_kink = (next.next_offer - next.cutoff).abs() <= 1e-10;
+        let accepts = next.cutoff > cand;
+        4 * self.kink_position(next.next_offer) + 2 * i32::from(on_own_kink) + i32::from(accepts)
+    }
+
+    /// Where the last stage's `offer` lies relative to [`Self::kinks`]: `2j` between the `j`-th
+    /// and the next, `2j + 1` at the `j`-th.
+    fn kink_position(&self, offer: f64) -> i32 {
         let mut code = 0;
         for &kink in &self.kinks[..self.n_kinks] {
-            if (next.offer - kink).abs() <= 1e-10 {
+            if (offer - kink).abs() <= 1e-10 {
                 return code + 1;
             }
-            if next.offer > kink {
+            if offer > kink {
                 code += 2;
             }
         }
@@ -532,7 +589,7 @@ impl<'a> StageSolver<'a> {
     }
 
     /// Appends to `out` the points of `(a, b]` where the continuation's regime changes
-    /// (bisection; the regime is monotone in the cutoff).
+    /// (bisection).
     fn regime_breaks(
         &self,
         k: usize,
@@ -641,14 +698,26 @@ impl<'a> StageSolver<'a> {
                 return Some((root, true, offer));
             }
         }
-        let tol = 1e-13 * (1.0 + mid.abs()) * self.home.scale.min(1.0);
+        Some(self.golden_refine(k, c, (left, right), hint(mid)))
+    }
+
+    /// The maximum of the stage-`k` objective on `[low, high]` by golden-section search (no
+    /// slope), with `hint` warm-starting the next stage.
+    fn golden_refine(
+        &self,
+        k: usize,
+        c: f64,
+        (low, high): (f64, f64),
+        hint: Option<f64>,
+    ) -> (f64, bool, Option<f64>) {
+        let tol = 1e-13 * (1.0 + high.abs()) * self.home.scale.min(1.0);
         let objective = |x: f64| {
-            self.stage_value(k, c, x, hint(mid))
+            self.stage_value(k, c, x, hint)
                 .map(|v| v.0)
                 .unwrap_or(f64::NEG_INFINITY)
         };
-        let best = golden_max(objective, left, right, tol.max(1e-13)).0;
-        Some((best, false, hint(mid)))
+        let best = golden_max(objective, low, high, tol.max(1e-13)).0;
+        (best, false, hint)
     }
 
     /// The cutoff at which the implied offer `x_k` is exactly 0, between an infeasible `a` and a

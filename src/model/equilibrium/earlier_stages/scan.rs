@@ -12,7 +12,9 @@
 //! `G(c_k)`), so its scan is never coarser than the grid alone. Where the next stage is the last,
 //! each point also keeps the slope `x_{k+1}'(c_k)` of the next offer and the stage's slope
 //! there (`refinement.rs`; at the table's points from the parts of it that do not depend on `c`,
-//! kept with the table), at no further solve. Its local maxima are the candidates that
+//! kept with the table), at no further solve; where the next stage is a middle stage, each
+//! solved point keeps the slope of its offer by the implicit function theorem (two last-stage
+//! solves warm-started on its tangent) and the stage's slope. Its local maxima are the candidates that
 //! `refinement.rs` refines; its cells are where `kink_crossings.rs` looks for the offer
 //! crossing a kink of `π`.
 
@@ -295,6 +297,7 @@ impl<'a> StageSolver<'a> {
         };
         let mut n_own = 0;
         let next_is_last = k + 1 == self.last();
+        let next_is_middle = k + 2 == self.last() && !self.certify;
         let estimate = table.is_none() && self.estimates_next_stage(k);
         // Warm start: extrapolate the next stage's offer from the last three points.
         let mut previous: [Option<(f64, f64)>; 3] = [None, None, None];
@@ -348,7 +351,20 @@ impl<'a> StageSolver<'a> {
                             scan.estimated[i] = true;
                             (self.next_stage_estimate(k + 1, g), f64::NAN)
                         }
-                        _ => (self.best_reply(k + 1, g, hint()), f64::NAN),
+                        _ => {
+                            let next = self.best_reply(k + 1, g, hint());
+                            // Where the next stage is a middle stage, the slope of its offer
+                            // at an interior optimum (implicit function theorem: two warm
+                            // last-stage solves) gives the stage's slope here, for the test of
+                            // maxima hidden inside a cell (`refinement.rs`).
+                            let dnext = if next_is_middle {
+                                self.offer_slope_by_implicit_function(k + 1, g, &next)
+                                    .unwrap_or(f64::NAN)
+                            } else {
+                                f64::NAN
+                            };
+                            (next, dnext)
+                        }
                     };
                     scan.values[i] = self
                         .stage_value_given(k, c, g, entry.0)
