@@ -1579,6 +1579,42 @@ fn fast_search_where_the_middle_stage_changes_regime() {
     }
 }
 
+/// A miss of the certified solve found by a random-seed run of the uniform three-stage property
+/// (`TWOLEVEL_PROPTEST_SEED=random TWOLEVEL_PROPTEST_CASES=20000`), once the fast search had
+/// the hidden-maximum test in the first stage of three: the fast search found the poll's maximum
+/// (0.0537749 at cutoff 0.9094, between two scan points whose values are both lower than a
+/// third's), the certified solve did not (0.0537320 at 0.9142: its branch and bound ends with
+/// a gap of 14% there, not certified, and returns the best point it has). The certified solve
+/// now starts from the same incumbent as the fast search, so its path is the fast search's
+/// unless the branch and bound finds a better point. Fails without.
+#[test]
+fn certified_solve_starts_from_the_fast_search_incumbent() {
+    let input = Input {
+        game: Game {
+            home: Threshold::new(
+                Family::Uniform,
+                0.914_190_767_154_081_1,
+                0.045_944_365_996_760_74,
+            ),
+            foreign: None,
+            proposer: Side::Foreign,
+            protocol: Protocol {
+                poll: true,
+                renegotiation: true,
+            },
+            scalars: Scalars {
+                rho: 1.0,
+                delta_ratifier: 0.370_928_008_264_547_6,
+                delta_proposer: 0.249_299_499_841_245_55,
+                poll_weight: 0.396_351_713_148_545_3,
+            },
+        },
+        proposer: Proposer::Mixed { p_home: 0.0 },
+    };
+    let result = check_fast_search(&input);
+    assert!(result.is_ok(), "{result:?}");
+}
+
 /// A miss of the fast search found by the random-seed run of the steep-foreign property, older
 /// than this version (it fails at 2564f55 too). A normal foreign constraint of scale 0.0012
 /// (cliff at x ≈ 0.062) and a very wide home distribution: the middle stage's objective has a

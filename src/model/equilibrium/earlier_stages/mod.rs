@@ -204,6 +204,11 @@ impl<'a> StageSolver<'a> {
             self.scan(k, c, (low, high), true, &mut scan);
             self.settle_estimates(k, c, &mut scan);
             self.refine_peaks(k, c, &scan, &mut best);
+            // Where the scan knows its slopes (the first stage of three), the certified solve
+            // starts from the fast search's incumbent: its branch and bound need not reach a
+            // certificate there (a first-order bound only), and then it returns the best point
+            // it has.
+            self.refine_hidden_peaks(k, c, &scan, &mut best);
             if self.certify {
                 // The bound holds whatever the polish did: the certificate covers a failed
                 // step.
@@ -212,7 +217,6 @@ impl<'a> StageSolver<'a> {
                 // The targeted search of cells where the offer crosses a kink of π speeds up
                 // the fast search; the branch and bound covers those cells by itself (the
                 // known regressions and the brute-force comparison pass without it).
-                self.refine_hidden_peaks(k, c, &scan, &mut best);
                 self.refine_kink_crossings(k, c, &scan, &mut best);
                 self.search_statement()
             }

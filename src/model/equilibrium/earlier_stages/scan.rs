@@ -297,7 +297,7 @@ impl<'a> StageSolver<'a> {
         };
         let mut n_own = 0;
         let next_is_last = k + 1 == self.last();
-        let next_is_middle = k + 2 == self.last() && !self.certify;
+        let next_is_middle = k + 2 == self.last();
         let estimate = table.is_none() && self.estimates_next_stage(k);
         // Warm start: extrapolate the next stage's offer from the last three points.
         let mut previous: [Option<(f64, f64)>; 3] = [None, None, None];
