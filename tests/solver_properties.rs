@@ -1482,9 +1482,9 @@ fn certificate_where_no_offer_earns_anything() {
 /// scan cell, whose ends (0.5757, 0.5773) lie below the scan's peak (0.5838). The fast search
 /// returned that peak's local maximum (0.5840, 0.6% lower). The poll's scan now knows its slope
 /// at its points (the middle stage's offer slope by the implicit function theorem), so the
-/// hidden-maximum test sees that the cell's values rise far less than its slopes say; the search
-/// of that cell ends at the interpolant's minimum still rising, and goes on over the rest of the
-/// cell, which holds the jump. Fails without either.
+/// hidden-maximum test sees that the cell's values rise far less than its slopes say; where
+/// the refinement of that cell finds no root of the slope, a jump of the middle stage's offer
+/// is located in it (below) and its near side is a candidate. Fails without either.
 #[test]
 fn fast_search_at_a_jump_of_the_middle_stage() {
     let input = Input {
@@ -1511,6 +1511,73 @@ fn fast_search_at_a_jump_of_the_middle_stage() {
     };
     let result = check_fast_search(&input);
     assert!(result.is_ok(), "{result:?}");
+}
+
+/// Misses of the fast search found by random-seed runs at 4b383ba
+/// (`TWOLEVEL_PROPTEST_SEED=random TWOLEVEL_PROPTEST_CASES=5000`: the uniform three-stage
+/// property, and the steep-foreign property), after the fix above. In both the middle stage's
+/// optimum jumps between two maxima inside a cell of the poll's scan (A: uniform home, at poll
+/// cutoff 0.8632, where the last stage's offer at its optimum also reaches the top of the
+/// support; B: normal home and a logistic foreign constraint of scale 1.3e-4, at −0.6559, from
+/// cutoff −0.147 to 0.646), the poll's objective jumps down from its maximum there, and the
+/// hidden-maximum test flagged the cell; but the golden-section search across the jump put its
+/// first probe just past it, and ended on the far side (A: 0.06883 against 0.06894; B: 0.090237
+/// against 0.090264). The jump is now located by bisection on the next stage's offer (a point
+/// belongs to the end whose tangent predicts its offer better), both its sides are candidates,
+/// and the pieces beside it are refined. Both fail without.
+#[test]
+fn fast_search_at_a_jump_that_a_golden_search_steps_over() {
+    let game = |home, foreign, (rho, delta_ratifier, delta_proposer, poll_weight)| Input {
+        game: Game {
+            home,
+            foreign,
+            proposer: Side::Foreign,
+            protocol: Protocol {
+                poll: true,
+                renegotiation: true,
+            },
+            scalars: Scalars {
+                rho,
+                delta_ratifier,
+                delta_proposer,
+                poll_weight,
+            },
+        },
+        proposer: Proposer::Mixed { p_home: 0.0 },
+    };
+    let cases = [
+        game(
+            Threshold::new(
+                Family::Uniform,
+                0.889_255_042_401_947_1,
+                0.061_421_080_366_265_396,
+            ),
+            None,
+            (
+                0.949_748_624_830_604_3,
+                0.716_490_449_139_706_2,
+                1.0,
+                0.508_007_542_454_661_8,
+            ),
+        ),
+        game(
+            Threshold::new(
+                Family::Normal,
+                1.672_579_446_293_380_7,
+                1.330_966_968_290_305_1,
+            ),
+            Some(Threshold::new(
+                Family::Logistic,
+                0.332_929_790_021_225_4,
+                0.000_133_689_016_848_021_74,
+            )),
+            (1.0, 1.0, 0.730_598_959_634_070_6, 0.800_889_254_432_461),
+        ),
+    ];
+    for (case, input) in ["A", "B"].iter().zip(&cases) {
+        let result = check_fast_search(input);
+        assert!(result.is_ok(), "case {case}: {result:?}");
+    }
 }
 
 /// Misses of the fast search found by a targeted search of uniform three-stage games (the

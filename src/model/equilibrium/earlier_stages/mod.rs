@@ -30,8 +30,9 @@
 //! cutoff where the first stage's search ended.
 //!
 //! With a certificate (`certificate.rs`), the kink crossings are not searched: the branch and
-//! bound starts from the scan's cells, proves the incumbent optimal to the tolerance or finds
-//! and polishes a better point, and returns the upper bound with the maximum.
+//! bound starts from the scan's cells and the incumbent of the refined peaks and hidden maxima
+//! (as the fast search's), proves it optimal to the tolerance or finds and polishes a better
+//! point, and returns the upper bound with the maximum.
 
 mod certificate;
 mod continuation_table;

@@ -20,7 +20,8 @@
 //! constraint) can leave both ends of the cell below a neighbour while the higher maximum lies
 //! between them, and where the next stage's optimum jumps from one of its maxima to another
 //! the objective jumps down from a maximum with no root of `F` (its values then rise far less
-//! than its slopes say). The same first-order condition tracks an interior optimum locally when
+//! than its slopes say; where the refinement finds no root, the jump of the next offer is
+//! located by bisection and both its sides are candidates). The same first-order condition tracks an interior optimum locally when
 //! the primitives move a little (no scan: [`StageSolver::earlier_stage_near`]).
 
 use super::super::certificate::Certificate;
@@ -486,26 +487,62 @@ impl<'a> StageSolver<'a> {
             if let Some((v, o, n)) = self.stage_value(k, c, cand, warm) {
                 best.consider(cand, v, o, n, interior);
             }
-            // A bracket that ends at the interpolant's minimum is the interpolant's only: where
-            // the search ends there, the objective still rises (falls) toward the rest of the
-            // cell, past where the interpolant says it turns. It can jump down there: where the
-            // next stage's optimum moves from one of its maxima to another, its offer jumps and
-            // the objective peaks at the jump's near side with no root of its slope. The rest
-            // of the cell is refined too.
-            let near_end = 1e-6 * (b - a);
-            let rest = if interior {
-                None
-            } else if cand >= b - near_end && b < right {
-                Some((b, right))
-            } else if cand <= a + near_end && a > left {
-                Some((left, a))
-            } else {
-                None
-            };
-            if let Some((a, b)) = rest {
-                self.consider_refined(k, c, [a, 0.5 * (a + b), b], hint, Some(scan), best);
+            // The slope did not change sign where the refinement looked. The maximum that the
+            // values hide can then sit at a jump of the next stage's reply (its optimum moving
+            // from one of its maxima to another): the objective jumps there with no root of its
+            // slope, and a golden-section search across the jump can end on either side. The
+            // jump is located, both its sides are candidates, and the smooth pieces beside it
+            // are refined.
+            if interior {
+                continue;
+            }
+            if let Some(((below, at_below), (above, at_above))) =
+                self.next_reply_jump(k, (left, right), scan)
+            {
+                for (x, next) in [(below, at_below), (above, at_above)] {
+                    if let Some((v, o, n)) = self.stage_value_given(k, c, x, next) {
+                        best.consider(x, v, o, n, false);
+                    }
+                }
+                for (a, b) in [(left, below), (above, right)] {
+                    self.consider_refined(k, c, [a, 0.5 * (a + b), b], hint, Some(scan), best);
+                }
             }
         }
+    }
+
+    /// Locates a jump of the next stage's offer inside the scan cell `[left, right]`, whose ends
+    /// are scan points where the next offer's slope is known, by bisection: a point belongs to
+    /// the end whose tangent predicts its next offer better. Returns the two points closest
+    /// across the jump, with the next stage's replies there; `None` where the offers at the
+    /// final bracket's ends differ by no more than their slopes carry across it (no jump).
+    #[allow(clippy::type_complexity)]
+    fn next_reply_jump<const N: usize>(
+        &self,
+        k: usize,
+        (left, right): (f64, f64),
+        scan: &Scan<'_, N>,
+    ) -> Option<((f64, Reply), (f64, Reply))> {
+        let slope_or_flat = |d: f64| if d.is_finite() { d } else { 0.0 };
+        let (at_left, d_left) = scan.next_with_slope(left)?;
+        let (at_right, d_right) = scan.next_with_slope(right)?;
+        let (mut a, mut next_a, mut da) = (left, at_left, d_left);
+        let (mut b, mut next_b, mut db) = (right, at_right, d_right);
+        while b - a > 1e-13 * (1.0 + a.abs()) {
+            let m = 0.5 * (a + b);
+            let (next_m, dm) = self.best_reply_with_slope(k + 1, m, None);
+            let from_a = next_a.offer + slope_or_flat(da) * (m - a);
+            let from_b = next_b.offer - slope_or_flat(db) * (b - m);
+            if (next_m.offer - from_a).abs() <= (next_m.offer - from_b).abs() {
+                (a, next_a, da) = (m, next_m, dm);
+            } else {
+                (b, next_b, db) = (m, next_m, dm);
+            }
+        }
+        let carried = slope_or_flat(da).abs().max(slope_or_flat(db).abs()) * (b - a);
+        let jump = (next_b.offer - next_a.offer).abs();
+        (jump > 1e-9 * (1.0 + next_a.offer.abs()) + 10.0 * carried)
+            .then_some(((a, next_a), (b, next_b)))
     }
 
     /// Refines `[left, mid, right]` ([`Self::refine`]) and considers the refined point in
