@@ -1580,6 +1580,43 @@ fn fast_search_at_a_jump_that_a_golden_search_steps_over() {
     }
 }
 
+/// A miss of the fast search found by a random-seed run of the uniform three-stage property at
+/// f01b254 (`TWOLEVEL_PROPTEST_SEED=random TWOLEVEL_PROPTEST_CASES=20000`). The middle stage's
+/// optimum jumps at poll cutoff 0.97371 (where the last stage's offer at its optimum reaches the
+/// top of the home support: its regime changes), inside the scan cell [0.97028, 0.97380], and
+/// the poll's objective jumps down from its maximum there (0.0140515); but the cell's values
+/// rise by nearly what its slopes say, so its Hermite interpolant has no maximum inside and the
+/// cell was not searched; the fast search returned the scan peak's maximum (0.0140303). A
+/// cell where the regime changes is now searched too, when the tangents at its ends reach above
+/// the incumbent (`refine_regime_changes`). Fails without.
+#[test]
+fn fast_search_at_a_jump_that_the_values_do_not_show() {
+    let input = Input {
+        game: Game {
+            home: Threshold::new(
+                Family::Uniform,
+                0.977_331_894_764_971_4,
+                0.014_114_047_677_686_046,
+            ),
+            foreign: None,
+            proposer: Side::Foreign,
+            protocol: Protocol {
+                poll: true,
+                renegotiation: true,
+            },
+            scalars: Scalars {
+                rho: 0.806_840_517_945_525,
+                delta_ratifier: 0.919_615_432_317_476_3,
+                delta_proposer: 1.0,
+                poll_weight: 0.264_513_190_314_696_2,
+            },
+        },
+        proposer: Proposer::Mixed { p_home: 0.0 },
+    };
+    let result = check_fast_search(&input);
+    assert!(result.is_ok(), "{result:?}");
+}
+
 /// Misses of the fast search found by a targeted search of uniform three-stage games (the
 /// strategy of `fast_search_agrees_with_the_certified_solve_in_uniform_three_stage_games`; 2 in
 /// 1,000 games at f6bcf7b). The poll's objective has a kink between its scan peak and the

@@ -205,11 +205,14 @@ impl<'a> StageSolver<'a> {
             self.scan(k, c, (low, high), true, &mut scan);
             self.settle_estimates(k, c, &mut scan);
             self.refine_peaks(k, c, &scan, &mut best);
-            // Where the scan knows its slopes (the first stage of three), the certified solve
-            // starts from the fast search's incumbent: its branch and bound need not reach a
-            // certificate there (a first-order bound only), and then it returns the best point
-            // it has.
-            self.refine_hidden_peaks(k, c, &scan, &mut best);
+            if k + 2 == self.last() {
+                // The scan knows its slopes here (the first stage of three: `scan.rs`). The
+                // certified solve starts from the fast search's incumbent: its branch and bound
+                // need not reach a certificate there (a first-order bound only), and then it
+                // returns the best point it has.
+                self.refine_hidden_peaks(k, c, &scan, &mut best);
+                self.refine_regime_changes(k, c, &scan, &mut best);
+            }
             if self.certify {
                 // The bound holds whatever the polish did: the certificate covers a failed
                 // step.

@@ -475,38 +475,90 @@ impl<'a> StageSolver<'a> {
             }
             previous = here;
         }
-        for (top, _, (a, b), (left, right)) in hidden {
-            if !top.is_finite() {
-                continue;
+        for (top, _, bracket, cell) in hidden {
+            if top.is_finite() {
+                self.refine_cell(k, c, (bracket.0, top, bracket.1), cell, scan, best);
             }
-            let hint = |x: f64| scan.offer_at(x).or_else(|| self.table_hint(x));
-            let Some((cand, interior, warm)) = self.refine(k, c, [a, top, b], hint, Some(scan))
-            else {
-                continue;
-            };
-            if let Some((v, o, n)) = self.stage_value(k, c, cand, warm) {
-                best.consider(cand, v, o, n, interior);
-            }
-            // The slope did not change sign where the refinement looked. The maximum that the
-            // values hide can then sit at a jump of the next stage's reply (its optimum moving
-            // from one of its maxima to another): the objective jumps there with no root of its
-            // slope, and a golden-section search across the jump can end on either side. The
-            // jump is located, both its sides are candidates, and the smooth pieces beside it
-            // are refined.
-            if interior {
-                continue;
-            }
-            if let Some(((below, at_below), (above, at_above))) =
-                self.next_reply_jump(k, (left, right), scan)
-            {
-                for (x, next) in [(below, at_below), (above, at_above)] {
-                    if let Some((v, o, n)) = self.stage_value_given(k, c, x, next) {
-                        best.consider(x, v, o, n, false);
-                    }
+        }
+    }
+
+    /// Refines the scan cells where the continuation's regime changes ([`Self::regime`]), other
+    /// than those next to a refined peak ([`Self::refine_peak`] cuts those), where the slopes at
+    /// the cell's ends are known and their tangents reach above the incumbent:
+    ///
+    /// ```text
+    /// max(v(a) + max(s(a), 0)·h, v(b) − min(s(b), 0)·h) > incumbent,   h = b − a
+    /// ```
+    ///
+    /// (a bound where the pieces of the objective on either side of the change are concave).
+    /// Where the next stage's optimum jumps at the change, the objective can jump down from a
+    /// maximum that neither the values nor the Hermite interpolant show: the cell's values can
+    /// rise by about what its slopes say, the spike at the jump's near side being narrow.
+    pub(super) fn refine_regime_changes<const N: usize>(
+        &self,
+        k: usize,
+        c: f64,
+        scan: &Scan<'_, N>,
+        best: &mut Best,
+    ) {
+        let grid = scan.grid();
+        let refined = refined_peaks(scan);
+        let end = |i: usize| {
+            let (value, _, next) = scan.point(i)?;
+            let slope = scan.slope(i)?;
+            Some((grid[i], value, slope, self.regime_of(k, grid[i], &next)))
+        };
+        let mut previous: Option<(f64, f64, f64, i32)> = None;
+        for i in 0..grid.len() {
+            let here = end(i);
+            if let (Some((a, va, sa, ra)), Some((b, vb, sb, rb))) = (previous, here) {
+                let next_to_peak = refined.iter().any(|&p| p == i || p + 1 == i);
+                let h = b - a;
+                let reach = (va + sa.max(0.0) * h).max(vb - sb.min(0.0) * h);
+                if ra != rb && !next_to_peak && best.beaten_by(reach) {
+                    self.refine_cell(k, c, (a, 0.5 * (a + b), b), (a, b), scan, best);
                 }
-                for (a, b) in [(left, below), (above, right)] {
-                    self.consider_refined(k, c, [a, 0.5 * (a + b), b], hint, Some(scan), best);
+            }
+            previous = here;
+        }
+    }
+
+    /// Refines the bracket `(a, top, b)` inside the scan cell `cell` ([`Self::refine`]) and
+    /// considers the result. Where the slope did not change sign where the refinement looked,
+    /// the maximum can sit at a jump of the next stage's reply (its optimum moving from one of
+    /// its maxima to another): the objective jumps there with no root of its slope, and a
+    /// golden-section search across the jump can end on either side. The jump is then located
+    /// ([`Self::next_reply_jump`]), both its sides are candidates, and the smooth pieces beside
+    /// it are refined.
+    fn refine_cell<const N: usize>(
+        &self,
+        k: usize,
+        c: f64,
+        (a, top, b): (f64, f64, f64),
+        (left, right): (f64, f64),
+        scan: &Scan<'_, N>,
+        best: &mut Best,
+    ) {
+        let hint = |x: f64| scan.offer_at(x).or_else(|| self.table_hint(x));
+        let Some((cand, interior, warm)) = self.refine(k, c, [a, top, b], hint, Some(scan)) else {
+            return;
+        };
+        if let Some((v, o, n)) = self.stage_value(k, c, cand, warm) {
+            best.consider(cand, v, o, n, interior);
+        }
+        if interior {
+            return;
+        }
+        if let Some(((below, at_below), (above, at_above))) =
+            self.next_reply_jump(k, (left, right), scan)
+        {
+            for (x, next) in [(below, at_below), (above, at_above)] {
+                if let Some((v, o, n)) = self.stage_value_given(k, c, x, next) {
+                    best.consider(x, v, o, n, false);
                 }
+            }
+            for (a, b) in [(left, below), (above, right)] {
+                self.consider_refined(k, c, [a, 0.5 * (a + b), b], hint, Some(scan), best);
             }
         }
     }
