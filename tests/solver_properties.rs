@@ -1617,6 +1617,78 @@ fn fast_search_at_a_jump_that_the_values_do_not_show() {
     assert!(result.is_ok(), "{result:?}");
 }
 
+/// Two misses found by random-seed runs at 0b61450 (`TWOLEVEL_PROPTEST_SEED=random`; the
+/// uniform three-stage property, 20,000 cases, and the steep-foreign property, 5,000 cases):
+///
+/// - D (uniform home, a sincere poll): the middle stage at poll cutoff 0 has a smooth maximum
+///   (0.36612, value 0.197080) and a lower one on the kink of its own offer (0.38546, where the
+///   last stage's offer meets its cutoff: 0.196903). Its root search started from the root of
+///   its previous solve at a nearby cutoff (`previous_roots`, a warm start that narrowed the
+///   bracket by the slope's sign there) and found the kink; a fresh solver found the right
+///   one, so the answer depended on the order of the solves. The warm start is gone (the bench
+///   rates did not move), and the kink of a stage's own offer is now a regime boundary
+///   (`regime`).
+/// - E (logistic home, a normal foreign constraint of scale 0.0016, `δ_P = 0`): every feasible
+///   scan point of the poll lies beyond the cliff of `π` (value 0) and the one before is
+///   infeasible (`x_k < 0`), so the cell where the poll's offer crosses the cliff was skipped:
+///   a kink crossing needed both ends feasible. A cell whose left end is infeasible now starts
+///   at the feasibility corner (found only where the offer crosses a target in it). The fast
+///   search had returned 0.0171695 against 0.0172694.
+///
+/// Both fail without.
+#[test]
+fn fast_search_after_a_warm_start_and_beside_an_infeasible_scan_point() {
+    let game = |home, foreign, (rho, delta_ratifier, delta_proposer, poll_weight)| Game {
+        home,
+        foreign,
+        proposer: Side::Foreign,
+        protocol: Protocol {
+            poll: true,
+            renegotiation: true,
+        },
+        scalars: Scalars {
+            rho,
+            delta_ratifier,
+            delta_proposer,
+            poll_weight,
+        },
+    };
+    let cases = [
+        Input {
+            game: game(
+                Threshold::new(
+                    Family::Uniform,
+                    -0.216_056_164_339_410_16,
+                    0.601_512_180_133_373_4,
+                ),
+                None,
+                (1.0, 0.431_828_764_182_731_7, 0.679_379_850_125_745_8, 0.0),
+            ),
+            proposer: Proposer::Mixed { p_home: 0.0 },
+        },
+        Input {
+            game: game(
+                Threshold::new(
+                    Family::Logistic,
+                    1.318_638_487_535_118_5,
+                    0.309_798_511_804_239_06,
+                ),
+                Some(Threshold::new(
+                    Family::Normal,
+                    0.892_936_016_155_273_4,
+                    0.001_644_716_553_612_456_5,
+                )),
+                (1.0, 1.0, 0.0, 0.579_308_608_656_711_9),
+            ),
+            proposer: Proposer::Fixed(Side::Foreign),
+        },
+    ];
+    for (case, input) in ["D", "E"].iter().zip(&cases) {
+        let result = check_fast_search(input);
+        assert!(result.is_ok(), "case {case}: {result:?}");
+    }
+}
+
 /// Misses of the fast search found by a targeted search of uniform three-stage games (the
 /// strategy of `fast_search_agrees_with_the_certified_solve_in_uniform_three_stage_games`; 2 in
 /// 1,000 games at f6bcf7b). The poll's objective has a kink between its scan peak and the

@@ -71,9 +71,6 @@ pub(super) struct StageSolver<'a> {
     /// The last stage's replies on a grid, shared by the solves of a middle stage (built on
     /// first use; `earlier_stages/continuation_table.rs`).
     pub(super) continuation: std::cell::OnceCell<Box<ContinuationTable>>,
-    /// The last interior root of each stage's first-order condition: a warm start for the
-    /// next solve of that stage (`refinement.rs`).
-    pub(super) previous_roots: std::cell::Cell<[Option<f64>; 3]>,
     /// The latest solve of an earlier stage (`earlier_stages/mod.rs`): the first stage's root
     /// search ends at a cutoff whose middle stage it has just solved, and the stage value and
     /// the path ask for it again there.
@@ -155,7 +152,6 @@ impl<'a> StageSolver<'a> {
             certify,
             failed_step: std::cell::Cell::new(false),
             continuation: std::cell::OnceCell::new(),
-            previous_roots: std::cell::Cell::new([None; 3]),
             latest_earlier: std::cell::Cell::new(None),
             pi_peak: std::cell::OnceCell::new(),
             pi_kinks,

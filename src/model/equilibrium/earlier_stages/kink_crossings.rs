@@ -11,7 +11,9 @@
 //! (regula falsi on the nondecreasing offer); it is a candidate itself, and on each side of it
 //! points crowding geometrically toward it, `c_j = far + (near − far)·(1 − 2^−j)`, locate the
 //! side's best point, refined between its neighbours (`refinement.rs`: a root of the stage's
-//! slope on the side where the slope at the point says the maximum lies).
+//! slope on the side where the slope at the point says the maximum lies). A cell whose left end
+//! is infeasible (`x_k < 0`) starts at the feasibility corner (`x_k = 0`): every profitable
+//! cutoff can lie between the corner and the first feasible scan point.
 
 use super::super::stage_solver::StageSolver;
 use super::scan::{Scan, GRID_ONLY};
@@ -48,18 +50,33 @@ impl<'a> StageSolver<'a> {
         // crossing and refine both sides (a peak there can hide between two scan points whose
         // values fall away from it).
         for i in 0..n_grid.saturating_sub(1) {
-            let (Some((_, offer_a, next_a)), Some((_, offer_b, _))) =
-                (scan.point(i), scan.point(i + 1))
-            else {
+            let Some((_, offer_b, next_b)) = scan.point(i + 1) else {
                 continue;
             };
+            // A cell whose left end is infeasible (`x_k < 0`) starts at the feasibility corner
+            // (`x_k = 0`), found only where the offer crosses a target in the cell.
+            let mut corner = None;
+            let mut left_end = || match scan.point(i) {
+                Some((_, offer_a, next_a)) => Some((grid[i], offer_a, next_a)),
+                None => *corner.get_or_insert_with(|| {
+                    scan.reply(i)?;
+                    let (x, next) = self.feasibility_corner(k, grid[i], (grid[i + 1], next_b));
+                    Some((x, self.implied_offer(k, x, next.offer).max(0.0), next))
+                }),
+            };
             for &kink in &targets {
-                if !(offer_a < kink && kink <= offer_b) {
+                if !(kink <= offer_b) {
+                    continue;
+                }
+                let Some((a, offer_a, next_a)) = left_end() else {
+                    continue;
+                };
+                if !(offer_a < kink) {
                     continue;
                 }
                 let cross = self.offer_preimage(
                     k,
-                    (grid[i], offer_a),
+                    (a, offer_a),
                     (grid[i + 1], offer_b),
                     kink,
                     next_a.offer,
@@ -71,8 +88,8 @@ impl<'a> StageSolver<'a> {
                 // the cliff after falling from the scan point. Points crowding geometrically
                 // toward the crossing (down to 1/1024 of the side) locate the side's best
                 // point and local maxima; each is refined between its neighbours.
-                let inside = cross - 1e-9 * (cross - grid[i]);
-                for (far, near) in [(grid[i], inside), (grid[i + 1], cross)] {
+                let inside = cross - 1e-9 * (cross - a);
+                for (far, near) in [(a, inside), (grid[i + 1], cross)] {
                     let mut points = [(far, f64::NEG_INFINITY, None); CROWD + 2];
                     let mut warm = Some(scan.offer_at(far).unwrap_or(next_a.offer));
                     for (j, point) in points.iter_mut().enumerate() {

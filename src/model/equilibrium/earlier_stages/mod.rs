@@ -11,7 +11,8 @@
 //! maximum of the scan is refined by its first-order condition (`refinement.rs`), so is, where
 //! the scan knows the slopes at its points (a middle stage, and the solved points of the first
 //! stage of three), every cell whose cubic Hermite interpolant has a maximum inside that the
-//! values alone hide (`hermite.rs`), and every scan cell in which the stage's own offer crosses
+//! values alone hide (`hermite.rs`), in the first stage of three every cell where the middle
+//! stage's regime changes and the tangents at its ends reach above the incumbent, and every scan cell in which the stage's own offer crosses
 //! a kink or cliff of `π` (`kink_crossings.rs`); the best of the refined points, the
 //! feasibility corner (`x_k = 0`) and "nobody accepts at this stage" (`c_k = c`) is returned
 //! (this file, with the objective itself). Ties go to "nobody accepts", so a fully strategic

@@ -21,7 +21,10 @@
 //! between them, and where the next stage's optimum jumps from one of its maxima to another
 //! the objective jumps down from a maximum with no root of `F` (its values then rise far less
 //! than its slopes say; where the refinement finds no root, the jump of the next offer is
-//! located by bisection and both its sides are candidates). The same first-order condition tracks an interior optimum locally when
+//! located by bisection and both its sides are candidates). In the first stage of three, a cell
+//! where the middle stage's regime changes is searched the same way when the tangents at its
+//! ends reach above the incumbent: a jump there can leave a spike that the values and the
+//! interpolant do not show. The same first-order condition tracks an interior optimum locally when
 //! the primitives move a little (no scan: [`StageSolver::earlier_stage_near`]).
 
 use super::super::certificate::Certificate;
@@ -626,7 +629,9 @@ impl<'a> StageSolver<'a> {
     }
 
     /// The regime of the continuation after cutoff `cand` at stage `k < K`, a code that is
-    /// constant where the stage-`k` objective is smooth:
+    /// constant where the stage-`k` objective is smooth: whether the next stage's offer lies
+    /// above `cand` (the kink of this stage's own offer, `x_k = c_k + κ·max(x_{k+1} − c_k, 0)`),
+    /// and
     ///
     /// - the last stage: where its offer lies relative to [`Self::kinks`] (between two, or at
     ///   one; −1 if nobody accepts), nondecreasing in `cand`;
@@ -654,12 +659,17 @@ impl<'a> StageSolver<'a> {
         if !(next.value > 0.0) {
             return -1;
         }
+        // The kink of this stage's own offer, `x_k = c_k + κ·max(x_{k+1} − c_k, 0)`.
+        let above = i32::from(next.offer > cand);
         if k + 1 == self.last() {
-            return self.kink_position(next.offer);
+            return 2 * self.kink_position(next.offer) + above;
         }
         let on_own_kink = (next.next_offer - next.cutoff).abs() <= 1e-10;
         let accepts = next.cutoff > cand;
-        4 * self.kink_position(next.next_offer) + 2 * i32::from(on_own_kink) + i32::from(accepts)
+        8 * self.kink_position(next.next_offer)
+            + 4 * i32::from(on_own_kink)
+            + 2 * i32::from(accepts)
+            + above
     }
 
     /// Where the last stage's `offer` lies relative to [`Self::kinks`]: `2j` between the `j`-th
@@ -749,17 +759,8 @@ impl<'a> StageSolver<'a> {
             // something; search the whole cell.
             None
         };
-        if let Some((mut a, mut b, mut sa, mut sb)) = bracket {
+        if let Some((a, b, sa, sb)) = bracket {
             if sa > 0.0 && sb < 0.0 {
-                // Warm start: the root that the previous solve of this stage found (given a
-                // nearby `c`, e.g. in the stage before's root search) narrows the bracket.
-                if let Some(r) = self.previous_roots.get()[k].filter(|&r| r > a && r < b) {
-                    match slope(r) {
-                        s if s > 0.0 => (a, sa) = (r, s),
-                        s if s < 0.0 => (b, sb) = (r, s),
-                        _ => {}
-                    }
-                }
                 // The slope at the scan's points next to the bracket, where it is known (a
                 // middle stage): they start the search with an inverse interpolation.
                 let mut around = [(0.0, 0.0); 2];
@@ -781,9 +782,6 @@ impl<'a> StageSolver<'a> {
                 }
                 let (root, offer) =
                     self.slope_root(k, c, a, b, sa, sb, hint(mid), &around[..n_around]);
-                let mut roots = self.previous_roots.get();
-                roots[k] = Some(root);
-                self.previous_roots.set(roots);
                 return Some((root, true, offer));
             }
         }
@@ -813,7 +811,7 @@ impl<'a> StageSolver<'a> {
     /// feasible `b` with the next stage's reply `next_b` there (bisection on the monotone
     /// offer), with the next stage's reply there: the solve that found it feasible (a solve
     /// repeated there can land a rounding error lower, below 0).
-    fn feasibility_corner(
+    pub(super) fn feasibility_corner(
         &self,
         k: usize,
         mut a: f64,
