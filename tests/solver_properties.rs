@@ -416,6 +416,25 @@ impl Model {
                 best = (t, v);
             }
         }
+        // The feasibility corner (x_k = 0) wherever the offer turns feasible, not only next to
+        // a peak: the stage's maximum can sit there with no peak of the grid beside it.
+        for w in pts.windows(2) {
+            if !(f(w[0]) == f64::NEG_INFINITY && f(w[1]) > f64::NEG_INFINITY) {
+                continue;
+            }
+            let (mut a, mut inside) = (w[0], w[1]);
+            for _ in 0..100 {
+                let m = 0.5 * (a + inside);
+                if f(m) > f64::NEG_INFINITY {
+                    inside = m;
+                } else {
+                    a = m;
+                }
+            }
+            if f(inside) > best.1 {
+                best = (inside, f(inside));
+            }
+        }
         // Where the offer crosses a kink of π (the ends of a uniform foreign support), the
         // objective can peak at the crossing itself, narrowly: the crossings are candidates
         // (bisection on the offer, nondecreasing in the cutoff).
@@ -1687,6 +1706,43 @@ fn fast_search_after_a_warm_start_and_beside_an_infeasible_scan_point() {
         let result = check_fast_search(input);
         assert!(result.is_ok(), "case {case}: {result:?}");
     }
+}
+
+/// A flaw of the test's reference found by a random-seed run of the uniform three-stage
+/// property at f308903 (`TWOLEVEL_PROPTEST_SEED=random TWOLEVEL_PROPTEST_CASES=20000`, after
+/// 4,871 successes). The fast search and the certified solve agree (poll cutoff −0.95374,
+/// value 0.8141024); the reference claimed 0.8141578 at poll cutoff −0.97336. There the middle
+/// stage's optimum is its own feasibility corner (cutoff −0.36623, offer 0, value 0.687261; a
+/// brute-force scan of 20,001 points agrees), which the reference's grid search refined only
+/// next to its two best peaks and missed (value 0.686432, offer 0.0613); with that offer the
+/// poll's implied offer turned feasible. The reference now considers the feasibility corner
+/// wherever the offer turns feasible, as the solver does. Fails without.
+#[test]
+fn fast_search_where_the_middle_stage_sits_at_its_feasibility_corner() {
+    let input = Input {
+        game: Game {
+            home: Threshold::new(
+                Family::Uniform,
+                -0.415_396_970_803_347_03,
+                0.752_039_774_359_703_6,
+            ),
+            foreign: None,
+            proposer: Side::Foreign,
+            protocol: Protocol {
+                poll: true,
+                renegotiation: true,
+            },
+            scalars: Scalars {
+                rho: 0.914_102_109_120_729_6,
+                delta_ratifier: 0.586_493_788_790_681_6,
+                delta_proposer: 1.0,
+                poll_weight: 0.950_548_608_882_465_8,
+            },
+        },
+        proposer: Proposer::Mixed { p_home: 0.0 },
+    };
+    let result = check_fast_search(&input);
+    assert!(result.is_ok(), "{result:?}");
 }
 
 /// Misses of the fast search found by a targeted search of uniform three-stage games (the
