@@ -1885,3 +1885,46 @@ fn fast_search_with_a_steep_normal_foreign_constraint_and_a_wide_home() {
     let result = check_fast_search(&input);
     assert!(result.is_ok(), "{result:?}");
 }
+
+/// A miss of the fast search and of the certified solve found by a random-seed run of the
+/// uniform three-stage property at f63fb19 (`TWOLEVEL_PROPTEST_SEED=random
+/// TWOLEVEL_PROPTEST_CASES=20000`, after 18,726 successes). The poll's offer turns feasible at
+/// cutoff −0.45534 (its feasibility corner, value 0.591186), between two scan points of which
+/// the first feasible one lies at −0.29047 (value 0.585765); from the corner the objective
+/// rises to 0.593341 at −0.41368, where the middle stage's optimum jumps from one of its maxima
+/// (offer 0.3671) to another (0.4618) and the objective falls to 0.5779. Both solves returned
+/// the corner: the cell from the corner to the first feasible scan point was not searched (the
+/// searches of hidden maxima and of regime changes look at cells between scan points). That
+/// cell is now searched the same way wherever the corner is considered. And the certified
+/// solve's scan had no slope at its first feasible point: the middle stage's optimum there lies
+/// on a scan point of its own (a quantile of the uniform home support), which its refinement
+/// found again as a root of its first-order condition but kept as the scan point's
+/// non-interior candidate (a tie), so that its offer's slope was unknown; the incumbent found
+/// again as a root is now interior. Fails without either.
+#[test]
+fn fast_search_between_the_feasibility_corner_and_the_first_feasible_scan_point() {
+    let input = Input {
+        game: Game {
+            home: Threshold::new(
+                Family::Uniform,
+                -0.111_692_541_111_203_7,
+                0.715_121_455_488_273_9,
+            ),
+            foreign: None,
+            proposer: Side::Foreign,
+            protocol: Protocol {
+                poll: true,
+                renegotiation: true,
+            },
+            scalars: Scalars {
+                rho: 0.543_370_797_008_807,
+                delta_ratifier: 1.0,
+                delta_proposer: 1.0,
+                poll_weight: 0.566_446_484_304_062_1,
+            },
+        },
+        proposer: Proposer::Mixed { p_home: 0.0 },
+    };
+    let result = check_fast_search(&input);
+    assert!(result.is_ok(), "{result:?}");
+}

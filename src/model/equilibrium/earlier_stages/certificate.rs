@@ -50,7 +50,9 @@
 //! to it; every cell whose bound is within the tolerance of the incumbent is pruned, and the
 //! one with the highest bound is cut in two, up to [`MAX_SPLITS`] new solves ([`MAX_SPLITS_NESTED`]
 //! when the next stage is an earlier stage itself). A point that
-//! beats the incumbent becomes the incumbent and is polished by its first-order condition. The
+//! beats the incumbent beyond a tie becomes the incumbent and is polished by its first-order
+//! condition; the polished point replaces it unless it is worse beyond a tie (near a maximum
+//! their values differ by rounding, and the polished cutoff is the more accurate). The
 //! stage's upper bound is the largest bound of a pruned or unresolved cell, and the certificate
 //! compares it with the final value ([`Certificate::from_bound`]).
 
@@ -290,7 +292,8 @@ impl<'a> StageSolver<'a> {
             let next = self.best_reply(k + 1, m, hint);
             let mid = self.cell_end(k, c, m, next);
             if let Some((value, offer, next)) = self.stage_value_given(k, c, m, next) {
-                if value > incumbent {
+                // (`found` is the cell of the incumbent: a tie does not move it.)
+                if value > incumbent && best.beaten_by(value) {
                     best.consider(m, value, offer, next, false);
                     incumbent = best.value();
                     found = Some((a.t, m, b.t));
@@ -305,7 +308,7 @@ impl<'a> StageSolver<'a> {
                 self.refine(k, c, [lo, m, hi], hint, None::<&Scan<'_, GRID_ONLY>>)
             {
                 if let Some((v, o, next)) = self.stage_value(k, c, cand, warm) {
-                    best.consider(cand, v, o, next, interior);
+                    best.consider_polish(cand, v, o, next, interior);
                 }
             }
         }

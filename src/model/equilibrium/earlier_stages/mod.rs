@@ -81,8 +81,17 @@ impl Best<'_, '_> {
 
     /// Considers the candidate cutoff `cand` with the stage value `value`, the offer `offer` it
     /// implies and the next stage's reply `next` there.
+    ///
+    /// The incumbent itself, found again as a root of the first-order condition (a refinement
+    /// can end on a scan point), becomes interior: its offer's slope then follows by the
+    /// implicit function theorem.
     fn consider(&mut self, cand: f64, value: f64, offer: f64, next: Reply, interior: bool) {
         let c = self.c;
+        if let Some((_, reply)) = &mut self.best {
+            if interior && cand > c && reply.cutoff == cand {
+                reply.interior = true;
+            }
+        }
         if self.beaten_by(value) {
             let marginal = if cand > c {
                 self.solver.pi(offer)
@@ -100,6 +109,19 @@ impl Best<'_, '_> {
                     next.offer,
                 ),
             ));
+        }
+    }
+
+    /// Considers the polish of the incumbent (a local refinement from it): it replaces the
+    /// incumbent unless it is worse beyond a tie ([`TIE`]), since near a maximum the values of
+    /// the two can differ by rounding while the polished cutoff is the more accurate.
+    fn consider_polish(&mut self, cand: f64, value: f64, offer: f64, next: Reply, interior: bool) {
+        let worse = self
+            .best
+            .is_some_and(|(v, _)| v > value + TIE * value.abs().max(1e-300));
+        if !worse {
+            self.best = None;
+            self.consider(cand, value, offer, next, interior);
         }
     }
 

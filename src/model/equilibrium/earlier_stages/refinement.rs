@@ -53,6 +53,70 @@ pub(super) fn refined_peaks<'s, const N: usize>(scan: &'s Scan<'_, N>) -> &'s [u
 /// At most this many smooth pieces of a scan cell are refined (regimes of the continuation).
 const MAX_PIECES: usize = 16;
 
+/// A solved end of a cell of the scan (a scan point, or the feasibility corner): the cutoff,
+/// the stage's value and slope there, and the next stage's reply with the slope of its offer.
+#[derive(Clone, Copy)]
+pub(super) struct CellEnd {
+    at: f64,
+    value: f64,
+    slope: f64,
+    next: Reply,
+    next_slope: f64,
+}
+
+impl CellEnd {
+    /// Scan point `i`, where its value and slope (and so the next offer's slope) are known.
+    fn of_scan<const N: usize>(scan: &Scan<'_, N>, i: usize) -> Option<Self> {
+        let at = scan.grid()[i];
+        let (value, _, _) = scan.point(i)?;
+        let slope = scan.slope(i)?;
+        let (next, next_slope) = scan.next_with_slope(at)?;
+        Some(CellEnd {
+            at,
+            value,
+            slope,
+            next,
+            next_slope,
+        })
+    }
+
+    /// The cutoff, value and slope, for the cubic Hermite interpolant (`hermite.rs`).
+    fn hermite_point(&self) -> (f64, f64, f64) {
+        (self.at, self.value, self.slope)
+    }
+}
+
+/// A maximum of the cubic Hermite interpolant inside a cell: where, its value, and the bracket
+/// to refine (the cell, or the side of the interpolant's minimum where the maximum lies).
+#[derive(Clone, Copy)]
+struct HiddenPeak {
+    top: f64,
+    value: f64,
+    bracket: (f64, f64),
+}
+
+/// The maximum that the cubic Hermite interpolant through the ends of a cell has inside it, if
+/// any (see [`StageSolver::refine_hidden_peaks`]).
+fn hidden_peak(left: &CellEnd, right: &CellEnd) -> Option<HiddenPeak> {
+    let (l, r) = (left.hermite_point(), right.hermite_point());
+    if !has_interior_maximum(l, r) {
+        return None;
+    }
+    let (Some(top), bottom) = hermite_extrema(l, r) else {
+        return None;
+    };
+    let bracket = match bottom {
+        Some(bottom) if bottom > top => (left.at, bottom),
+        Some(bottom) => (bottom, right.at),
+        None => (left.at, right.at),
+    };
+    Some(HiddenPeak {
+        top,
+        value: hermite(l, r, top),
+        bracket,
+    })
+}
+
 impl<'a> StageSolver<'a> {
     /// The derivative of the stage-`k` objective in the candidate cutoff (envelope theorem),
     /// and the next stage's offer there.
@@ -106,6 +170,18 @@ impl<'a> StageSolver<'a> {
         let (dlog, _) = self.dlog_pi(h);
         let dpi = if pi > 0.0 { pi * dlog } else { 0.0 };
         (dpi * dh, pi * g, t.lambda * next.marginal * g)
+    }
+
+    /// The slope of the next stage's offer in the stage-`k` cutoff `cand`, given its reply `next`
+    /// there: the last stage's (its solve with the slope, warm-started at `next`), or a middle
+    /// stage's by the implicit function theorem (NaN where that does not apply).
+    pub(super) fn next_offer_slope(&self, k: usize, cand: f64, next: &Reply) -> f64 {
+        if k + 1 == self.last() {
+            self.best_reply_with_slope(k + 1, cand, Some(next.offer)).1
+        } else {
+            self.offer_slope_by_implicit_function(k + 1, cand, next)
+                .unwrap_or(f64::NAN)
+        }
     }
 
     /// `d x_k / d c` at an interior optimum `reply` of a stage `k` followed by the last stage,
@@ -372,7 +448,35 @@ impl<'a> StageSolver<'a> {
         if !best.beaten_by(bound) {
             return;
         }
-        self.consider_corner(k, c, grid[i - 1], (grid[i], next), best);
+        let (corner, at_corner) = self.consider_corner(k, c, grid[i - 1], (grid[i], next), best);
+        // The cell from the corner to the first feasible scan point is searched as the scan's
+        // cells are, where the slopes are known: its maximum can lie inside it, e.g. at a jump
+        // of the next stage's optimum, though the corner beats the scan's points.
+        let (Some(right), Some((value, _, _))) = (
+            CellEnd::of_scan(scan, i),
+            self.stage_value_given(k, c, corner, at_corner),
+        ) else {
+            return;
+        };
+        let next_slope = self.next_offer_slope(k, corner, &at_corner);
+        let slope = self.stage_slope_given(k, c, corner, &at_corner, next_slope);
+        if !(next_slope.is_finite() && slope.is_finite()) {
+            return;
+        }
+        let left = CellEnd {
+            at: corner,
+            value,
+            slope,
+            next: at_corner,
+            next_slope,
+        };
+        if let Some(peak) = hidden_peak(&left, &right) {
+            let (a, b) = peak.bracket;
+            self.refine_cell(k, c, (a, peak.top, b), (left, right), scan, best);
+        } else if self.regime_change_may_hide(k, &left, &right, best) {
+            let (a, b) = (left.at, right.at);
+            self.refine_cell(k, c, (a, 0.5 * (a + b), b), (left, right), scan, best);
+        }
     }
 
     /// Refines the peak `i` of the stage-`k` scan given `c` (see [`Self::refine_peaks`]).
@@ -392,7 +496,9 @@ impl<'a> StageSolver<'a> {
         // The left end of the feasible region: find where x_k = 0 exactly, and refine
         // between it and the peak.
         if i > 0 && scan.point(i - 1).is_none() && grid[i - 1] < grid[i] {
-            left = self.consider_corner(k, c, grid[i - 1], (grid[i], next), best);
+            left = self
+                .consider_corner(k, c, grid[i - 1], (grid[i], next), best)
+                .0;
         }
         let right = if i + 1 < n_grid { grid[i + 1] } else { grid[i] };
         // Kinks of the continuation (the last stage's offer reaching a kink of its problem)
@@ -442,46 +548,32 @@ impl<'a> StageSolver<'a> {
         let grid = scan.grid();
         let refined = refined_peaks(scan);
         // The cells to refine: (the interpolant's maximum, its value, the bracket, the cell).
-        let mut hidden = [(
-            f64::NAN,
-            f64::NEG_INFINITY,
-            (f64::NAN, f64::NAN),
-            (f64::NAN, f64::NAN),
-        ); REFINE_CANDIDATES];
-        let mut previous: Option<(f64, f64, f64)> = None;
-        for (i, &g) in grid.iter().enumerate() {
-            let here = scan.value(i).zip(scan.slope(i)).map(|(v, s)| (g, v, s));
+        let mut hidden: [Option<(HiddenPeak, (CellEnd, CellEnd))>; REFINE_CANDIDATES] =
+            [None; REFINE_CANDIDATES];
+        let mut previous: Option<CellEnd> = None;
+        for i in 0..grid.len() {
+            let here = CellEnd::of_scan(scan, i);
             if let (Some(left), Some(right)) = (previous, here) {
-                let may_hide = has_interior_maximum(left, right)
-                    && !(left.2 > 0.0
-                        && right.2 < 0.0
-                        && refined.iter().any(|&p| p == i || p + 1 == i));
-                let extrema = if may_hide {
-                    hermite_extrema(left, right)
-                } else {
-                    (None, None)
-                };
-                if let (Some(top), bottom) = extrema {
-                    let bracket = match bottom {
-                        Some(bottom) if bottom > top => (left.0, bottom),
-                        Some(bottom) => (bottom, right.0),
-                        None => (left.0, right.0),
+                let next_to_refined_peak = left.slope > 0.0
+                    && right.slope < 0.0
+                    && refined.iter().any(|&p| p == i || p + 1 == i);
+                if let Some(peak) = hidden_peak(&left, &right).filter(|_| !next_to_refined_peak) {
+                    let value_of = |h: &Option<(HiddenPeak, _)>| {
+                        h.as_ref().map_or(f64::NEG_INFINITY, |h| h.0.value)
                     };
-                    let value = hermite(left, right, top);
                     let slot = (0..REFINE_CANDIDATES)
-                        .min_by(|&p, &q| hidden[p].1.total_cmp(&hidden[q].1))
+                        .min_by(|&p, &q| value_of(&hidden[p]).total_cmp(&value_of(&hidden[q])))
                         .expect("slots");
-                    if value > hidden[slot].1 {
-                        hidden[slot] = (top, value, bracket, (left.0, right.0));
+                    if peak.value > value_of(&hidden[slot]) {
+                        hidden[slot] = Some((peak, (left, right)));
                     }
                 }
             }
             previous = here;
         }
-        for (top, _, bracket, cell) in hidden {
-            if top.is_finite() {
-                self.refine_cell(k, c, (bracket.0, top, bracket.1), cell, scan, best);
-            }
+        for (peak, cell) in hidden.into_iter().flatten() {
+            let (a, b) = peak.bracket;
+            self.refine_cell(k, c, (a, peak.top, b), cell, scan, best);
         }
     }
 
@@ -504,26 +596,35 @@ impl<'a> StageSolver<'a> {
         scan: &Scan<'_, N>,
         best: &mut Best,
     ) {
-        let grid = scan.grid();
         let refined = refined_peaks(scan);
-        let end = |i: usize| {
-            let (value, _, next) = scan.point(i)?;
-            let slope = scan.slope(i)?;
-            Some((grid[i], value, slope, self.regime_of(k, grid[i], &next)))
-        };
-        let mut previous: Option<(f64, f64, f64, i32)> = None;
-        for i in 0..grid.len() {
-            let here = end(i);
-            if let (Some((a, va, sa, ra)), Some((b, vb, sb, rb))) = (previous, here) {
+        let mut previous: Option<CellEnd> = None;
+        for i in 0..scan.grid().len() {
+            let here = CellEnd::of_scan(scan, i);
+            if let (Some(left), Some(right)) = (previous, here) {
                 let next_to_peak = refined.iter().any(|&p| p == i || p + 1 == i);
-                let h = b - a;
-                let reach = (va + sa.max(0.0) * h).max(vb - sb.min(0.0) * h);
-                if ra != rb && !next_to_peak && best.beaten_by(reach) {
-                    self.refine_cell(k, c, (a, 0.5 * (a + b), b), (a, b), scan, best);
+                if !next_to_peak && self.regime_change_may_hide(k, &left, &right, best) {
+                    let (a, b) = (left.at, right.at);
+                    self.refine_cell(k, c, (a, 0.5 * (a + b), b), (left, right), scan, best);
                 }
             }
             previous = here;
         }
+    }
+
+    /// Whether the continuation's regime changes between the ends of a cell and the tangents
+    /// at its ends reach above the incumbent (see [`Self::refine_regime_changes`]).
+    fn regime_change_may_hide(
+        &self,
+        k: usize,
+        left: &CellEnd,
+        right: &CellEnd,
+        best: &Best,
+    ) -> bool {
+        let h = right.at - left.at;
+        let reach =
+            (left.value + left.slope.max(0.0) * h).max(right.value - right.slope.min(0.0) * h);
+        self.regime_of(k, left.at, &left.next) != self.regime_of(k, right.at, &right.next)
+            && best.beaten_by(reach)
     }
 
     /// Refines the bracket `(a, top, b)` inside the scan cell `cell` ([`Self::refine`]) and
@@ -538,7 +639,7 @@ impl<'a> StageSolver<'a> {
         k: usize,
         c: f64,
         (a, top, b): (f64, f64, f64),
-        (left, right): (f64, f64),
+        (left, right): (CellEnd, CellEnd),
         scan: &Scan<'_, N>,
         best: &mut Best,
     ) {
@@ -552,37 +653,34 @@ impl<'a> StageSolver<'a> {
         if interior {
             return;
         }
-        if let Some(((below, at_below), (above, at_above))) =
-            self.next_reply_jump(k, (left, right), scan)
+        if let Some(((below, at_below), (above, at_above))) = self.next_reply_jump(k, &left, &right)
         {
             for (x, next) in [(below, at_below), (above, at_above)] {
                 if let Some((v, o, n)) = self.stage_value_given(k, c, x, next) {
                     best.consider(x, v, o, n, false);
                 }
             }
-            for (a, b) in [(left, below), (above, right)] {
+            for (a, b) in [(left.at, below), (above, right.at)] {
                 self.consider_refined(k, c, [a, 0.5 * (a + b), b], hint, Some(scan), best);
             }
         }
     }
 
-    /// Locates a jump of the next stage's offer inside the scan cell `[left, right]`, whose ends
-    /// are scan points where the next offer's slope is known, by bisection: a point belongs to
-    /// the end whose tangent predicts its next offer better. Returns the two points closest
-    /// across the jump, with the next stage's replies there; `None` where the offers at the
-    /// final bracket's ends differ by no more than their slopes carry across it (no jump).
+    /// Locates a jump of the next stage's offer inside the cell between `left` and `right`
+    /// (where the next offer's slope is known), by bisection: a point belongs to the end whose
+    /// tangent predicts its next offer better. Returns the two points closest across the jump,
+    /// with the next stage's replies there; `None` where the offers at the final bracket's ends
+    /// differ by no more than their slopes carry across it (no jump).
     #[allow(clippy::type_complexity)]
-    fn next_reply_jump<const N: usize>(
+    fn next_reply_jump(
         &self,
         k: usize,
-        (left, right): (f64, f64),
-        scan: &Scan<'_, N>,
+        left: &CellEnd,
+        right: &CellEnd,
     ) -> Option<((f64, Reply), (f64, Reply))> {
         let slope_or_flat = |d: f64| if d.is_finite() { d } else { 0.0 };
-        let (at_left, d_left) = scan.next_with_slope(left)?;
-        let (at_right, d_right) = scan.next_with_slope(right)?;
-        let (mut a, mut next_a, mut da) = (left, at_left, d_left);
-        let (mut b, mut next_b, mut db) = (right, at_right, d_right);
+        let (mut a, mut next_a, mut da) = (left.at, left.next, left.next_slope);
+        let (mut b, mut next_b, mut db) = (right.at, right.next, right.next_slope);
         while b - a > 1e-13 * (1.0 + a.abs()) {
             let m = 0.5 * (a + b);
             let (next_m, dm) = self.best_reply_with_slope(k + 1, m, None);
@@ -619,13 +717,21 @@ impl<'a> StageSolver<'a> {
     }
 
     /// Finds the feasibility corner between the infeasible `a` and the feasible `b` (with the
-    /// next stage's reply there) and considers it in `best`; returns it.
-    fn consider_corner(&self, k: usize, c: f64, a: f64, b: (f64, Reply), best: &mut Best) -> f64 {
+    /// next stage's reply there) and considers it in `best`; returns it with the next stage's
+    /// reply there.
+    fn consider_corner(
+        &self,
+        k: usize,
+        c: f64,
+        a: f64,
+        b: (f64, Reply),
+        best: &mut Best,
+    ) -> (f64, Reply) {
         let (corner, at_corner) = self.feasibility_corner(k, a, b);
         if let Some((v, o, n)) = self.stage_value_given(k, c, corner, at_corner) {
             best.consider(corner, v, o, n, false);
         }
-        corner
+        (corner, at_corner)
     }
 
     /// The regime of the continuation after cutoff `cand` at stage `k < K`, a code that is
@@ -866,7 +972,7 @@ mod tests {
                         poll_weight: 0.4,
                     },
                 };
-                let solver = StageSolver::new(&game, false);
+                let solver = StageSolver::new(&game, true);
                 for p in [0.2, 0.4, 0.6] {
                     let c = game.home.quantile(p);
                     let reply = solver.earlier_stage(1, c);

@@ -358,8 +358,7 @@ impl<'a> StageSolver<'a> {
                             // last-stage solves) gives the stage's slope here, for the test of
                             // maxima hidden inside a cell (`refinement.rs`).
                             let dnext = if next_is_middle {
-                                self.offer_slope_by_implicit_function(k + 1, g, &next)
-                                    .unwrap_or(f64::NAN)
+                                self.next_offer_slope(k, g, &next)
                             } else {
                                 f64::NAN
                             };
