@@ -229,22 +229,18 @@ impl<'a> StageSolver<'a> {
             self.settle_estimates(k, c, &mut scan);
             self.refine_peaks(k, c, &scan, &mut best);
             if k + 2 == self.last() {
-                // The scan knows its slopes here (the first stage of three: `scan.rs`). The
-                // certified solve starts from the fast search's incumbent: its branch and bound
-                // need not reach a certificate there (a first-order bound only), and then it
-                // returns the best point it has.
+                // The scan knows its slopes here (the first stage of three: `scan.rs`).
                 self.refine_hidden_peaks(k, c, &scan, &mut best);
                 self.refine_regime_changes(k, c, &scan, &mut best);
             }
+            self.refine_kink_crossings(k, c, &scan, &mut best);
             if self.certify {
-                // The bound holds whatever the polish did: the certificate covers a failed
-                // step.
+                // The certified solve starts from the fast search's incumbent: its branch and
+                // bound need not reach a certificate (a first-order bound only, where the next
+                // stage is an earlier stage), and then it returns the best point it has. The
+                // bound holds whatever the polish did: the certificate covers a failed step.
                 self.certify(k, c, &scan, self.cell_end(k, c, c, nobody), &mut best)
             } else {
-                // The targeted search of cells where the offer crosses a kink of π speeds up
-                // the fast search; the branch and bound covers those cells by itself (the
-                // known regressions and the brute-force comparison pass without it).
-                self.refine_kink_crossings(k, c, &scan, &mut best);
                 self.search_statement()
             }
         };
