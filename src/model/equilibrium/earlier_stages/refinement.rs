@@ -24,8 +24,11 @@
 //! located by bisection and both its sides are candidates). In the first stage of three, a cell
 //! where the middle stage's regime changes is searched the same way when the tangents at its
 //! ends reach above the incumbent: a jump there can leave a spike that the values and the
-//! interpolant do not show. The same first-order condition tracks an interior optimum locally when
-//! the primitives move a little (no scan: [`StageSolver::earlier_stage_near`]).
+//! interpolant do not show. Where the feasibility corner is considered, the cell from it to the
+//! first feasible scan point is searched in both ways too, the corner (with its value and
+//! slopes) being the cell's left end. The same first-order condition tracks an interior
+//! optimum locally when the primitives move a little (no scan:
+//! [`StageSolver::earlier_stage_near`]).
 
 use super::super::certificate::Certificate;
 use super::super::stage_solver::{Reply, StageSolver};
@@ -95,24 +98,23 @@ struct HiddenPeak {
     bracket: (f64, f64),
 }
 
-/// The maximum that the cubic Hermite interpolant through the ends of a cell has inside it, if
-/// any (see [`StageSolver::refine_hidden_peaks`]).
-fn hidden_peak(left: &CellEnd, right: &CellEnd) -> Option<HiddenPeak> {
-    let (l, r) = (left.hermite_point(), right.hermite_point());
-    if !has_interior_maximum(l, r) {
+/// The maximum that the cubic Hermite interpolant through the ends of a cell (cutoff, value
+/// and slope at each) has inside it, if any (see [`StageSolver::refine_hidden_peaks`]).
+fn hidden_peak(left: (f64, f64, f64), right: (f64, f64, f64)) -> Option<HiddenPeak> {
+    if !has_interior_maximum(left, right) {
         return None;
     }
-    let (Some(top), bottom) = hermite_extrema(l, r) else {
+    let (Some(top), bottom) = hermite_extrema(left, right) else {
         return None;
     };
     let bracket = match bottom {
-        Some(bottom) if bottom > top => (left.at, bottom),
-        Some(bottom) => (bottom, right.at),
-        None => (left.at, right.at),
+        Some(bottom) if bottom > top => (left.0, bottom),
+        Some(bottom) => (bottom, right.0),
+        None => (left.0, right.0),
     };
     Some(HiddenPeak {
         top,
-        value: hermite(l, r, top),
+        value: hermite(left, right, top),
         bracket,
     })
 }
@@ -415,7 +417,10 @@ impl<'a> StageSolver<'a> {
     /// with `x_{k+1}` nondecreasing, `c* ≤ −κ·x_{k+1}(t_{i−1})/(1 − κ)`, which can replace `t_i`
     /// in the mass. The corner is
     /// found and considered only when that bound beats the incumbent, and only when
-    /// [`Self::refine_peak`] has not (a refined peak at `t_i`).
+    /// [`Self::refine_peak`] has not (a refined peak at `t_i`); the cell from the corner to
+    /// `t_i` is then searched as the scan's cells are (a hidden maximum of the cubic Hermite
+    /// interpolant, a change of regime with tangents reaching above the incumbent), where the
+    /// slopes at both ends are known.
     fn consider_feasibility_corner<const N: usize>(
         &self,
         k: usize,
@@ -470,7 +475,7 @@ impl<'a> StageSolver<'a> {
             next: at_corner,
             next_slope,
         };
-        if let Some(peak) = hidden_peak(&left, &right) {
+        if let Some(peak) = hidden_peak(left.hermite_point(), right.hermite_point()) {
             let (a, b) = peak.bracket;
             self.refine_cell(k, c, (a, peak.top, b), (left, right), scan, best);
         } else if self.regime_change_may_hide(k, &left, &right, best) {
@@ -548,32 +553,34 @@ impl<'a> StageSolver<'a> {
         let grid = scan.grid();
         let refined = refined_peaks(scan);
         // The cells to refine: (the interpolant's maximum, its value, the bracket, the cell).
-        let mut hidden: [Option<(HiddenPeak, (CellEnd, CellEnd))>; REFINE_CANDIDATES] =
+        // The cells to refine: the interpolant's maximum and the cell's right end.
+        let mut hidden: [Option<(HiddenPeak, usize)>; REFINE_CANDIDATES] =
             [None; REFINE_CANDIDATES];
-        let mut previous: Option<CellEnd> = None;
-        for i in 0..grid.len() {
-            let here = CellEnd::of_scan(scan, i);
+        let value_of = |h: &Option<(HiddenPeak, usize)>| h.map_or(f64::NEG_INFINITY, |h| h.0.value);
+        let mut previous: Option<(f64, f64, f64)> = None;
+        for (i, &g) in grid.iter().enumerate() {
+            let here = scan.value(i).zip(scan.slope(i)).map(|(v, s)| (g, v, s));
             if let (Some(left), Some(right)) = (previous, here) {
-                let next_to_refined_peak = left.slope > 0.0
-                    && right.slope < 0.0
-                    && refined.iter().any(|&p| p == i || p + 1 == i);
-                if let Some(peak) = hidden_peak(&left, &right).filter(|_| !next_to_refined_peak) {
-                    let value_of = |h: &Option<(HiddenPeak, _)>| {
-                        h.as_ref().map_or(f64::NEG_INFINITY, |h| h.0.value)
-                    };
+                let next_to_refined_peak =
+                    left.2 > 0.0 && right.2 < 0.0 && refined.iter().any(|&p| p == i || p + 1 == i);
+                if let Some(peak) = hidden_peak(left, right).filter(|_| !next_to_refined_peak) {
                     let slot = (0..REFINE_CANDIDATES)
                         .min_by(|&p, &q| value_of(&hidden[p]).total_cmp(&value_of(&hidden[q])))
                         .expect("slots");
                     if peak.value > value_of(&hidden[slot]) {
-                        hidden[slot] = Some((peak, (left, right)));
+                        hidden[slot] = Some((peak, i));
                     }
                 }
             }
             previous = here;
         }
-        for (peak, cell) in hidden.into_iter().flatten() {
-            let (a, b) = peak.bracket;
-            self.refine_cell(k, c, (a, peak.top, b), cell, scan, best);
+        for (peak, i) in hidden.into_iter().flatten() {
+            if let (Some(left), Some(right)) =
+                (CellEnd::of_scan(scan, i - 1), CellEnd::of_scan(scan, i))
+            {
+                let (a, b) = peak.bracket;
+                self.refine_cell(k, c, (a, peak.top, b), (left, right), scan, best);
+            }
         }
     }
 
