@@ -1972,3 +1972,42 @@ fn certified_solve_where_the_poll_offer_sits_on_a_kink_of_pi() {
     let result = check_fast_search(&input);
     assert!(result.is_ok(), "{result:?}");
 }
+
+/// A miss of the fast search's middle stage found by a random-seed run of the uniform
+/// three-stage property at 20da926 (`TWOLEVEL_PROPTEST_SEED=random
+/// TWOLEVEL_PROPTEST_CASES=20000`, after 17,853 successes). At poll cutoffs just above 0.69562
+/// the middle stage has two maxima 0.007 apart (cutoffs 0.8411 and 0.8479) with a dip between
+/// them where the last stage's offer reaches the top of the home support (a kink); its scan
+/// had the lower one as its peak and the higher one inside the cell before it, whose values
+/// and slopes both rise (the Hermite interpolant shows no maximum there). The middle stage
+/// returned the lower one (9e-5 below, relative), so the poll's objective jumped down too
+/// early and the poll's cutoff ended at 0.69560 (value 0.1299593) instead of 0.69598
+/// (0.1299639). A middle stage now searches the cells where the continuation's regime changes
+/// as the first stage of three does, cutting them at the change. Fails without.
+#[test]
+fn fast_search_where_a_middle_stage_maximum_hides_behind_a_kink() {
+    let input = Input {
+        game: Game {
+            home: Threshold::new(
+                Family::Uniform,
+                0.765_042_049_011_646_1,
+                0.157_241_579_607_846_77,
+            ),
+            foreign: None,
+            proposer: Side::Foreign,
+            protocol: Protocol {
+                poll: true,
+                renegotiation: true,
+            },
+            scalars: Scalars {
+                rho: 0.157_032_150_496_308_53,
+                delta_ratifier: 1.0,
+                delta_proposer: 1.0,
+                poll_weight: 0.587_987_588_596_442_2,
+            },
+        },
+        proposer: Proposer::Fixed(Side::Foreign),
+    };
+    let result = check_fast_search(&input);
+    assert!(result.is_ok(), "{result:?}");
+}

@@ -220,6 +220,7 @@ impl<'a> StageSolver<'a> {
             } else {
                 self.refine_peaks(k, c, &scan, &mut best);
                 self.refine_hidden_peaks(k, c, &scan, &mut best);
+                self.refine_regime_changes(k, c, &scan, &mut best);
                 self.refine_kink_crossings(k, c, &scan, &mut best);
             }
             self.search_statement()

@@ -21,10 +21,11 @@
 //! between them, and where the next stage's optimum jumps from one of its maxima to another
 //! the objective jumps down from a maximum with no root of `F` (its values then rise far less
 //! than its slopes say; where the refinement finds no root, the jump of the next offer is
-//! located by bisection and both its sides are candidates). In the first stage of three, a cell
-//! where the middle stage's regime changes is searched the same way when the tangents at its
-//! ends reach above the incumbent: a jump there can leave a spike that the values and the
-//! interpolant do not show. Where the feasibility corner is considered, the cell from it to the
+//! located by bisection and both its sides are candidates). A cell where the continuation's
+//! regime changes is searched too when the tangents at its ends reach above the incumbent: in
+//! a middle stage cut at the change (a maximum can hide behind a dip at a kink of the last
+//! stage's offer), in the first stage of three the same way as a hidden maximum (a jump of the
+//! middle stage there can leave a spike that the values and the interpolant do not show). Where the feasibility corner is considered, the cell from it to the
 //! first feasible scan point is searched in both ways too, the corner (with its value and
 //! slopes) being the cell's left end. The same first-order condition tracks an interior
 //! optimum locally when the primitives move a little (no scan:
@@ -506,8 +507,24 @@ impl<'a> StageSolver<'a> {
                 .0;
         }
         let right = if i + 1 < n_grid { grid[i + 1] } else { grid[i] };
-        // Kinks of the continuation (the last stage's offer reaching a kink of its problem)
-        // can put several local maxima into one cell of the scan: refine every smooth piece.
+        self.refine_pieces(k, c, (left, grid[i], right), next.offer, scan, best);
+    }
+
+    /// Refines every smooth piece of `[left, right]`: kinks of the continuation (the last
+    /// stage's offer reaching a kink of its problem) can put several local maxima into one cell
+    /// of the scan, so the cell is cut where the continuation's regime changes
+    /// ([`Self::regime_breaks`]) and each piece refined from `start` if it holds it, else from
+    /// its middle; `offer` (the next stage's offer near the cell) warm-starts the next stage
+    /// away from the scan's points.
+    fn refine_pieces<const N: usize>(
+        &self,
+        k: usize,
+        c: f64,
+        (left, start, right): (f64, f64, f64),
+        offer: f64,
+        scan: &Scan<'_, N>,
+        best: &mut Best,
+    ) {
         let end_regime = |x: f64| match scan.at(x) {
             Some((_, _, next)) => (x, self.regime_of(k, x, &next)),
             None => (x, self.regime(k, x)),
@@ -525,12 +542,12 @@ impl<'a> StageSolver<'a> {
         n_ends += 1;
         for piece in ends[..n_ends].windows(2) {
             let (a, b) = (piece[0], piece[1]);
-            let mid = if a <= grid[i] && grid[i] <= b {
-                grid[i]
+            let mid = if a <= start && start <= b {
+                start
             } else {
                 0.5 * (a + b)
             };
-            let hint = |x: f64| Some(scan.offer_at(x).unwrap_or(next.offer));
+            let hint = |x: f64| Some(scan.offer_at(x).unwrap_or(offer));
             self.consider_refined(k, c, [a, mid, b], hint, Some(scan), best);
         }
     }
@@ -593,9 +610,15 @@ impl<'a> StageSolver<'a> {
     /// ```
     ///
     /// (a bound where the pieces of the objective on either side of the change are concave).
-    /// Where the next stage's optimum jumps at the change, the objective can jump down from a
-    /// maximum that neither the values nor the Hermite interpolant show: the cell's values can
-    /// rise by about what its slopes say, the spike at the jump's near side being narrow.
+    /// Where the next stage is the last (a middle stage), its offer is continuous and the
+    /// change is a kink: a local maximum on one side of it can hide behind a dip at the kink
+    /// while the values and slopes at the cell's ends both rise, and the cell is cut at the
+    /// change and each piece refined ([`Self::refine_pieces`]). Where the next stage is a
+    /// middle stage (the first stage of three), its optimum can jump at the change and the
+    /// objective jump down from a maximum that neither the values nor the Hermite interpolant
+    /// show (the cell's values can rise by about what its slopes say, the spike at the jump's
+    /// near side being narrow): the cell is refined with the jump located
+    /// ([`Self::refine_cell`]).
     pub(super) fn refine_regime_changes<const N: usize>(
         &self,
         k: usize,
@@ -611,7 +634,11 @@ impl<'a> StageSolver<'a> {
                 let next_to_peak = refined.iter().any(|&p| p == i || p + 1 == i);
                 if !next_to_peak && self.regime_change_may_hide(k, &left, &right, best) {
                     let (a, b) = (left.at, right.at);
-                    self.refine_cell(k, c, (a, 0.5 * (a + b), b), (left, right), scan, best);
+                    if k + 1 == self.last() {
+                        self.refine_pieces(k, c, (a, f64::NAN, b), left.next.offer, scan, best);
+                    } else {
+                        self.refine_cell(k, c, (a, 0.5 * (a + b), b), (left, right), scan, best);
+                    }
                 }
             }
             previous = here;
