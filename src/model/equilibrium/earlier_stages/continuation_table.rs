@@ -36,6 +36,9 @@ pub(in crate::model::equilibrium) struct ContinuationTable {
     /// The middle stage's terms at each grid point that do not depend on `c`
     /// ([`StageSolver::stage_terms`]: the offer, `π` of it and the continuation value).
     terms: [Option<(f64, f64, f64)>; TABLE_CAPACITY],
+    /// The regime of the continuation at each grid point ([`StageSolver::regime_of`]: it does
+    /// not depend on `c`).
+    regimes: [i32; TABLE_CAPACITY],
     /// The parts of the middle stage's slope at each grid point that do not depend on `c`
     /// ([`StageSolver::stage_slope_terms`]; `None` where the offer's slope is not finite).
     slope_terms: [Option<(f64, f64, f64)>; TABLE_CAPACITY],
@@ -53,6 +56,11 @@ impl ContinuationTable {
     /// The last stage's reply and offer slope at grid point `j`.
     pub(super) fn entry(&self, j: usize) -> Option<(Reply, f64)> {
         self.replies[j]
+    }
+
+    /// The regime of the continuation at grid point `j` ([`StageSolver::regime_of`]).
+    pub(super) fn regime(&self, j: usize) -> i32 {
+        self.regimes[j]
     }
 
     /// The middle stage's terms at grid point `j` that do not depend on `c` (`None`: the offer
@@ -149,6 +157,10 @@ impl<'a> StageSolver<'a> {
             for (term, (&t, reply)) in terms.iter_mut().zip(points[..n].iter().zip(&replies)) {
                 *term = reply.and_then(|(next, _)| self.stage_terms(k, t, &next));
             }
+            let mut regimes = [0; TABLE_CAPACITY];
+            for (regime, (&t, reply)) in regimes.iter_mut().zip(points[..n].iter().zip(&replies)) {
+                *regime = reply.map_or(0, |(next, _)| self.regime_of(k, t, &next));
+            }
             let mut slope_terms = [None; TABLE_CAPACITY];
             for (term, (&t, reply)) in slope_terms.iter_mut().zip(points[..n].iter().zip(&replies))
             {
@@ -161,6 +173,7 @@ impl<'a> StageSolver<'a> {
                 replies,
                 probabilities,
                 terms,
+                regimes,
                 slope_terms,
                 n,
                 recent: std::cell::RefCell::new(RecentSolves::new()),

@@ -146,7 +146,7 @@ impl<'a> StageSolver<'a> {
             let value = self
                 .stage_value_given(k, c, g, next)
                 .map(|(value, offer, _)| (value, offer));
-            scan.settle(j, next, value);
+            scan.settle(j, next, value, self.regime_of(k, g, &next));
         }
     }
 }

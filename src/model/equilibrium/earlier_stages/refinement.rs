@@ -90,6 +90,18 @@ impl CellEnd {
     }
 }
 
+/// Whether the tangents at the ends of a cell (cutoff, value and slope at each) reach above the
+/// incumbent: `max(v(a) + max(s(a), 0)·h, v(b) − min(s(b), 0)·h) > incumbent`, `h = b − a`
+/// (see [`StageSolver::refine_regime_changes`]).
+fn tangents_reach_above(
+    (a, va, sa): (f64, f64, f64),
+    (b, vb, sb): (f64, f64, f64),
+    best: &Best,
+) -> bool {
+    let h = b - a;
+    best.beaten_by((va + sa.max(0.0) * h).max(vb - sb.min(0.0) * h))
+}
+
 /// A maximum of the cubic Hermite interpolant inside a cell: where, its value, and the bracket
 /// to refine (the cell, or the side of the interpolant's minimum where the maximum lies).
 #[derive(Clone, Copy)]
@@ -626,18 +638,32 @@ impl<'a> StageSolver<'a> {
         scan: &Scan<'_, N>,
         best: &mut Best,
     ) {
+        let grid = scan.grid();
         let refined = refined_peaks(scan);
-        let mut previous: Option<CellEnd> = None;
-        for i in 0..scan.grid().len() {
-            let here = CellEnd::of_scan(scan, i);
-            if let (Some(left), Some(right)) = (previous, here) {
+        // The regimes, values and slopes kept by the scan first; the cell's ends (with the next
+        // stage's replies) only where the test passes (a middle stage runs this on every solve,
+        // and its regime changes are common).
+        let end = |i: usize| {
+            let value = scan.value(i)?;
+            Some((scan.regime(i), (grid[i], value, scan.slope(i)?)))
+        };
+        let mut previous = None;
+        for i in 0..grid.len() {
+            let here = end(i);
+            if let (Some((ra, left)), Some((rb, right))) = (previous, here) {
                 let next_to_peak = refined.iter().any(|&p| p == i || p + 1 == i);
-                if !next_to_peak && self.regime_change_may_hide(k, &left, &right, best) {
-                    let (a, b) = (left.at, right.at);
-                    if k + 1 == self.last() {
-                        self.refine_pieces(k, c, (a, f64::NAN, b), left.next.offer, scan, best);
-                    } else {
-                        self.refine_cell(k, c, (a, 0.5 * (a + b), b), (left, right), scan, best);
+                if ra != rb && !next_to_peak && tangents_reach_above(left, right, best) {
+                    if let (Some(left), Some(right)) =
+                        (CellEnd::of_scan(scan, i - 1), CellEnd::of_scan(scan, i))
+                    {
+                        let (a, b) = (left.at, right.at);
+                        if k + 1 == self.last() {
+                            let offer = left.next.offer;
+                            self.refine_pieces(k, c, (a, f64::NAN, b), offer, scan, best);
+                        } else {
+                            let bracket = (a, 0.5 * (a + b), b);
+                            self.refine_cell(k, c, bracket, (left, right), scan, best);
+                        }
                     }
                 }
             }
@@ -654,11 +680,8 @@ impl<'a> StageSolver<'a> {
         right: &CellEnd,
         best: &Best,
     ) -> bool {
-        let h = right.at - left.at;
-        let reach =
-            (left.value + left.slope.max(0.0) * h).max(right.value - right.slope.min(0.0) * h);
         self.regime_of(k, left.at, &left.next) != self.regime_of(k, right.at, &right.next)
-            && best.beaten_by(reach)
+            && tangents_reach_above(left.hermite_point(), right.hermite_point(), best)
     }
 
     /// Refines the bracket `(a, top, b)` inside the scan cell `cell` ([`Self::refine`]) and
@@ -792,7 +815,7 @@ impl<'a> StageSolver<'a> {
     }
 
     /// [`Self::regime`] from the continuation's reply `next` at `cand`.
-    fn regime_of(&self, k: usize, cand: f64, next: &Reply) -> i32 {
+    pub(super) fn regime_of(&self, k: usize, cand: f64, next: &Reply) -> i32 {
         if k + 2 < self.last() {
             return 0;
         }

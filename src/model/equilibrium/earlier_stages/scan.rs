@@ -113,6 +113,8 @@ pub(super) struct Scan<'t, const N: usize> {
     values: [Option<(f64, f64)>; N],
     /// Where the next stage's reply at each grid point is.
     sources: [Source; N],
+    /// At each grid point: the regime of the continuation ([`StageSolver::regime_of`]).
+    regimes: [i32; N],
     /// The scan's own solves: the next stage's reply and, where the next stage is the last, the
     /// slope `x_{k+1}'(c_k)` of its offer (NaN otherwise).
     own: [Option<(Reply, f64)>; OWN_CAPACITY],
@@ -139,6 +141,7 @@ impl<'t, const N: usize> Scan<'t, N> {
             values: [None; N],
             slopes: [f64::NAN; N],
             sources: [Source::Skipped; N],
+            regimes: [0; N],
             own: [None; OWN_CAPACITY],
             estimated: [false; N],
             table,
@@ -191,9 +194,10 @@ impl<'t, const N: usize> Scan<'t, N> {
 
     /// Replaces the estimate at grid point `i` (an own point) by the next stage's solved reply
     /// `next` and the stage value and offer `value` it gives, then finds the peaks again.
-    pub(super) fn settle(&mut self, i: usize, next: Reply, value: Option<(f64, f64)>) {
+    pub(super) fn settle(&mut self, i: usize, next: Reply, value: Option<(f64, f64)>, regime: i32) {
         self.estimated[i] = false;
         self.slopes[i] = f64::NAN;
+        self.regimes[i] = regime;
         if let Source::Own(j) = self.sources[i] {
             self.own[j] = Some((next, f64::NAN));
             self.values[i] = value;
@@ -230,6 +234,11 @@ impl<'t, const N: usize> Scan<'t, N> {
     /// [`Self::point`] at `x` if `x` is a grid point.
     pub(super) fn at(&self, x: f64) -> Option<(f64, f64, Reply)> {
         self.index(x).and_then(|i| self.point(i))
+    }
+
+    /// The regime of the continuation at grid point `i` ([`StageSolver::regime_of`]).
+    pub(super) fn regime(&self, i: usize) -> i32 {
+        self.regimes[i]
     }
 
     /// The stage's slope at grid point `i` where it is known.
@@ -323,6 +332,7 @@ impl<'a> StageSolver<'a> {
                         scan.slopes[i] = slope_from_terms(terms, mass);
                     }
                     scan.sources[i] = Source::Table(j);
+                    scan.regimes[i] = table.regime(j);
                     entry
                 }
                 _ => {
@@ -373,6 +383,7 @@ impl<'a> StageSolver<'a> {
                     }
                     scan.own[n_own] = Some(entry);
                     scan.sources[i] = Source::Own(n_own);
+                    scan.regimes[i] = self.regime_of(k, g, &entry.0);
                     n_own += 1;
                     entry.0
                 }
