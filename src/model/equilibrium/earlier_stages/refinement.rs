@@ -581,7 +581,6 @@ impl<'a> StageSolver<'a> {
     ) {
         let grid = scan.grid();
         let refined = refined_peaks(scan);
-        // The cells to refine: (the interpolant's maximum, its value, the bracket, the cell).
         // The cells to refine: the interpolant's maximum and the cell's right end.
         let mut hidden: [Option<(HiddenPeak, usize)>; REFINE_CANDIDATES] =
             [None; REFINE_CANDIDATES];
