@@ -71,15 +71,16 @@ pub(super) struct StageSolver<'a> {
     /// The last stage's replies on a grid, shared by the solves of a middle stage (built on
     /// first use; `earlier_stages/continuation_table.rs`).
     pub(super) continuation: std::cell::OnceCell<Box<ContinuationTable>>,
-    /// The latest solve of an earlier stage (`earlier_stages/mod.rs`): the first stage's root
-    /// search ends at a cutoff whose middle stage it has just solved, and the stage value and
-    /// the path ask for it again there.
-    pub(super) latest_earlier: std::cell::Cell<Option<LatestEarlier>>,
+    /// The solves of the earlier stages so far, by stage and cutoff (`earlier_stages/mod.rs`):
+    /// each stage is searched once per cutoff, and asked again (the first stage's root search
+    /// ends at a cutoff whose middle stage it has just solved; the stage value and the path ask
+    /// for it there), it returns the same reply.
+    pub(super) earlier_solves: std::cell::RefCell<Vec<EarlierSolve>>,
 }
 
-/// An earlier stage's solve kept by [`StageSolver::latest_earlier`].
+/// An earlier stage's solve kept by [`StageSolver::earlier_solves`].
 #[derive(Debug, Clone, Copy)]
-pub(super) struct LatestEarlier {
+pub(super) struct EarlierSolve {
     /// The stage and the cutoff of the types already gone.
     pub(super) k: usize,
     pub(super) c: f64,
@@ -152,7 +153,7 @@ impl<'a> StageSolver<'a> {
             certify,
             failed_step: std::cell::Cell::new(false),
             continuation: std::cell::OnceCell::new(),
-            latest_earlier: std::cell::Cell::new(None),
+            earlier_solves: std::cell::RefCell::new(Vec::new()),
             pi_peak: std::cell::OnceCell::new(),
             pi_kinks,
             n_pi_kinks,
@@ -225,26 +226,31 @@ impl<'a> StageSolver<'a> {
             return self.last_stage(c, hint.or_else(|| self.table_hint(c)), true);
         }
         let reply = self.earlier_stage(k, c);
-        let latest = self
-            .latest_earlier
-            .get()
-            .filter(|l| l.k == k && l.c.to_bits() == c.to_bits());
-        if let Some(slope) = latest.and_then(|l| l.slope) {
+        if let Some(slope) = self.earlier_solve(k, c).and_then(|s| s.slope) {
             return (reply, slope);
         }
         let slope = self.offer_slope(k, c, &reply);
-        // Kept only if the slope's own solves did not replace the latest solve.
-        if let Some(l) = latest.filter(|_| {
-            self.latest_earlier
-                .get()
-                .is_some_and(|now| now.k == k && now.c.to_bits() == c.to_bits())
-        }) {
-            self.latest_earlier.set(Some(LatestEarlier {
-                slope: Some(slope),
-                ..l
-            }));
+        if let Some(kept) = self
+            .earlier_solves
+            .borrow_mut()
+            .iter_mut()
+            .rev()
+            .find(|s| s.k == k && s.c.to_bits() == c.to_bits())
+        {
+            kept.slope = Some(slope);
         }
         (reply, slope)
+    }
+
+    /// The kept solve of the earlier stage `k` at cutoff `c`, if there is one
+    /// ([`Self::earlier_solves`]).
+    pub(super) fn earlier_solve(&self, k: usize, c: f64) -> Option<EarlierSolve> {
+        self.earlier_solves
+            .borrow()
+            .iter()
+            .rev()
+            .find(|s| s.k == k && s.c.to_bits() == c.to_bits())
+            .copied()
     }
 
     /// `d x_k / d c` of an earlier stage `k` at its solution `reply` given `c`: by the implicit

@@ -304,11 +304,10 @@ impl<'a> StageSolver<'a> {
         }
         if let Some((lo, m, hi)) = found {
             let hint = |_: f64| None;
-            if let Some((cand, interior, warm)) =
-                self.refine(k, c, [lo, m, hi], hint, None::<&Scan<'_, GRID_ONLY>>)
+            if let Some(polish) = self.refine(k, c, [lo, m, hi], hint, None::<&Scan<'_, GRID_ONLY>>)
             {
-                if let Some((v, o, next)) = self.stage_value(k, c, cand, warm) {
-                    best.consider_polish(cand, v, o, next, interior);
+                if let Some((v, o, next)) = self.stage_value(k, c, polish.at, polish.warm) {
+                    best.consider_polish(polish.at, v, o, next, polish.interior);
                 }
             }
         }

@@ -26,9 +26,12 @@
 //! offer's slope in `c` comes from the implicit function theorem (`refinement.rs`), and each
 //! root search of its slope starts from the slopes already known around its bracket, including
 //! those at the last-stage solves that earlier searches kept (`numeric::warm_root`,
-//! `continuation_table::RecentSolves`). The latest
-//! solve of an earlier stage is kept too: the path asks again for the middle stage at the
-//! cutoff where the first stage's search ended.
+//! `continuation_table::RecentSolves`). Every solve of an earlier stage is kept
+//! (`StageSolver::earlier_solves`), so that within one game a stage's reply is a function of
+//! its cutoff: the warm starts make a search depend on what was solved before it, and where two
+//! of the middle stage's maxima tie to within the search's accuracy, two searches at one cutoff
+//! could return different ones (the first stage would price its offer on one and the path, which
+//! asks again for the middle stage at the first stage's cutoff, report the other).
 //!
 //! With a certificate (`certificate.rs`), the kink crossings are not searched: the branch and
 //! bound starts from the scan's cells and the incumbent of the refined peaks and hidden maxima
@@ -45,7 +48,7 @@ mod scan;
 mod slope_bounds;
 
 use super::certificate::Certificate;
-use super::stage_solver::{LatestEarlier, Reply, StageSolver};
+use super::stage_solver::{EarlierSolve, Reply, StageSolver};
 pub(super) use continuation_table::ContinuationTable;
 use scan::{Scan, GRID_ONLY, WITH_TABLE};
 
@@ -139,30 +142,26 @@ impl Best<'_, '_> {
 }
 
 impl<'a> StageSolver<'a> {
-    /// An earlier stage `k < K` given `c`: the latest solve if it was at the same stage and
-    /// cutoff ([`StageSolver::latest_earlier`]), else [`Self::search_earlier_stage`].
+    /// An earlier stage `k < K` given `c`: its kept solve at `c` if there is one
+    /// ([`StageSolver::earlier_solves`]), else [`Self::search_earlier_stage`], kept.
     pub(super) fn earlier_stage(&self, k: usize, c: f64) -> Reply {
-        if let Some(latest) = self
-            .latest_earlier
-            .get()
-            .filter(|l| l.k == k && l.c.to_bits() == c.to_bits())
-        {
-            if latest.failed {
+        if let Some(kept) = self.earlier_solve(k, c) {
+            if kept.failed {
                 self.failed_step.set(true);
             }
-            return latest.reply;
+            return kept.reply;
         }
         let outer_failed = self.failed_step.replace(false);
         let reply = self.search_earlier_stage(k, c, false);
         let failed = self.failed_step.get();
         self.failed_step.set(outer_failed || failed);
-        self.latest_earlier.set(Some(LatestEarlier {
+        self.earlier_solves.borrow_mut().push(EarlierSolve {
             k,
             c,
             reply,
             failed,
             slope: None,
-        }));
+        });
         reply
     }
 

@@ -12,7 +12,10 @@
 //! optimum reaching one, its optimum reaching the kink of its own offer, or its acceptance
 //! starting: [`StageSolver::regime`]), and every smooth piece is refined: the root of `F` where
 //! it changes sign, else a golden-section search; the feasibility corner `x_k = 0` is a
-//! candidate too. Where the scan knows `F` at its points (a middle stage; the first stage of
+//! candidate too. A root found inside a bracket where `F` falls from positive to negative
+//! need not be the only one (two maxima around a minimum), and which one the search reaches
+//! depends on where it starts: both sides of it are tested as the scan's cells are (below) and
+//! searched where they hide a maximum. Where the scan knows `F` at its points (a middle stage; the first stage of
 //! three at its solved points, from the middle stage's offer slope by the implicit function
 //! theorem), a cell whose cubic Hermite interpolant through the values and slopes at its ends
 //! has a maximum inside is refined too, though neither end is a peak of the scan: two local
@@ -131,6 +134,24 @@ fn hidden_peak(left: (f64, f64, f64), right: (f64, f64, f64)) -> Option<HiddenPe
         bracket,
     })
 }
+
+/// A refined point of an earlier stage's objective ([`StageSolver::refine`]).
+#[derive(Clone, Copy)]
+pub(super) struct Refined {
+    /// The refined cutoff.
+    pub(super) at: f64,
+    /// It is a root of the stage's slope (an interior optimum).
+    pub(super) interior: bool,
+    /// A warm start for the next stage at `at`.
+    pub(super) warm: Option<f64>,
+    /// Where it is a root, the bracket its search started from: the ends with the slopes there
+    /// (positive at the left end, negative at the right).
+    pub(super) root_bracket: Option<[(f64, f64); 2]>,
+}
+
+/// How many times the sides of a root are searched in turn
+/// ([`StageSolver::refine_beside_root`]).
+const ROOT_SIDE_DEPTH: usize = 2;
 
 impl<'a> StageSolver<'a> {
     /// The derivative of the stage-`k` objective in the candidate cutoff (envelope theorem),
@@ -700,13 +721,11 @@ impl<'a> StageSolver<'a> {
         best: &mut Best,
     ) {
         let hint = |x: f64| scan.offer_at(x).or_else(|| self.table_hint(x));
-        let Some((cand, interior, warm)) = self.refine(k, c, [a, top, b], hint, Some(scan)) else {
+        let Some(refined) = self.refine(k, c, [a, top, b], hint, Some(scan)) else {
             return;
         };
-        if let Some((v, o, n)) = self.stage_value(k, c, cand, warm) {
-            best.consider(cand, v, o, n, interior);
-        }
-        if interior {
+        self.consider_refinement(k, c, refined, &hint, Some(scan), best);
+        if refined.interior {
             return;
         }
         if let Some(((below, at_below), (above, at_above))) = self.next_reply_jump(k, &left, &right)
@@ -765,9 +784,87 @@ impl<'a> StageSolver<'a> {
         scan: Option<&Scan<'_, N>>,
         best: &mut Best,
     ) {
-        if let Some((cand, interior, warm)) = self.refine(k, c, bracket, hint, scan) {
-            if let Some((v, o, n)) = self.stage_value(k, c, cand, warm) {
-                best.consider(cand, v, o, n, interior);
+        if let Some(refined) = self.refine(k, c, bracket, &hint, scan) {
+            self.consider_refinement(k, c, refined, &hint, scan, best);
+        }
+    }
+
+    /// Considers a refined point in `best`, then, where it is a root of the slope, the sides of
+    /// it ([`Self::refine_beside_root`]).
+    fn consider_refinement<const N: usize>(
+        &self,
+        k: usize,
+        c: f64,
+        refined: Refined,
+        hint: &impl Fn(f64) -> Option<f64>,
+        scan: Option<&Scan<'_, N>>,
+        best: &mut Best,
+    ) {
+        self.consider_refinement_to(k, c, refined, hint, scan, best, ROOT_SIDE_DEPTH);
+    }
+
+    /// [`Self::consider_refinement`], searching the sides of roots `depth` times in turn.
+    #[allow(clippy::too_many_arguments)]
+    fn consider_refinement_to<const N: usize>(
+        &self,
+        k: usize,
+        c: f64,
+        refined: Refined,
+        hint: &impl Fn(f64) -> Option<f64>,
+        scan: Option<&Scan<'_, N>>,
+        best: &mut Best,
+        depth: usize,
+    ) {
+        let Some((value, offer, next)) = self.stage_value(k, c, refined.at, refined.warm) else {
+            return;
+        };
+        best.consider(refined.at, value, offer, next, refined.interior);
+        if let (Some(bracket), true) = (refined.root_bracket, depth > 0) {
+            let root = (refined.at, value);
+            self.refine_beside_root(k, c, root, bracket, hint, scan, best, depth);
+        }
+    }
+
+    /// Searches the two sides of a root `r` of the stage's slope (value `v_r`) that a root
+    /// search found in its bracket `[a, b]` (slope positive at `a`, negative at `b`). The
+    /// bracket can hold more roots (two maxima around a minimum), and which one the search
+    /// reaches depends on where it starts (the slopes known from earlier solves narrow its
+    /// bracket: [`Self::slope_root`]); without this, a solve could return the lower of two
+    /// maxima, and which one would depend on what was solved before it. Each side, `[a, r]`
+    /// and `[r, b]`, is tested as the scan's cells are ([`Self::refine_hidden_peaks`]): where
+    /// the cubic Hermite interpolant through the values and slopes at its ends (0 at the root)
+    /// has a maximum inside, the side is refined and considered, and the sides of a root found
+    /// there in turn, `depth` times.
+    #[allow(clippy::too_many_arguments)]
+    fn refine_beside_root<const N: usize>(
+        &self,
+        k: usize,
+        c: f64,
+        (r, v_r): (f64, f64),
+        ends: [(f64, f64); 2],
+        hint: &impl Fn(f64) -> Option<f64>,
+        scan: Option<&Scan<'_, N>>,
+        best: &mut Best,
+        depth: usize,
+    ) {
+        let root = (r, v_r, 0.0);
+        for (x, slope) in ends {
+            if x == r {
+                continue;
+            }
+            let value = match scan.and_then(|s| s.at(x)) {
+                Some((value, _, _)) => Some(value),
+                None => self.stage_value(k, c, x, hint(x)).map(|v| v.0),
+            };
+            let Some(value) = value else { continue };
+            let end = (x, value, slope);
+            let (left, right) = if x < r { (end, root) } else { (root, end) };
+            let Some(peak) = hidden_peak(left, right) else {
+                continue;
+            };
+            let (lo, hi) = peak.bracket;
+            if let Some(refined) = self.refine(k, c, [lo, peak.top, hi], hint, scan) {
+                self.consider_refinement_to(k, c, refined, hint, scan, best, depth - 1);
             }
         }
     }
@@ -884,7 +981,7 @@ impl<'a> StageSolver<'a> {
         [left, mid, right]: [f64; 3],
         hint: impl Fn(f64) -> Option<f64>,
         scan: Option<&Scan<'_, N>>,
-    ) -> Option<(f64, bool, Option<f64>)> {
+    ) -> Option<Refined> {
         if right <= left {
             return None;
         }
@@ -912,7 +1009,12 @@ impl<'a> StageSolver<'a> {
                 .stage_value(k, c, mid, hint(mid))
                 .is_some_and(|v| v.0 > 0.0)
         {
-            return Some((mid, true, hint(mid)));
+            return Some(Refined {
+                at: mid,
+                interior: true,
+                warm: hint(mid),
+                root_bracket: None,
+            });
         } else {
             // (A zero slope at an end of the cell proves nothing: at the bottom of a uniform
             // support the density, and with it the slope, can round to 0 on one side.)
@@ -944,7 +1046,12 @@ impl<'a> StageSolver<'a> {
                 }
                 let (root, offer) =
                     self.slope_root(k, c, a, b, sa, sb, hint(mid), &around[..n_around]);
-                return Some((root, true, offer));
+                return Some(Refined {
+                    at: root,
+                    interior: true,
+                    warm: offer,
+                    root_bracket: Some([(a, sa), (b, sb)]),
+                });
             }
         }
         Some(self.golden_refine(k, c, (left, right), hint(mid)))
@@ -958,15 +1065,19 @@ impl<'a> StageSolver<'a> {
         c: f64,
         (low, high): (f64, f64),
         hint: Option<f64>,
-    ) -> (f64, bool, Option<f64>) {
+    ) -> Refined {
         let tol = 1e-13 * (1.0 + high.abs()) * self.home.scale.min(1.0);
         let objective = |x: f64| {
             self.stage_value(k, c, x, hint)
                 .map(|v| v.0)
                 .unwrap_or(f64::NEG_INFINITY)
         };
-        let best = golden_max(objective, low, high, tol.max(1e-13)).0;
-        (best, false, hint)
+        Refined {
+            at: golden_max(objective, low, high, tol.max(1e-13)).0,
+            interior: false,
+            warm: hint,
+            root_bracket: None,
+        }
     }
 
     /// The cutoff at which the implied offer `x_k` is exactly 0, between an infeasible `a` and a
@@ -1000,6 +1111,9 @@ impl<'a> StageSolver<'a> {
 #[cfg(test)]
 mod tests {
     use super::super::super::stage_solver::StageSolver;
+    use super::super::scan::{Scan, WITH_TABLE};
+    use super::super::Best;
+    use super::Refined;
     use crate::model::{Family, Game, Protocol, Scalars, Side, Threshold};
 
     /// The middle stage's `d x_k / d c` by the implicit function theorem agrees with central
@@ -1047,5 +1161,77 @@ mod tests {
             }
         }
         assert!(checked >= 9, "only {checked} interior optima checked");
+    }
+
+    /// A root search in a cell of the scan that holds two maxima around a minimum reaches one
+    /// of them, which one depending on where it starts; the search beside the root finds the
+    /// other. Here (the middle stage of a game with a wide logistic home and a steep normal
+    /// foreign cliff, found by a random-seed run of the steep-foreign property) one cell holds
+    /// maxima at cutoffs 0.2756 and 0.3215, 2e-6 apart in value (relative); a root search
+    /// started between the minimum and the cell's right end reaches the lower one.
+    #[test]
+    fn the_search_beside_a_root_finds_the_other_maximum_of_its_bracket() {
+        let game = Game {
+            home: Threshold::new(
+                Family::Logistic,
+                0.637_390_480_765_538_3,
+                16.471_697_340_812_014,
+            ),
+            foreign: Some(Threshold::new(
+                Family::Normal,
+                0.335_629_663_431_333_6,
+                0.004_008_841_707_405_028,
+            )),
+            proposer: Side::Foreign,
+            protocol: Protocol {
+                poll: true,
+                renegotiation: true,
+            },
+            scalars: Scalars {
+                rho: 0.454_841_083_864_250_9,
+                delta_ratifier: 0.501_551_712_822_07,
+                delta_proposer: 0.0,
+                poll_weight: 0.536_747_497_844_261_8,
+            },
+        };
+        let c = -0.449_054_694_662_312_6;
+        let solver = StageSolver::new(&game, false);
+        let table = solver.continuation_table(1).expect("a middle stage");
+        let mut scan = Scan::<WITH_TABLE>::new(Some(table));
+        solver.scan(1, c, (solver.lowest_cutoff(1, c), 1.0), true, &mut scan);
+        let grid = scan.grid();
+        let i = grid.partition_point(|&t| t < 0.3);
+        let (a, b) = (grid[i - 1], grid[i]);
+        let (sa, sb) = (scan.slope(i - 1).unwrap(), scan.slope(i).unwrap());
+        assert!(
+            a < 0.2756 && b > 0.3215 && sa > 0.0 && sb < 0.0,
+            "cell [{a}, {b}]"
+        );
+        let m = 0.3;
+        let (sm, _) = solver.stage_slope(1, c, m, None);
+        assert!(sm > 0.0, "slope {sm} at {m}");
+        let (root, warm) = solver.slope_root(1, c, m, b, sm, sb, None, &[]);
+        assert!((root - 0.3215).abs() < 1e-3, "root {root}");
+        let mut best = Best {
+            solver: &solver,
+            c,
+            lambda: solver.transitions[2].lambda,
+            best: None,
+        };
+        let refined = Refined {
+            at: root,
+            interior: true,
+            warm,
+            root_bracket: Some([(a, sa), (b, sb)]),
+        };
+        let hint = |x: f64| scan.offer_at(x).or_else(|| solver.table_hint(x));
+        solver.consider_refinement(1, c, refined, &hint, Some(&scan), &mut best);
+        let (value, reply) = best.best.expect("a candidate");
+        let (at_root, _, _) = solver.stage_value(1, c, root, warm).unwrap();
+        assert!(
+            (reply.cutoff - 0.2756).abs() < 1e-3 && value > at_root * (1.0 + 1e-6),
+            "kept {} (value {value:e}) against the root {root} (value {at_root:e})",
+            reply.cutoff
+        );
     }
 }
