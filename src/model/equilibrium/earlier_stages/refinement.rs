@@ -724,7 +724,7 @@ impl<'a> StageSolver<'a> {
         let Some(refined) = self.refine(k, c, [a, top, b], hint, Some(scan)) else {
             return;
         };
-        self.consider_refinement(k, c, refined, &hint, Some(scan), best);
+        self.consider_refinement(k, c, refined, &hint, Some(scan), best, ROOT_SIDE_DEPTH);
         if refined.interior {
             return;
         }
@@ -785,27 +785,15 @@ impl<'a> StageSolver<'a> {
         best: &mut Best,
     ) {
         if let Some(refined) = self.refine(k, c, bracket, &hint, scan) {
-            self.consider_refinement(k, c, refined, &hint, scan, best);
+            self.consider_refinement(k, c, refined, &hint, scan, best, ROOT_SIDE_DEPTH);
         }
     }
 
     /// Considers a refined point in `best`, then, where it is a root of the slope, the sides of
-    /// it ([`Self::refine_beside_root`]).
-    fn consider_refinement<const N: usize>(
-        &self,
-        k: usize,
-        c: f64,
-        refined: Refined,
-        hint: &impl Fn(f64) -> Option<f64>,
-        scan: Option<&Scan<'_, N>>,
-        best: &mut Best,
-    ) {
-        self.consider_refinement_to(k, c, refined, hint, scan, best, ROOT_SIDE_DEPTH);
-    }
-
-    /// [`Self::consider_refinement`], searching the sides of roots `depth` times in turn.
+    /// it ([`Self::refine_beside_root`]), `depth` times in turn ([`ROOT_SIDE_DEPTH`] from a
+    /// refinement of the scan).
     #[allow(clippy::too_many_arguments)]
-    fn consider_refinement_to<const N: usize>(
+    fn consider_refinement<const N: usize>(
         &self,
         k: usize,
         c: f64,
@@ -864,7 +852,7 @@ impl<'a> StageSolver<'a> {
             };
             let (lo, hi) = peak.bracket;
             if let Some(refined) = self.refine(k, c, [lo, peak.top, hi], hint, scan) {
-                self.consider_refinement_to(k, c, refined, hint, scan, best, depth - 1);
+                self.consider_refinement(k, c, refined, hint, scan, best, depth - 1);
             }
         }
     }
@@ -1113,7 +1101,7 @@ mod tests {
     use super::super::super::stage_solver::StageSolver;
     use super::super::scan::{Scan, WITH_TABLE};
     use super::super::Best;
-    use super::Refined;
+    use super::{Refined, ROOT_SIDE_DEPTH};
     use crate::model::{Family, Game, Protocol, Scalars, Side, Threshold};
 
     /// The middle stage's `d x_k / d c` by the implicit function theorem agrees with central
@@ -1225,7 +1213,15 @@ mod tests {
             root_bracket: Some([(a, sa), (b, sb)]),
         };
         let hint = |x: f64| scan.offer_at(x).or_else(|| solver.table_hint(x));
-        solver.consider_refinement(1, c, refined, &hint, Some(&scan), &mut best);
+        solver.consider_refinement(
+            1,
+            c,
+            refined,
+            &hint,
+            Some(&scan),
+            &mut best,
+            ROOT_SIDE_DEPTH,
+        );
         let (value, reply) = best.best.expect("a candidate");
         let (at_root, _, _) = solver.stage_value(1, c, root, warm).unwrap();
         assert!(
