@@ -558,10 +558,7 @@ impl<'a> StageSolver<'a> {
         scan: &Scan<'_, N>,
         best: &mut Best,
     ) {
-        let end_regime = |x: f64| match scan.at(x) {
-            Some((_, _, next)) => (x, self.regime_of(k, x, &next)),
-            None => (x, self.regime(k, x)),
-        };
+        let end_regime = |x: f64| (x, scan.regime_at(x).unwrap_or_else(|| self.regime(k, x)));
         let mut ends = [left; MAX_PIECES + 1];
         let mut n_ends = 1;
         self.regime_breaks(

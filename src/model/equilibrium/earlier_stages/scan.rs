@@ -241,6 +241,13 @@ impl<'t, const N: usize> Scan<'t, N> {
         self.regimes[i]
     }
 
+    /// [`Self::regime`] at `x` if `x` is a grid point (not one skipped as a duplicate).
+    pub(super) fn regime_at(&self, x: f64) -> Option<i32> {
+        self.index(x)
+            .filter(|&i| self.entry(i).is_some())
+            .map(|i| self.regimes[i])
+    }
+
     /// The stage's slope at grid point `i` where it is known.
     pub(super) fn slope(&self, i: usize) -> Option<f64> {
         Some(self.slopes[i]).filter(|s| s.is_finite())
