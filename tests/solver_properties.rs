@@ -31,7 +31,7 @@ mod common;
 
 use proptest::prelude::*;
 use twolevel::model::{
-    first_stage_cell_bounds, first_stage_certificate, solve_with_proposer,
+    equilibrium::solve_path, first_stage_cell_bounds, first_stage_certificate, solve_with_proposer,
     solve_with_proposer_unchecked, Equilibrium, Family, Game, Proposer, Protocol, Scalars, Side,
     Threshold, CERTIFICATE_TOLERANCE,
 };
@@ -2073,4 +2073,42 @@ fn path_at_a_tie_of_two_middle_stage_maxima_with_a_steep_normal_foreign_cliff() 
     };
     let result = check_fast_search(&input);
     assert!(result.is_ok(), "{result:?}");
+    // The paths re-solved near it (as for finite-difference derivatives: each earlier stage
+    // whose base cutoff is interior is re-solved locally) follow one continuation too.
+    let base = solve_path(&input.game, None);
+    for step in [-1e-6, -1e-7, 1e-7, 1e-6] {
+        for moved in [
+            Game {
+                home: Threshold::new(
+                    Family::Logistic,
+                    0.637_390_480_765_538_3 + step,
+                    16.471_697_340_812_014,
+                ),
+                ..input.game
+            },
+            Game {
+                scalars: Scalars {
+                    poll_weight: 0.536_747_497_844_261_8 + step,
+                    ..input.game.scalars
+                },
+                ..input.game
+            },
+        ] {
+            let path = solve_path(&moved, Some(&base));
+            let kappa = [
+                moved.scalars.poll_weight,
+                moved.scalars.rho * moved.scalars.delta_ratifier,
+            ];
+            for k in 0..2 {
+                let (c, next) = (path.cutoffs[k], path.offers[k + 1]);
+                let implied = (c + kappa[k] * (next - c).max(0.0)).clamp(0.0, 1.0);
+                assert!(
+                    (path.offers[k] - implied).abs() <= 1e-8,
+                    "step {step}, stage {k}: offer {} but the next offer {next} implies {implied} \
+                     at cutoff {c}; {path:?}",
+                    path.offers[k]
+                );
+            }
+        }
+    }
 }
