@@ -2099,9 +2099,9 @@ fn path_at_a_tie_of_two_middle_stage_maxima_with_a_steep_normal_foreign_cliff() 
                 moved.scalars.poll_weight,
                 moved.scalars.rho * moved.scalars.delta_ratifier,
             ];
-            for k in 0..2 {
+            for (k, kappa) in kappa.into_iter().enumerate() {
                 let (c, next) = (path.cutoffs[k], path.offers[k + 1]);
-                let implied = (c + kappa[k] * (next - c).max(0.0)).clamp(0.0, 1.0);
+                let implied = (c + kappa * (next - c).max(0.0)).clamp(0.0, 1.0);
                 assert!(
                     (path.offers[k] - implied).abs() <= 1e-8,
                     "step {step}, stage {k}: offer {} but the next offer {next} implies {implied} \
