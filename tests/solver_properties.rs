@@ -487,7 +487,9 @@ impl Model {
     }
 
     /// The best value over a fine grid of the first-stage choice (the offer in a one-stage
-    /// protocol, the cutoff otherwise), later stages optimal.
+    /// protocol, the cutoff otherwise), later stages optimal. Cutoffs with nobody above them
+    /// are skipped: the later offers are off the path there, which the reference does not pin
+    /// down as the solver does (MODEL.md §3 "Off the path"; as in [`check_certificate`]).
     fn first_stage_grid_max(&self) -> (f64, f64) {
         let c = f64::NEG_INFINITY;
         if self.k_last() == 0 {
@@ -503,6 +505,7 @@ impl Model {
         let mut pts = self.grid(0, c, if self.k_last() == 1 { 200 } else { 60 });
         pts.push(c);
         pts.iter()
+            .filter(|&&t| t == c || self.home.sf(t) > 1e-12)
             .filter_map(|&t| self.objective(0, c, t).map(|v| (t, v.0)))
             .fold(
                 (f64::NAN, f64::NEG_INFINITY),
@@ -2146,6 +2149,43 @@ fn fast_search_where_the_reference_needs_a_finer_middle_stage_grid() {
             },
         },
         proposer: Proposer::Fixed(Side::Foreign),
+    };
+    let result = check_fast_search(&input);
+    assert!(result.is_ok(), "{result:?}");
+}
+
+/// Found by a random-seed run of the steep-foreign property at 3a9b6b7 (after 1,689 successes):
+/// not a miss of the solver but of this file's reference. Every home type sits at −1.497
+/// (scale 0.0017), so above a poll cutoff of about −0.25 nobody is left and the later offers
+/// are off the path: the solver follows MODEL.md §3 (the last stage offers
+/// `min(1, max(c, argmax π))`), the reference's grid search of an all-zero middle stage returns
+/// an arbitrary offer, which credited the poll with an offer of 0.0008 there (value 0.9995
+/// against the solver's 0.932; the outcome probabilities are the same, everybody accepts at
+/// the poll). The fine-grid check now skips first-stage cutoffs with nobody above them, as the
+/// certificate's check already did; fails without.
+#[test]
+fn fast_search_where_nobody_is_left_after_the_poll() {
+    let input = Input {
+        game: Game {
+            home: Threshold::new(
+                Family::Logistic,
+                -1.497_106_337_536_168,
+                0.001_666_953_303_169_36,
+            ),
+            foreign: Some(Threshold::new(Family::Logistic, 0.05, 0.03)),
+            proposer: Side::Foreign,
+            protocol: Protocol {
+                poll: true,
+                renegotiation: true,
+            },
+            scalars: Scalars {
+                rho: 1.0,
+                delta_ratifier: 0.710_523_826_653_888,
+                delta_proposer: 0.0,
+                poll_weight: 0.900_769_388_899_274_5,
+            },
+        },
+        proposer: Proposer::Mixed { p_home: 0.0 },
     };
     let result = check_fast_search(&input);
     assert!(result.is_ok(), "{result:?}");
