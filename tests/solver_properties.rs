@@ -2190,3 +2190,80 @@ fn fast_search_where_nobody_is_left_after_the_poll() {
     let result = check_fast_search(&input);
     assert!(result.is_ok(), "{result:?}");
 }
+
+/// The README's census of what is certified: 3,000 games of the whole-range strategy (a fixed
+/// seed), each solved with its certificate and by the fast search. Prints, by number of
+/// stages, how many are certified, not certified (with the median gap) or failed, and how many
+/// certified paths differ from the fast search's (probabilities by more than 1e-8); fails if a
+/// game of one or two stages is not certified, or if two paths that differ are not a near-tie
+/// in the proposer's value ([`optimality_tolerance`]). `cargo test --release --test solver_properties
+/// certification_census -- --ignored --nocapture` (about a minute).
+#[test]
+#[ignore = "the README's census (a minute): cargo test --test solver_properties certification_census -- --ignored --nocapture"]
+fn certification_census() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    use twolevel::model::Certificate;
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[11; 32]);
+    let mut runner = TestRunner::new_with_rng(Config::default(), rng);
+    let strategy = input();
+    // By number of stages: games, certified, failed, gaps of the others, paths that differ.
+    let mut games = [0usize; 4];
+    let mut certified = [0usize; 4];
+    let mut failed = [0usize; 4];
+    let mut gaps: [Vec<f64>; 4] = Default::default();
+    let mut differ = [0usize; 4];
+    let mut largest = [0.0f64; 4];
+    let mut not_ties = 0;
+    for _ in 0..3000 {
+        let input = strategy.new_tree(&mut runner).expect("a game").current();
+        let n = input.game.protocol.stages().len();
+        let cert = solve_with_proposer(&input.game, input.proposer);
+        let fast = solve_with_proposer_unchecked(&input.game, input.proposer);
+        games[n] += 1;
+        match cert.certificate {
+            Certificate::Certified => certified[n] += 1,
+            Certificate::NotCertified { gap } => gaps[n].push(gap),
+            _ => failed[n] += 1,
+        }
+        let dp = (0..3)
+            .map(|i| (cert.probabilities[i] - fast.probabilities[i]).abs())
+            .fold(0.0, f64::max);
+        if dp > 1e-8 {
+            differ[n] += 1;
+            largest[n] = largest[n].max(dp);
+            for ((side, a), (_, b)) in equilibria(&fast).into_iter().zip(equilibria(&cert)) {
+                let mut game = input.game;
+                game.proposer = side;
+                let model = Model::new(&game, side);
+                let (va, vb) = (model.path_value(a), model.path_value(b));
+                if (va - vb).abs() > optimality_tolerance(&game, va.max(vb)) {
+                    println!("not a near-tie: fast {va:.10e}, certified {vb:.10e}; {input:?}");
+                    not_ties += 1;
+                }
+            }
+        }
+    }
+    for n in 1..=3 {
+        let gap = &mut gaps[n];
+        gap.sort_by(f64::total_cmp);
+        let median = gap.get(gap.len() / 2).copied().unwrap_or(f64::NAN);
+        println!(
+            "{n} stage(s): {} games, {} certified, {} not certified (median gap {median:.1e}), \
+             {} failed; {} certified paths differ from the fast search's (by at most {:.1e})",
+            games[n],
+            certified[n],
+            gap.len(),
+            failed[n],
+            differ[n],
+            largest[n]
+        );
+    }
+    for n in 1..=2 {
+        assert_eq!(certified[n], games[n], "{n}-stage games not all certified");
+    }
+    assert_eq!(
+        not_ties, 0,
+        "paths that differ and are not a near-tie in value"
+    );
+}
