@@ -2268,18 +2268,17 @@ fn certification_census() {
     );
 }
 
-/// An open miss of both solves, found by a random-seed run of the steep-foreign property at
-/// e1ed246 (after 2,043 successes): a wide uniform home (support [−1.12, 1.96]) and a narrow
-/// uniform foreign window (offers 0.195 to 0.218). The middle stage's offer jumps from 0.1804
-/// to 0.1947 at a poll cutoff of about −0.595; the poll's objective rises to the jump (0.35948
-/// at −0.600) and drops there to a branch whose own maximum (0.35805 at −0.4607) both solves
-/// return; the certified solve says NotCertified (gap 9.3%). Not analysed yet (which of the
-/// searches of a jump should have found it: the hidden-maximum and regime-change tests on the
-/// scan cell holding the jump, then `next_reply_jump`). `cargo test --test solver_properties
-/// open_miss -- --ignored` reproduces it.
+/// A miss of both solves found by a random-seed run of the steep-foreign property at e1ed246
+/// (after 2,043 successes): a wide uniform home (support [−1.12, 1.96]) and a narrow uniform
+/// foreign window (offers 0.195 to 0.218). The middle stage's offer jumps from 0.1804 to 0.1947
+/// at a poll cutoff of about −0.595; the poll's objective rises to the jump (0.35948 at −0.600)
+/// and drops there to a branch whose own maximum (0.35805 at −0.4607) both solves returned. The
+/// scan cell holding the jump has a change of the middle stage's regime, but at its right end
+/// the middle stage's optimum sits on a kink (not interior), so the scan had no slope there and
+/// the regime-change search skipped the cell. It now computes such a slope (re-solving the
+/// middle stage beside the point) where the regime changes; fails without.
 #[test]
-#[ignore = "open miss of both solves (issue 11): cargo test --test solver_properties open_miss -- --ignored"]
-fn open_miss_at_a_jump_of_the_middle_stage_with_a_narrow_uniform_foreign_window() {
+fn fast_search_at_a_jump_where_the_scan_has_no_slope() {
     let input = Input {
         game: Game {
             home: Threshold::new(

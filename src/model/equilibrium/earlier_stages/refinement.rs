@@ -660,24 +660,33 @@ impl<'a> StageSolver<'a> {
         // The regimes, values and slopes kept by the scan first; the cell's ends (with the next
         // stage's replies) only where the test passes (a middle stage runs this on every solve,
         // and its regime changes are common).
-        let end = |i: usize| {
-            let value = scan.value(i)?;
-            Some((scan.regime(i), (grid[i], value, scan.slope(i)?)))
-        };
+        // A slope the scan does not know (where the next stage's optimum is not interior, its
+        // offer's slope does not follow from the implicit function theorem) is computed here,
+        // by re-solving the next stage beside the point, only for a cell where the regime
+        // changes.
+        let end = |i: usize| Some((scan.regime(i), grid[i], scan.value(i)?, scan.slope(i)));
         let mut previous = None;
         for i in 0..grid.len() {
             let here = end(i);
-            if let (Some((ra, left)), Some((rb, right))) = (previous, here) {
+            if let (Some((ra, ta, va, sa)), Some((rb, tb, vb, sb))) = (previous, here) {
                 let next_to_peak = refined.iter().any(|&p| p == i || p + 1 == i);
-                if ra != rb && !next_to_peak && tangents_reach_above(left, right, best) {
-                    if let (Some(left), Some(right)) =
-                        (CellEnd::of_scan(scan, i - 1), CellEnd::of_scan(scan, i))
-                    {
+                let may_hide = match (sa, sb) {
+                    (Some(sa), Some(sb)) => tangents_reach_above((ta, va, sa), (tb, vb, sb), best),
+                    _ => true,
+                };
+                if ra != rb && !next_to_peak && may_hide {
+                    if let (Some(left), Some(right)) = (
+                        self.scan_cell_end(k, c, scan, i - 1),
+                        self.scan_cell_end(k, c, scan, i),
+                    ) {
+                        // (The test again, where a slope was computed here.)
+                        let reach =
+                            tangents_reach_above(left.hermite_point(), right.hermite_point(), best);
                         let (a, b) = (left.at, right.at);
-                        if k + 1 == self.last() {
+                        if reach && k + 1 == self.last() {
                             let offer = left.next.offer;
                             self.refine_pieces(k, c, (a, f64::NAN, b), offer, scan, best);
-                        } else {
+                        } else if reach {
                             let bracket = (a, 0.5 * (a + b), b);
                             self.refine_cell(k, c, bracket, (left, right), scan, best);
                         }
@@ -686,6 +695,30 @@ impl<'a> StageSolver<'a> {
             }
             previous = here;
         }
+    }
+
+    /// Scan point `i` as the end of a cell ([`CellEnd`]), its slope computed by re-solving the
+    /// next stage beside it where the scan does not know it.
+    fn scan_cell_end<const N: usize>(
+        &self,
+        k: usize,
+        c: f64,
+        scan: &Scan<'_, N>,
+        i: usize,
+    ) -> Option<CellEnd> {
+        CellEnd::of_scan(scan, i).or_else(|| {
+            let at = scan.grid()[i];
+            let (value, _, next) = scan.point(i)?;
+            let (next, next_slope) = self.best_reply_with_slope(k + 1, at, Some(next.offer));
+            let slope = self.stage_slope_given(k, c, at, &next, next_slope);
+            (slope.is_finite() && next_slope.is_finite()).then_some(CellEnd {
+                at,
+                value,
+                slope,
+                next,
+                next_slope,
+            })
+        })
     }
 
     /// Whether the continuation's regime changes between the ends of a cell and the tangents
