@@ -670,9 +670,21 @@ impl<'a> StageSolver<'a> {
             let here = end(i);
             if let (Some((ra, ta, va, sa)), Some((rb, tb, vb, sb))) = (previous, here) {
                 let next_to_peak = refined.iter().any(|&p| p == i || p + 1 == i);
+                // With one slope unknown, the tangent at the other end decides (the unknown one
+                // is computed only if it passes, and the test is then made with both). Only in
+                // the first stage of three: there a slope is unknown where the middle stage's
+                // optimum is not interior, and its reply can jump in such a cell; a middle
+                // stage's regime changes are many and its continuation (the last stage's offer)
+                // is continuous.
+                // (An estimated point has no slope by design: `estimate.rs`.)
+                let h = tb - ta;
+                let solved = !scan.is_estimated(i - 1) && !scan.is_estimated(i);
+                let first_of_three = k + 2 == self.last() && solved;
                 let may_hide = match (sa, sb) {
                     (Some(sa), Some(sb)) => tangents_reach_above((ta, va, sa), (tb, vb, sb), best),
-                    _ => true,
+                    (Some(sa), None) => first_of_three && best.beaten_by(va + sa.max(0.0) * h),
+                    (None, Some(sb)) => first_of_three && best.beaten_by(vb - sb.min(0.0) * h),
+                    (None, None) => first_of_three,
                 };
                 if ra != rb && !next_to_peak && may_hide {
                     if let (Some(left), Some(right)) = (
