@@ -647,7 +647,10 @@ impl<'a> StageSolver<'a> {
     /// objective jump down from a maximum that neither the values nor the Hermite interpolant
     /// show (the cell's values can rise by about what its slopes say, the spike at the jump's
     /// near side being narrow): the cell is refined with the jump located
-    /// ([`Self::refine_cell`]).
+    /// ([`Self::refine_cell`]). There the scan lacks the slope at a solved point where the
+    /// middle stage's optimum is not interior (on a kink, at a corner); such a slope is
+    /// computed (re-solving the middle stage beside the point) when the tangent at the cell's
+    /// other end reaches above the incumbent.
     pub(super) fn refine_regime_changes<const N: usize>(
         &self,
         k: usize,
