@@ -91,6 +91,13 @@ pub(super) struct EarlierSolve {
     pub(super) slope: Option<f64>,
 }
 
+impl EarlierSolve {
+    /// Whether this is the solve of stage `k` at cutoff `c` (the same bits).
+    fn is_at(&self, k: usize, c: f64) -> bool {
+        self.k == k && self.c.to_bits() == c.to_bits()
+    }
+}
+
 impl<'a> StageSolver<'a> {
     /// The solver of `game`; with `certify`, every earlier stage is certified.
     pub(super) fn new(game: &'a Game, certify: bool) -> Self {
@@ -235,7 +242,7 @@ impl<'a> StageSolver<'a> {
             .borrow_mut()
             .iter_mut()
             .rev()
-            .find(|s| s.k == k && s.c.to_bits() == c.to_bits())
+            .find(|s| s.is_at(k, c))
         {
             kept.slope = Some(slope);
         }
@@ -249,7 +256,7 @@ impl<'a> StageSolver<'a> {
             .borrow()
             .iter()
             .rev()
-            .find(|s| s.k == k && s.c.to_bits() == c.to_bits())
+            .find(|s| s.is_at(k, c))
             .copied()
     }
 

@@ -662,53 +662,53 @@ impl<'a> StageSolver<'a> {
         let refined = refined_peaks(scan);
         // The regimes, values and slopes kept by the scan first; the cell's ends (with the next
         // stage's replies) only where the test passes (a middle stage runs this on every solve,
-        // and its regime changes are common).
-        // A slope the scan does not know (where the next stage's optimum is not interior, its
-        // offer's slope does not follow from the implicit function theorem) is computed here,
-        // by re-solving the next stage beside the point, only for a cell where the regime
-        // changes.
+        // and its regime changes are common). With one slope unknown, the tangent at the other
+        // end decides, and the unknown one is then computed (re-solving the next stage beside
+        // the point) and the test made with both. Only in the first stage of three, at solved
+        // points: there a slope is unknown where the middle stage's optimum is not interior,
+        // and its reply can jump in such a cell (an estimated point has no slope by design:
+        // `estimate.rs`); a middle stage's regime changes are many and its continuation (the
+        // last stage's offer) is continuous.
         let end = |i: usize| Some((scan.regime(i), grid[i], scan.value(i)?, scan.slope(i)));
-        let mut previous = None;
-        for i in 0..grid.len() {
-            let here = end(i);
-            if let (Some((ra, ta, va, sa)), Some((rb, tb, vb, sb))) = (previous, here) {
-                let next_to_peak = refined.iter().any(|&p| p == i || p + 1 == i);
-                // With one slope unknown, the tangent at the other end decides (the unknown one
-                // is computed only if it passes, and the test is then made with both). Only in
-                // the first stage of three: there a slope is unknown where the middle stage's
-                // optimum is not interior, and its reply can jump in such a cell; a middle
-                // stage's regime changes are many and its continuation (the last stage's offer)
-                // is continuous.
-                // (An estimated point has no slope by design: `estimate.rs`.)
-                let h = tb - ta;
-                let solved = !scan.is_estimated(i - 1) && !scan.is_estimated(i);
-                let first_of_three = k + 2 == self.last() && solved;
-                let may_hide = match (sa, sb) {
-                    (Some(sa), Some(sb)) => tangents_reach_above((ta, va, sa), (tb, vb, sb), best),
-                    (Some(sa), None) => first_of_three && best.beaten_by(va + sa.max(0.0) * h),
-                    (None, Some(sb)) => first_of_three && best.beaten_by(vb - sb.min(0.0) * h),
-                    (None, None) => first_of_three,
-                };
-                if ra != rb && !next_to_peak && may_hide {
-                    if let (Some(left), Some(right)) = (
-                        self.scan_cell_end(k, c, scan, i - 1),
-                        self.scan_cell_end(k, c, scan, i),
-                    ) {
-                        // (The test again, where a slope was computed here.)
-                        let reach =
-                            tangents_reach_above(left.hermite_point(), right.hermite_point(), best);
-                        let (a, b) = (left.at, right.at);
-                        if reach && k + 1 == self.last() {
-                            let offer = left.next.offer;
-                            self.refine_pieces(k, c, (a, f64::NAN, b), offer, scan, best);
-                        } else if reach {
-                            let bracket = (a, 0.5 * (a + b), b);
-                            self.refine_cell(k, c, bracket, (left, right), scan, best);
-                        }
-                    }
-                }
+        for i in 1..grid.len() {
+            let (Some((ra, ta, va, sa)), Some((rb, tb, vb, sb))) = (end(i - 1), end(i)) else {
+                continue;
+            };
+            let next_to_peak = refined.iter().any(|&p| p == i || p + 1 == i);
+            if ra == rb || next_to_peak {
+                continue;
             }
-            previous = here;
+            let h = tb - ta;
+            let may_compute =
+                || k + 2 == self.last() && !scan.is_estimated(i - 1) && !scan.is_estimated(i);
+            let may_hide = match (sa, sb) {
+                (Some(sa), Some(sb)) => tangents_reach_above((ta, va, sa), (tb, vb, sb), best),
+                (Some(sa), None) => may_compute() && best.beaten_by(va + sa.max(0.0) * h),
+                (None, Some(sb)) => may_compute() && best.beaten_by(vb - sb.min(0.0) * h),
+                (None, None) => may_compute(),
+            };
+            if !may_hide {
+                continue;
+            }
+            let (Some(left), Some(right)) = (
+                self.scan_cell_end(k, c, scan, i - 1),
+                self.scan_cell_end(k, c, scan, i),
+            ) else {
+                continue;
+            };
+            // The test with both slopes, where one was computed here.
+            let computed = sa.is_none() || sb.is_none();
+            if computed && !tangents_reach_above(left.hermite_point(), right.hermite_point(), best)
+            {
+                continue;
+            }
+            let (a, b) = (left.at, right.at);
+            if k + 1 == self.last() {
+                let offer = left.next.offer;
+                self.refine_pieces(k, c, (a, f64::NAN, b), offer, scan, best);
+            } else {
+                self.refine_cell(k, c, (a, 0.5 * (a + b), b), (left, right), scan, best);
+            }
         }
     }
 
