@@ -2275,8 +2275,9 @@ fn certification_census() {
 /// and drops there to a branch whose own maximum (0.35805 at −0.4607) both solves returned. The
 /// scan cell holding the jump has a change of the middle stage's regime, but at its right end
 /// the middle stage's optimum sits on a kink (not interior), so the scan had no slope there and
-/// the regime-change search skipped the cell. It now computes such a slope (re-solving the
-/// middle stage beside the point) where the regime changes; fails without.
+/// the regime-change search skipped the cell. Such a slope is now computed (re-solving the
+/// middle stage beside the point) where a cell next to the point may hide a maximum
+/// (`complete_slopes`); fails without.
 #[test]
 fn fast_search_at_a_jump_where_the_scan_has_no_slope() {
     let input = Input {
@@ -2304,6 +2305,44 @@ fn fast_search_at_a_jump_where_the_scan_has_no_slope() {
             },
         },
         proposer: Proposer::Mixed { p_home: 0.0 },
+    };
+    let result = check_fast_search(&input);
+    assert!(result.is_ok(), "{result:?}");
+}
+
+/// A miss of the fast search found by a random-seed run of the uniform three-stage property at
+/// edc47d3 (after 15,826 successes): a uniform home (support [0.306, 0.822]), no foreign
+/// constraint. The poll's objective rises to a jump of the middle stage's offer (0.670 to 0.683
+/// at a poll cutoff of about 0.426), drops there, and rises again to its maximum (0.287205 at
+/// 0.467). The scan's points on either side of that maximum (0.435 and 0.500) hold nearly equal
+/// values, and at 0.435 the middle stage's optimum sits on a kink (not interior), so the scan
+/// had no slope there and no cell showed a hidden maximum; the fast search returned the top of
+/// the first branch (0.286987). The slopes a scan of the first stage of three lacks at solved
+/// points are now computed where a cell next to them may hide a maximum (`complete_slopes`);
+/// fails without.
+#[test]
+fn fast_search_where_a_kink_of_the_middle_stage_hides_the_first_stage_maximum() {
+    let input = Input {
+        game: Game {
+            home: Threshold::new(
+                Family::Uniform,
+                0.564_021_751_454_954_4,
+                0.257_899_974_313_877_73,
+            ),
+            foreign: None,
+            proposer: Side::Foreign,
+            protocol: Protocol {
+                poll: true,
+                renegotiation: true,
+            },
+            scalars: Scalars {
+                rho: 0.759_605_672_460_869_6,
+                delta_ratifier: 0.245_707_059_705_559_73,
+                delta_proposer: 1.0,
+                poll_weight: 0.519_606_818_535_312_9,
+            },
+        },
+        proposer: Proposer::Fixed(Side::Foreign),
     };
     let result = check_fast_search(&input);
     assert!(result.is_ok(), "{result:?}");

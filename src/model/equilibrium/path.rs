@@ -100,10 +100,10 @@ fn path_of(solver: &StageSolver, game: &Game, near: Option<&Path>) -> Path {
                 .map(|b| b.offers[k])
                 .or((k > 0 && next_offer.is_finite()).then_some(next_offer));
             solver.last_stage(previous, warm, false).0
-        } else if solver.earlier_solve(k, previous).is_some() {
+        } else if let Some(kept) = solver.kept_earlier_stage(k, previous) {
             // The stage before priced its offer on this solve (a middle stage solved at the
             // first stage's cutoff): the path follows it, also when re-solving near a base.
-            solver.earlier_stage(k, previous)
+            kept
         } else {
             hint.filter(|b| b.interior[k])
                 .and_then(|b| solver.earlier_stage_near(k, previous, b.cutoffs[k]))

@@ -145,11 +145,8 @@ impl<'a> StageSolver<'a> {
     /// An earlier stage `k < K` given `c`: its kept solve at `c` if there is one
     /// ([`StageSolver::earlier_solves`]), else [`Self::search_earlier_stage`], kept.
     pub(super) fn earlier_stage(&self, k: usize, c: f64) -> Reply {
-        if let Some(kept) = self.earlier_solve(k, c) {
-            if kept.failed {
-                self.failed_step.set(true);
-            }
-            return kept.reply;
+        if let Some(kept) = self.kept_earlier_stage(k, c) {
+            return kept;
         }
         let outer_failed = self.failed_step.replace(false);
         let reply = self.search_earlier_stage(k, c, false);
@@ -163,6 +160,16 @@ impl<'a> StageSolver<'a> {
             slope: None,
         });
         reply
+    }
+
+    /// The kept solve's reply of the earlier stage `k` at `c`, if there is one; a kept failure
+    /// marks the current solve as failed, as the search did when it ran.
+    pub(super) fn kept_earlier_stage(&self, k: usize, c: f64) -> Option<Reply> {
+        let kept = self.earlier_solve(k, c)?;
+        if kept.failed {
+            self.failed_step.set(true);
+        }
+        Some(kept.reply)
     }
 
     /// An earlier stage `k < K`: scan, refine local maxima, compare with the corners. With
@@ -229,7 +236,9 @@ impl<'a> StageSolver<'a> {
             self.settle_estimates(k, c, &mut scan);
             self.refine_peaks(k, c, &scan, &mut best);
             if k + 2 == self.last() {
-                // The scan knows its slopes here (the first stage of three: `scan.rs`).
+                // The scan knows its slopes here (the first stage of three: `scan.rs`), but
+                // where the middle stage's optimum is not interior.
+                self.complete_slopes(k, c, &mut scan, &best);
                 self.refine_hidden_peaks(k, c, &scan, &mut best);
                 self.refine_regime_changes(k, c, &scan, &mut best);
             }

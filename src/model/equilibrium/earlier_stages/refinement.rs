@@ -632,7 +632,8 @@ impl<'a> StageSolver<'a> {
 
     /// Refines the scan cells where the continuation's regime changes ([`Self::regime`]), other
     /// than those next to a refined peak ([`Self::refine_peak`] cuts those), where the slopes at
-    /// the cell's ends are known and their tangents reach above the incumbent:
+    /// the cell's ends are known (in the first stage of three, computed where the scan lacked
+    /// them: [`Self::complete_slopes`]) and their tangents reach above the incumbent:
     ///
     /// ```text
     /// max(v(a) + max(s(a), 0)·h, v(b) − min(s(b), 0)·h) > incumbent,   h = b − a
@@ -647,10 +648,7 @@ impl<'a> StageSolver<'a> {
     /// objective jump down from a maximum that neither the values nor the Hermite interpolant
     /// show (the cell's values can rise by about what its slopes say, the spike at the jump's
     /// near side being narrow): the cell is refined with the jump located
-    /// ([`Self::refine_cell`]). There the scan lacks the slope at a solved point where the
-    /// middle stage's optimum is not interior (on a kink, at a corner); such a slope is
-    /// computed (re-solving the middle stage beside the point) when the tangent at the cell's
-    /// other end reaches above the incumbent.
+    /// ([`Self::refine_cell`]).
     pub(super) fn refine_regime_changes<const N: usize>(
         &self,
         k: usize,
@@ -660,48 +658,26 @@ impl<'a> StageSolver<'a> {
     ) {
         let grid = scan.grid();
         let refined = refined_peaks(scan);
-        // The regimes, values and slopes kept by the scan first; the cell's ends (with the next
-        // stage's replies) only where the test passes (a middle stage runs this on every solve,
-        // and its regime changes are common). With one slope unknown, the tangent at the other
-        // end decides, and the unknown one is then computed (re-solving the next stage beside
-        // the point) and the test made with both. Only in the first stage of three, at solved
-        // points: there a slope is unknown where the middle stage's optimum is not interior,
-        // and its reply can jump in such a cell (an estimated point has no slope by design:
-        // `estimate.rs`); a middle stage's regime changes are many and its continuation (the
-        // last stage's offer) is continuous.
-        let end = |i: usize| Some((scan.regime(i), grid[i], scan.value(i)?, scan.slope(i)));
+        // The regimes first, then the values and slopes kept by the scan; the cell's ends (with
+        // the next stage's replies) only where the test passes (a middle stage runs this on
+        // every solve, and its regime changes are common).
+        let end = |i: usize| Some((grid[i], scan.value(i)?, scan.slope(i)?));
         for i in 1..grid.len() {
-            let (Some((ra, ta, va, sa)), Some((rb, tb, vb, sb))) = (end(i - 1), end(i)) else {
-                continue;
-            };
             let next_to_peak = refined.iter().any(|&p| p == i || p + 1 == i);
-            if ra == rb || next_to_peak {
+            if scan.regime(i - 1) == scan.regime(i) || next_to_peak {
                 continue;
             }
-            let h = tb - ta;
-            let may_compute =
-                || k + 2 == self.last() && !scan.is_estimated(i - 1) && !scan.is_estimated(i);
-            let may_hide = match (sa, sb) {
-                (Some(sa), Some(sb)) => tangents_reach_above((ta, va, sa), (tb, vb, sb), best),
-                (Some(sa), None) => may_compute() && best.beaten_by(va + sa.max(0.0) * h),
-                (None, Some(sb)) => may_compute() && best.beaten_by(vb - sb.min(0.0) * h),
-                (None, None) => may_compute(),
-            };
-            if !may_hide {
-                continue;
-            }
-            let (Some(left), Some(right)) = (
-                self.scan_cell_end(k, c, scan, i - 1),
-                self.scan_cell_end(k, c, scan, i),
-            ) else {
+            let (Some(a), Some(b)) = (end(i - 1), end(i)) else {
                 continue;
             };
-            // The test with both slopes, where one was computed here.
-            let computed = sa.is_none() || sb.is_none();
-            if computed && !tangents_reach_above(left.hermite_point(), right.hermite_point(), best)
-            {
+            if !tangents_reach_above(a, b, best) {
                 continue;
             }
+            let (Some(left), Some(right)) =
+                (CellEnd::of_scan(scan, i - 1), CellEnd::of_scan(scan, i))
+            else {
+                continue;
+            };
             let (a, b) = (left.at, right.at);
             if k + 1 == self.last() {
                 let offer = left.next.offer;
@@ -712,28 +688,60 @@ impl<'a> StageSolver<'a> {
         }
     }
 
-    /// Scan point `i` as the end of a cell ([`CellEnd`]), its slope computed by re-solving the
-    /// next stage beside it where the scan does not know it.
-    fn scan_cell_end<const N: usize>(
+    /// Computes the slopes that the scan of the first stage of three lacks at solved points
+    /// (where the middle stage's optimum is not interior: on a kink, at a corner; `scan.rs`),
+    /// by re-solving the middle stage beside the point ([`Self::best_reply_with_slope`]), where
+    /// a cell next to the point may hide a maximum: the tangent at the cell's other end reaches
+    /// above the incumbent (`v(a) + max(s(a), 0)·h` from the left, `v(b) − min(s(b), 0)·h` from
+    /// the right, `h` the cell's width), or the other end's slope is unknown too. The cells are
+    /// then searched as the others are ([`Self::refine_hidden_peaks`],
+    /// [`Self::refine_regime_changes`]): without their slopes, a maximum inside a cell whose
+    /// ends hold nearly equal values, or at a jump of the middle stage's optimum, goes unseen.
+    /// Estimated points have no slope by design (`estimate.rs`) and are left so.
+    pub(super) fn complete_slopes<const N: usize>(
         &self,
         k: usize,
         c: f64,
-        scan: &Scan<'_, N>,
-        i: usize,
-    ) -> Option<CellEnd> {
-        CellEnd::of_scan(scan, i).or_else(|| {
+        scan: &mut Scan<'_, N>,
+        best: &Best,
+    ) {
+        if k + 2 != self.last() {
+            return;
+        }
+        let solved =
+            |scan: &Scan<'_, N>, i: usize| scan.value(i).is_some() && !scan.is_estimated(i);
+        let n = scan.grid().len();
+        for i in 0..n {
+            if scan.slope(i).is_some() || !solved(scan, i) {
+                continue;
+            }
             let at = scan.grid()[i];
-            let (value, _, next) = scan.point(i)?;
+            let may_hide = |j: usize| {
+                if !solved(scan, j) {
+                    return false;
+                }
+                let (v, h) = (
+                    scan.value(j).unwrap_or(f64::NAN),
+                    (at - scan.grid()[j]).abs(),
+                );
+                match scan.slope(j) {
+                    None => true,
+                    Some(s) if j < i => best.beaten_by(v + s.max(0.0) * h),
+                    Some(s) => best.beaten_by(v - s.min(0.0) * h),
+                }
+            };
+            if !((i > 0 && may_hide(i - 1)) || (i + 1 < n && may_hide(i + 1))) {
+                continue;
+            }
+            let Some((_, _, next)) = scan.point(i) else {
+                continue;
+            };
             let (next, next_slope) = self.best_reply_with_slope(k + 1, at, Some(next.offer));
             let slope = self.stage_slope_given(k, c, at, &next, next_slope);
-            (slope.is_finite() && next_slope.is_finite()).then_some(CellEnd {
-                at,
-                value,
-                slope,
-                next,
-                next_slope,
-            })
-        })
+            if slope.is_finite() && next_slope.is_finite() {
+                scan.set_slopes(i, slope, next_slope);
+            }
+        }
     }
 
     /// Whether the continuation's regime changes between the ends of a cell and the tangents

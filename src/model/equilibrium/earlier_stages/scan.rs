@@ -205,6 +205,18 @@ impl<'t, const N: usize> Scan<'t, N> {
         }
     }
 
+    /// Sets the stage's slope `slope` and the next offer's slope `next_slope` at grid point `i`
+    /// (an own point), computed where the scan did not know them
+    /// ([`StageSolver::complete_slopes`]).
+    pub(super) fn set_slopes(&mut self, i: usize, slope: f64, next_slope: f64) {
+        if let Source::Own(j) = self.sources[i] {
+            if let Some((_, s)) = self.own[j].as_mut() {
+                *s = next_slope;
+                self.slopes[i] = slope;
+            }
+        }
+    }
+
     /// Local maxima of the scan, best first.
     fn find_peaks(&mut self) {
         let values = &self.values;
